@@ -1,0 +1,154 @@
+// The four policies of tor::router, as concepts built from small named
+// requirements, so a failed check names the missing piece.
+//
+// Each concept is documented Hana-style: the minimal complete definition (what
+// a model provides), the laws it keeps (what the generic laws tests in
+// tests/unit/laws check against every model), and the models Tor ships.
+#pragma once
+
+#include <chrono>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include <tor/core/checkpoint.hpp>
+#include <tor/core/event.hpp>
+#include <tor/core/message.hpp>
+
+namespace tor {
+
+// ---------------------------------------------------------------------------
+// source
+// ---------------------------------------------------------------------------
+
+/// The source can be opened after a checkpoint: `s.open(std::optional<checkpoint>)`.
+/// With nullopt it starts where it is configured to (e.g. the end of the binlog).
+template <class S>
+concept resumable_source = requires(S& s, const std::optional<checkpoint>& from) { s.open(from); };
+
+/// The source yields events: `s.next(std::chrono::milliseconds)` returns the
+/// next change event, or nullopt when none arrived within that time.
+template <class S>
+concept change_event_stream = requires(S& s, std::chrono::milliseconds wait) {
+  { s.next(wait) } -> std::same_as<std::optional<change_event>>;
+};
+
+/// **source** — a stream of change events in binlog order.
+///
+/// Minimal complete definition: `open(const std::optional<checkpoint>&)` and
+/// `next(std::chrono::milliseconds) -> std::optional<change_event>`. Errors
+/// are thrown as tor::error.
+///
+/// Laws:
+/// 1. Framing: events come as begin, zero or more row changes, commit. A
+///    heartbeat may come only between transactions.
+/// 2. Commit checkpoints strictly increase, and each is the position just
+///    after that transaction's commit.
+/// 3. Replay: opening at the checkpoint of transaction T's commit yields
+///    exactly the transactions after T, in the same order with the same rows.
+/// 4. Liveness: `next(w)` returns within about `w` even when nothing happens.
+///
+/// Models: tor::mysql::binlog_source, tor::testing::memory_source.
+template <class S>
+concept source = resumable_source<S> && change_event_stream<S>;
+
+// ---------------------------------------------------------------------------
+// dispatcher
+// ---------------------------------------------------------------------------
+
+/// The dispatcher accepts a message with an opaque token: `d.send(message&&, std::uint64_t)`.
+template <class D>
+concept message_sender = requires(D& d, message&& m, std::uint64_t token) { d.send(std::move(m), token); };
+
+/// The dispatcher reports deliveries: `d.poll(std::vector<delivery>&, std::chrono::milliseconds)`
+/// appends one report per finished message and returns how many it appended,
+/// waiting up to the given time when none is ready.
+template <class D>
+concept delivery_reporter = requires(D& d, std::vector<delivery>& out, std::chrono::milliseconds wait) {
+  { d.poll(out, wait) } -> std::convertible_to<std::size_t>;
+};
+
+/// The dispatcher can be flushed: `d.flush(std::chrono::milliseconds) -> bool`,
+/// true when every message sent so far has finished (its report is then
+/// waiting for `poll`).
+template <class D>
+concept flushable_dispatcher = requires(D& d, std::chrono::milliseconds deadline) {
+  { d.flush(deadline) } -> std::convertible_to<bool>;
+};
+
+/// **dispatcher** — sends messages asynchronously and reports each outcome.
+///
+/// Minimal complete definition: `send`, `poll`, `flush` as above.
+///
+/// Laws:
+/// 1. Every message accepted by `send` is reported exactly once through
+///    `poll`: acknowledged (empty error) or failed (an error naming topic and key).
+/// 2. Messages for the same topic and partition are acknowledged only in the
+///    order they were sent; a failure is never followed by an acknowledgement
+///    of a later message of that partition that skipped it.
+/// 3. After `flush` returns true, `poll(out, 0)` returns every outstanding report.
+///
+/// Models: tor::kafka::dispatcher, tor::testing::memory_dispatcher.
+template <class D>
+concept dispatcher = message_sender<D> && delivery_reporter<D> && flushable_dispatcher<D>;
+
+// ---------------------------------------------------------------------------
+// state_store
+// ---------------------------------------------------------------------------
+
+/// The store loads the saved checkpoint: `s.load() -> std::optional<checkpoint>`.
+template <class S>
+concept checkpoint_loader = requires(S& s) {
+  { s.load() } -> std::same_as<std::optional<checkpoint>>;
+};
+
+/// The store saves a checkpoint: `s.save(const checkpoint&)`.
+template <class S>
+concept checkpoint_saver = requires(S& s, const checkpoint& c) { s.save(c); };
+
+/// **state_store** — keeps one checkpoint.
+///
+/// Minimal complete definition: `load()` and `save(const checkpoint&)`.
+///
+/// Laws:
+/// 1. Round trip: after `save(c)` returns, `load()` (from this or a new
+///    instance over the same storage) returns c.
+/// 2. Atomicity: after a crash at any point, `load()` returns the old or the
+///    new checkpoint, never a mixture or nothing.
+/// 3. Errors: a save that fails throws tor::error; `transient()` errors may be
+///    retried, `error_kind::fenced` means another owner took over and the
+///    router must stop. Unreadable stored data makes `load()` throw, never
+///    return nullopt.
+///
+/// Models: tor::redis::state_store, tor::file_state_store, tor::testing::memory_state_store.
+template <class S>
+concept state_store = checkpoint_loader<S> && checkpoint_saver<S>;
+
+// ---------------------------------------------------------------------------
+// mapper
+// ---------------------------------------------------------------------------
+
+/// The mapper turns a row into messages:
+/// `m.map(const row_change&, const transaction_info&, std::vector<message>& out)`
+/// appends zero or more messages.
+template <class M>
+concept row_mapper = requires(M& m, const row_change& row, const transaction_info& tx, std::vector<message>& out) {
+  m.map(row, tx, out);
+};
+
+/// **mapper** — a pure function of a row change and its transaction to messages.
+///
+/// Minimal complete definition: `map(row, tx, out)` as above.
+///
+/// Laws:
+/// 1. Purity: the same row and transaction give the same messages.
+/// 2. Errors are thrown as tor::error naming the table, column and binlog position.
+///
+/// Models: tor::outbox_mapper, tor::composed_mapper (see tor::compose), users' own.
+template <class M>
+concept mapper = row_mapper<M>;
+
+}  // namespace tor

@@ -1,0 +1,273 @@
+// GTID sets in both server flavours, as plain values (no I/O).
+//
+// MariaDB: a list of `domain-server-seq`, one per replication domain, comma
+// separated ("0-1-100,1-2-7"). The set contains every GTID of a domain up to
+// and including its sequence number.
+// MySQL: `uuid:interval[:interval...]` per source server, comma separated
+// ("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7-9"). The set contains exactly
+// the listed transaction numbers.
+#pragma once
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <tor/core/error.hpp>
+
+namespace tor {
+
+enum class gtid_flavor { mariadb, mysql };
+
+/// One global transaction id.
+struct gtid {
+  gtid_flavor flavor = gtid_flavor::mariadb;
+  std::uint32_t domain = 0;     ///< MariaDB replication domain
+  std::uint32_t server = 0;     ///< MariaDB server id
+  std::string uuid;             ///< MySQL source uuid (lower case)
+  std::uint64_t sequence = 0;   ///< MariaDB seq_no, MySQL transaction number
+
+  [[nodiscard]] std::string to_string() const {
+    if (flavor == gtid_flavor::mysql) return uuid + ':' + std::to_string(sequence);
+    return std::to_string(domain) + '-' + std::to_string(server) + '-' + std::to_string(sequence);
+  }
+  static gtid parse(std::string_view text, gtid_flavor flavor);
+  friend bool operator==(const gtid&, const gtid&) = default;
+};
+
+namespace detail {
+
+[[noreturn]] inline void bad_gtid(std::string_view what_kind, std::string_view text, std::string_view why,
+                                  std::string_view expected) {
+  throw error(error_kind::invalid_argument, "invalid " + std::string(what_kind) + " \"" + std::string(text) +
+                                                "\": " + std::string(why) + " (expected " +
+                                                std::string(expected) + ")");
+}
+
+template <class Int>
+bool parse_uint(std::string_view s, Int& out) {
+  if (s.empty() || s.front() == '-' || s.front() == '+') return false;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && end == s.data() + s.size();
+}
+
+inline std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+inline bool valid_uuid(std::string_view u) {
+  if (u.size() != 36) return false;
+  for (std::size_t i = 0; i < u.size(); ++i) {
+    const char c = u[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+inline std::string lower(std::string_view s) {
+  std::string r(s);
+  std::transform(r.begin(), r.end(), r.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return r;
+}
+
+template <class F>
+void split(std::string_view s, char sep, F&& f) {
+  std::size_t start = 0;
+  while (true) {
+    const auto p = s.find(sep, start);
+    f(s.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start));
+    if (p == std::string_view::npos) return;
+    start = p + 1;
+  }
+}
+
+inline constexpr std::string_view mariadb_expect = "DOMAIN-SERVER-SEQ[,DOMAIN-SERVER-SEQ...], e.g. 0-1-100";
+inline constexpr std::string_view mysql_expect = "UUID:N[-M][:N[-M]...][,UUID:...], e.g. 3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5";
+
+}  // namespace detail
+
+inline gtid gtid::parse(std::string_view text, gtid_flavor flavor) {
+  gtid g;
+  g.flavor = flavor;
+  const auto t = detail::trim(text);
+  if (flavor == gtid_flavor::mariadb) {
+    const auto d1 = t.find('-');
+    const auto d2 = d1 == std::string_view::npos ? d1 : t.find('-', d1 + 1);
+    if (d2 == std::string_view::npos || !detail::parse_uint(t.substr(0, d1), g.domain) ||
+        !detail::parse_uint(t.substr(d1 + 1, d2 - d1 - 1), g.server) ||
+        !detail::parse_uint(t.substr(d2 + 1), g.sequence))
+      detail::bad_gtid("MariaDB GTID", text, "not three unsigned numbers", "DOMAIN-SERVER-SEQ, e.g. 0-1-100");
+    return g;
+  }
+  const auto colon = t.find(':');
+  if (colon == std::string_view::npos || !detail::valid_uuid(t.substr(0, colon)) ||
+      !detail::parse_uint(t.substr(colon + 1), g.sequence) || g.sequence == 0)
+    detail::bad_gtid("MySQL GTID", text, "not a uuid and a positive transaction number", "UUID:N");
+  g.uuid = detail::lower(t.substr(0, colon));
+  return g;
+}
+
+/// A set of GTIDs of one flavour. Empty sets are flavour-neutral until the
+/// first GTID is added.
+class gtid_set {
+ public:
+  struct interval {
+    std::uint64_t first;
+    std::uint64_t last;  // inclusive
+    friend bool operator==(const interval&, const interval&) = default;
+  };
+  struct mariadb_entry {
+    std::uint32_t server;
+    std::uint64_t sequence;
+    friend bool operator==(const mariadb_entry&, const mariadb_entry&) = default;
+  };
+
+  gtid_set() = default;
+  explicit gtid_set(gtid_flavor f) : flavor_(f) {}
+
+  /// Parses either flavour's text form. Throws tor::error quoting the text.
+  static gtid_set parse(std::string_view text, gtid_flavor flavor) {
+    gtid_set s(flavor);
+    const auto t = detail::trim(text);
+    if (t.empty()) return s;
+    detail::split(t, ',', [&](std::string_view part) {
+      part = detail::trim(part);
+      if (part.empty()) detail::bad_gtid("GTID set", text, "empty element", expect(flavor));
+      if (flavor == gtid_flavor::mariadb) {
+        gtid g;
+        try {
+          g = gtid::parse(part, flavor);
+        } catch (const error&) {
+          detail::bad_gtid("MariaDB GTID set", text, "\"" + std::string(part) + "\" is not DOMAIN-SERVER-SEQ",
+                           detail::mariadb_expect);
+        }
+        if (s.domains_.count(g.domain))
+          detail::bad_gtid("MariaDB GTID set", text, "domain " + std::to_string(g.domain) + " appears twice",
+                           detail::mariadb_expect);
+        s.domains_[g.domain] = {g.server, g.sequence};
+        return;
+      }
+      const auto colon = part.find(':');
+      const auto uuid = part.substr(0, colon);
+      if (!detail::valid_uuid(uuid))
+        detail::bad_gtid("MySQL GTID set", text, "\"" + std::string(uuid) + "\" is not a uuid", detail::mysql_expect);
+      if (colon == std::string_view::npos)
+        detail::bad_gtid("MySQL GTID set", text, "uuid without intervals", detail::mysql_expect);
+      auto& ivs = s.uuids_[detail::lower(uuid)];
+      detail::split(part.substr(colon + 1), ':', [&](std::string_view iv) {
+        const auto dash = iv.find('-');
+        interval i{};
+        const bool ok = dash == std::string_view::npos
+                            ? detail::parse_uint(iv, i.first) && (i.last = i.first, true)
+                            : detail::parse_uint(iv.substr(0, dash), i.first) &&
+                                  detail::parse_uint(iv.substr(dash + 1), i.last);
+        if (!ok || i.first == 0 || i.last < i.first)
+          detail::bad_gtid("MySQL GTID set", text, "bad interval \"" + std::string(iv) + "\"", detail::mysql_expect);
+        insert(ivs, i);
+      });
+    });
+    return s;
+  }
+
+  [[nodiscard]] gtid_flavor flavor() const noexcept { return flavor_; }
+  [[nodiscard]] bool empty() const noexcept { return domains_.empty() && uuids_.empty(); }
+
+  [[nodiscard]] bool contains(const gtid& g) const {
+    if (g.flavor == gtid_flavor::mariadb) {
+      const auto it = domains_.find(g.domain);
+      return it != domains_.end() && it->second.sequence >= g.sequence;
+    }
+    const auto it = uuids_.find(g.uuid);
+    if (it == uuids_.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(),
+                       [&](const interval& i) { return i.first <= g.sequence && g.sequence <= i.last; });
+  }
+
+  /// Adds one GTID. For MariaDB the domain's position moves to it when it is
+  /// later than what the set holds.
+  void add(const gtid& g) {
+    adopt(g.flavor);
+    if (g.flavor == gtid_flavor::mariadb) {
+      auto [it, inserted] = domains_.try_emplace(g.domain, mariadb_entry{g.server, g.sequence});
+      if (!inserted && g.sequence > it->second.sequence) it->second = {g.server, g.sequence};
+      return;
+    }
+    insert(uuids_[g.uuid], {g.sequence, g.sequence});
+  }
+
+  /// Union of two sets of the same flavour.
+  void merge(const gtid_set& other) {
+    if (other.empty()) return;
+    adopt(other.flavor_);
+    for (const auto& [d, e] : other.domains_) add(gtid{gtid_flavor::mariadb, d, e.server, {}, e.sequence});
+    for (const auto& [u, ivs] : other.uuids_)
+      for (const auto& i : ivs) insert(uuids_[u], i);
+  }
+
+  [[nodiscard]] std::string to_string() const {
+    std::string out;
+    for (const auto& [d, e] : domains_) {
+      if (!out.empty()) out += ',';
+      out += std::to_string(d) + '-' + std::to_string(e.server) + '-' + std::to_string(e.sequence);
+    }
+    for (const auto& [u, ivs] : uuids_) {
+      if (!out.empty()) out += ',';
+      out += u;
+      for (const auto& i : ivs) {
+        out += ':' + std::to_string(i.first);
+        if (i.last != i.first) out += '-' + std::to_string(i.last);
+      }
+    }
+    return out;
+  }
+
+  [[nodiscard]] const std::map<std::uint32_t, mariadb_entry>& domains() const noexcept { return domains_; }
+  [[nodiscard]] const std::map<std::string, std::vector<interval>>& uuids() const noexcept { return uuids_; }
+
+  friend bool operator==(const gtid_set& a, const gtid_set& b) {
+    return a.domains_ == b.domains_ && a.uuids_ == b.uuids_ && (a.empty() || a.flavor_ == b.flavor_);
+  }
+
+ private:
+  static std::string_view expect(gtid_flavor f) {
+    return f == gtid_flavor::mariadb ? detail::mariadb_expect : detail::mysql_expect;
+  }
+  void adopt(gtid_flavor f) {
+    if (empty()) {
+      flavor_ = f;
+    } else if (f != flavor_) {
+      throw error(error_kind::invalid_argument, "cannot mix MariaDB and MySQL GTIDs in one set (set is \"" +
+                                                    to_string() + "\")");
+    }
+  }
+  // Keeps intervals sorted and coalesced (adjacent ones merge: 1-3 + 4-5 = 1-5).
+  static void insert(std::vector<interval>& ivs, interval i) {
+    auto it = std::lower_bound(ivs.begin(), ivs.end(), i,
+                               [](const interval& a, const interval& b) { return a.last + 1 < b.first; });
+    while (it != ivs.end() && it->first <= i.last + 1) {
+      i.first = std::min(i.first, it->first);
+      i.last = std::max(i.last, it->last);
+      it = ivs.erase(it);
+    }
+    ivs.insert(it, i);
+  }
+
+  gtid_flavor flavor_ = gtid_flavor::mariadb;
+  std::map<std::uint32_t, mariadb_entry> domains_;
+  std::map<std::string, std::vector<interval>> uuids_;
+};
+
+}  // namespace tor

@@ -1,0 +1,100 @@
+// The laws every tor::source model keeps (see tor/core/concepts.hpp), as one
+// generic Catch2 check run against the in-memory source and the binlog source.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <tor/core/concepts.hpp>
+#include "laws/deref.hpp"
+
+namespace tor::laws {
+
+/// A transaction as the laws compare it: its rows' table, op and values.
+struct observed_transaction {
+  std::vector<std::string> rows;  // "schema.table op v1|v2|..."
+  checkpoint end;
+};
+
+template <class S>
+std::vector<observed_transaction> read_transactions(S& s, std::size_t want,
+                                                    std::chrono::milliseconds budget = std::chrono::seconds(60)) {
+  using namespace std::chrono_literals;
+  std::vector<observed_transaction> out;
+  std::optional<observed_transaction> open;
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  while (out.size() < want && std::chrono::steady_clock::now() < deadline) {
+    auto ev = s.next(100ms);
+    if (!ev) continue;
+    if (std::holds_alternative<begin_event>(*ev)) {
+      INFO("law 1: begin inside an open transaction");
+      REQUIRE_FALSE(open.has_value());
+      open.emplace();
+    } else if (auto* r = std::get_if<row_change>(&*ev)) {
+      INFO("law 1: row outside a transaction");
+      REQUIRE(open.has_value());
+      std::string text = r->table_name() + ' ' + std::string(to_string(r->op));
+      for (const auto& v : r->image().values) text += '|' + to_text(v);
+      open->rows.push_back(std::move(text));
+    } else if (auto* c = std::get_if<commit_event>(&*ev)) {
+      INFO("law 1: commit without begin");
+      REQUIRE(open.has_value());
+      open->end = c->after;
+      if (!out.empty() || !open->rows.empty()) {
+        if (!out.empty()) {
+          INFO("law 2: commit checkpoints increase: " << out.back().end.to_string() << " then "
+                                                      << open->end.to_string());
+          REQUIRE(out.back().end.position < open->end.position);
+        }
+      }
+      if (!open->rows.empty()) out.push_back(std::move(*open));  // DDL/empty transactions are framing only
+      open.reset();
+    } else {
+      INFO("law 1: heartbeat inside a transaction");
+      REQUIRE_FALSE(open.has_value());
+    }
+  }
+  return out;
+}
+
+/// `make()` returns a new, unopened source (by value or pointer) over the
+/// same log; `write(n)` commits n transactions, each with at least one row the
+/// source captures, with distinct values. The log must hold no captured rows
+/// after the current end when this is called.
+template <class Make, class Write>
+void check_source_laws(Make make, Write write) {
+  using namespace std::chrono_literals;
+  auto first = make();
+  auto& a = deref(first);
+  static_assert(tor::source<std::remove_cvref_t<decltype(a)>>);
+  a.open(std::nullopt);
+  write(5);
+  const auto all = read_transactions(a, 5);
+  REQUIRE(all.size() == 5);
+
+  INFO("law 3: replay after the second transaction gives exactly the last three");
+  auto second = make();
+  auto& b = deref(second);
+  b.open(all[1].end);
+  const auto replay = read_transactions(b, 3);
+  REQUIRE(replay.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(replay[i].rows == all[i + 2].rows);
+    CHECK(replay[i].end.position == all[i + 2].end.position);
+  }
+
+  INFO("law 4: next() returns within about its wait when the log is idle");
+  for (int i = 0; i < 3; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto ev = b.next(200ms);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(took < 2s);
+    if (ev) CHECK_FALSE(std::holds_alternative<row_change>(*ev));
+  }
+}
+
+}  // namespace tor::laws
