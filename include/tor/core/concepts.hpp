@@ -86,9 +86,8 @@ concept flushable_dispatcher = requires(D& d, std::chrono::milliseconds deadline
 /// Laws:
 /// 1. Every message accepted by `send` is reported exactly once through
 ///    `poll`: acknowledged (empty error) or failed (an error naming topic and key).
-/// 2. Messages for the same topic and partition are acknowledged only in the
-///    order they were sent; a failure is never followed by an acknowledgement
-///    of a later message of that partition that skipped it.
+/// 2. Reports for messages of the same topic and partition come in the order
+///    the messages were sent (which is the order the broker stored them).
 /// 3. After `flush` returns true, `poll(out, 0)` returns every outstanding report.
 ///
 /// Models: tor::kafka::dispatcher, tor::testing::memory_dispatcher.

@@ -1,0 +1,308 @@
+// tor::router: reads change events from a Source, turns rows into messages
+// with a Mapper, hands them to a Dispatcher and saves, through a StateStore,
+// only the committable checkpoint (see checkpoint_tracker.hpp). One thread
+// runs it; the policies may keep threads of their own.
+//
+//   tor::testing::memory_source src{log};
+//   tor::testing::memory_dispatcher disp;
+//   tor::testing::memory_state_store store;
+//   tor::outbox_mapper mapper{tor::outbox_config::original_tor("app.outbox")};
+//   tor::router r{src, disp, store, mapper};
+//   std::jthread t{[&](std::stop_token st) { r.run(st); }};
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <thread>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <tor/core/checkpoint_tracker.hpp>
+#include <tor/core/concepts.hpp>
+#include <tor/core/error.hpp>
+
+namespace tor {
+
+struct router_options {
+  /// Backpressure: reading pauses while this many messages, or bytes, are unacknowledged.
+  std::size_t max_in_flight_messages = 100'000;
+  std::size_t max_in_flight_bytes = 64u << 20;
+  /// How often the committable checkpoint is saved while running.
+  std::chrono::milliseconds checkpoint_interval{1000};
+  /// Longest wait for the source or the dispatcher; bounds how long a stop request waits.
+  std::chrono::milliseconds idle_wait{100};
+  /// Graceful stop: how long the dispatcher may take to deliver what is in flight.
+  std::chrono::milliseconds flush_timeout{30'000};
+  /// Graceful stop: how long transient state-store failures are retried for the final save.
+  std::chrono::milliseconds final_save_timeout{10'000};
+  /// Called after each successful save (from the router thread).
+  std::function<void(const checkpoint&)> on_saved;
+  /// Called when a save fails transiently while running; the router goes on and retries.
+  std::function<void(const error&)> on_save_failed;
+};
+
+/// A snapshot of the router's counters, readable from any thread while it runs.
+struct router_stats {
+  std::uint64_t events_read = 0;
+  std::uint64_t transactions = 0;
+  std::uint64_t rows = 0;
+  std::uint64_t messages_sent = 0;
+  std::uint64_t messages_acknowledged = 0;
+  std::uint64_t messages_failed = 0;
+  std::uint64_t save_failures = 0;  ///< failed saves since the last successful one
+  std::size_t in_flight_messages = 0;
+  std::size_t in_flight_bytes = 0;
+  std::optional<checkpoint> last_saved;
+  clock::time_point last_saved_at{};      ///< epoch when nothing was saved yet
+  clock::time_point last_commit_time{};   ///< source commit time of the last transaction read
+  binlog_position read_position;          ///< just after the last transaction read
+};
+
+template <source Source, dispatcher Dispatcher, state_store StateStore, mapper Mapper>
+class router {
+ public:
+  /// The router uses the policies by reference; they must outlive it.
+  router(Source& source, Dispatcher& dispatcher, StateStore& store, Mapper& mapper, router_options options = {})
+      : source_(source), dispatcher_(dispatcher), store_(store), mapper_(mapper), opt_(std::move(options)) {}
+
+  router(const router&) = delete;
+  router& operator=(const router&) = delete;
+
+  /// Runs until `stop` is requested (then flushes, saves and returns) or a
+  /// failure (then saves what is committable, best effort, and throws
+  /// tor::error naming the event). Call once per router.
+  void run(std::stop_token stop = {}) {
+    auto start = store_.load();
+    if (start) {
+      saved_ = *start;
+      std::lock_guard lock(mutex_);
+      last_saved_ = *start;
+    }
+    source_.open(start);
+    try {
+      loop(stop);
+      finish();
+    } catch (const error& e) {
+      if (e.kind() != error_kind::fenced) salvage();
+      throw;
+    }
+  }
+
+  [[nodiscard]] router_stats stats() const {
+    router_stats s;
+    s.events_read = events_.load(std::memory_order_relaxed);
+    s.transactions = transactions_.load(std::memory_order_relaxed);
+    s.rows = rows_.load(std::memory_order_relaxed);
+    s.messages_sent = sent_.load(std::memory_order_relaxed);
+    s.messages_acknowledged = acked_.load(std::memory_order_relaxed);
+    s.messages_failed = failed_.load(std::memory_order_relaxed);
+    s.save_failures = save_failures_.load(std::memory_order_relaxed);
+    s.in_flight_messages = in_flight_.load(std::memory_order_relaxed);
+    s.in_flight_bytes = in_flight_bytes_.load(std::memory_order_relaxed);
+    s.last_commit_time = clock::time_point(clock::duration(last_commit_.load(std::memory_order_relaxed)));
+    std::lock_guard lock(mutex_);
+    s.last_saved = last_saved_;
+    s.last_saved_at = last_saved_at_;
+    s.read_position = read_position_;
+    return s;
+  }
+
+ private:
+  using steady = std::chrono::steady_clock;
+
+  template <class T>
+  static void bump(std::atomic<T>& a, T by = 1) {  // single writer: no read-modify-write needed
+    a.store(a.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  }
+
+  void loop(const std::stop_token& stop) {
+    auto next_save = steady::now() + opt_.checkpoint_interval;
+    unsigned since_poll = 0;
+    while (!stop.stop_requested()) {
+      if (++since_poll >= 64 || tracker_.in_flight() >= opt_.max_in_flight_messages ||
+          tracker_.in_flight_bytes() >= opt_.max_in_flight_bytes) {
+        since_poll = 0;
+        serve_acks(std::chrono::milliseconds(0));
+        // Backpressure: stop reading until the dispatcher catches up.
+        while ((tracker_.in_flight() >= opt_.max_in_flight_messages ||
+                tracker_.in_flight_bytes() >= opt_.max_in_flight_bytes) &&
+               !stop.stop_requested()) {
+          serve_acks(opt_.idle_wait);
+          maybe_save(next_save);
+        }
+        if (stop.stop_requested()) break;
+      }
+      auto ev = source_.next(tracker_.in_flight() ? std::chrono::milliseconds(1) : opt_.idle_wait);
+      if (ev) {
+        bump(events_, std::uint64_t{1});
+        handle(*ev);
+      } else {
+        serve_acks(std::chrono::milliseconds(0));
+      }
+      maybe_save(next_save);
+    }
+  }
+
+  void handle(change_event& ev) {
+    if (auto* row = std::get_if<row_change>(&ev)) {
+      bump(rows_, std::uint64_t{1});
+      out_.clear();
+      try {
+        mapper_.map(*row, tx_, out_);
+      } catch (const std::exception& e) {
+        throw error(error_kind::mapping, "cannot map the row of " + row->table_name() + " at binlog " +
+                                             row->position.to_string() + " row " + std::to_string(row->row_index) +
+                                             ": " + e.what());
+      }
+      for (auto& m : out_) {
+        const auto token = tracker_.add_message(m.size_bytes(), *row);
+        dispatcher_.send(std::move(m), token);
+      }
+      bump(sent_, std::uint64_t{out_.size()});
+      publish_in_flight();
+    } else if (auto* b = std::get_if<begin_event>(&ev)) {
+      tracker_.begin(*b);
+      tx_.gtid = std::move(b->gtid);
+      tx_.begin = std::move(b->position);
+      tx_.timestamp = b->timestamp;
+    } else if (auto* c = std::get_if<commit_event>(&ev)) {
+      bump(transactions_, std::uint64_t{1});
+      last_commit_.store(c->timestamp.time_since_epoch().count(), std::memory_order_relaxed);
+      read_position_dirty_ = c->after.position;
+      tracker_.commit(std::move(c->after));
+    }
+  }
+
+  void serve_acks(std::chrono::milliseconds wait) {
+    reports_.clear();
+    dispatcher_.poll(reports_, wait);
+    if (reports_.empty()) return;
+    const delivery* failure = nullptr;
+    std::uint64_t ok = 0;
+    for (const auto& r : reports_) {
+      if (r.ok()) {
+        tracker_.acknowledge(r.token);
+        ++ok;
+      } else if (!failure) {
+        failure = &r;
+      }
+    }
+    bump(acked_, ok);
+    publish_in_flight();
+    if (failure) {
+      bump(failed_, std::uint64_t{1});
+      throw error(error_kind::dispatch, "delivery failed for the message from " + tracker_.describe(failure->token) +
+                                            ": " + failure->error);
+    }
+  }
+
+  void publish_in_flight() {
+    in_flight_.store(tracker_.in_flight(), std::memory_order_relaxed);
+    in_flight_bytes_.store(tracker_.in_flight_bytes(), std::memory_order_relaxed);
+  }
+
+  void maybe_save(steady::time_point& next_save) {
+    const auto now = steady::now();
+    if (now < next_save) return;
+    next_save = now + opt_.checkpoint_interval;
+    {
+      std::lock_guard lock(mutex_);
+      read_position_ = read_position_dirty_;
+    }
+    try {
+      save_committable();
+    } catch (const error& e) {
+      if (!e.transient()) throw;
+      bump(save_failures_, std::uint64_t{1});
+      if (opt_.on_save_failed) opt_.on_save_failed(e);
+    }
+  }
+
+  // Saves the committable checkpoint when it moved since the last save.
+  void save_committable() {
+    const auto& c = tracker_.committable();
+    if (!c || (saved_ && *saved_ == *c)) return;
+    try {
+      store_.save(*c);
+    } catch (const error& e) {
+      if (e.transient()) throw;
+      throw error(e.kind() == error_kind::fenced ? error_kind::fenced : error_kind::state,
+                  "cannot save the checkpoint " + c->to_string() + ": " + e.what());
+    }
+    saved_ = *c;
+    save_failures_.store(0, std::memory_order_relaxed);
+    publish_saved(*c);
+    if (opt_.on_saved) opt_.on_saved(*c);
+  }
+
+  void publish_saved(const checkpoint& c) {
+    std::lock_guard lock(mutex_);
+    last_saved_ = c;
+    last_saved_at_ = clock::now();
+    read_position_ = read_position_dirty_;
+  }
+
+  // Graceful stop: deliver what is in flight, then save.
+  void finish() {
+    if (!dispatcher_.flush(opt_.flush_timeout)) {
+      // Not everything was delivered in time; what was is still committable.
+      serve_acks(std::chrono::milliseconds(0));
+    }
+    do serve_acks(std::chrono::milliseconds(0));
+    while (!reports_.empty());
+    const auto deadline = steady::now() + opt_.final_save_timeout;
+    while (true) {
+      try {
+        save_committable();
+        return;
+      } catch (const error& e) {
+        if (!e.transient() || steady::now() >= deadline) throw;
+        bump(save_failures_, std::uint64_t{1});
+        if (opt_.on_save_failed) opt_.on_save_failed(e);
+        std::this_thread::sleep_for(opt_.idle_wait);
+      }
+    }
+  }
+
+  // After a failure: keep whatever was acknowledged, never more.
+  void salvage() noexcept {
+    try {
+      reports_.clear();
+      dispatcher_.poll(reports_, std::chrono::milliseconds(0));
+      for (const auto& r : reports_)
+        if (r.ok() && tracker_.outstanding(r.token)) tracker_.acknowledge(r.token);
+      save_committable();
+    } catch (...) {  // the original error is what the caller needs to see
+    }
+  }
+
+  Source& source_;
+  Dispatcher& dispatcher_;
+  StateStore& store_;
+  Mapper& mapper_;
+  router_options opt_;
+
+  checkpoint_tracker tracker_;
+  transaction_info tx_;
+  std::vector<message> out_;
+  std::vector<delivery> reports_;
+  std::optional<checkpoint> saved_;
+  binlog_position read_position_dirty_;
+
+  std::atomic<std::uint64_t> events_{0}, transactions_{0}, rows_{0}, sent_{0}, acked_{0}, failed_{0},
+      save_failures_{0};
+  std::atomic<std::size_t> in_flight_{0}, in_flight_bytes_{0};
+  std::atomic<clock::duration::rep> last_commit_{0};
+  mutable std::mutex mutex_;
+  std::optional<checkpoint> last_saved_;
+  clock::time_point last_saved_at_{};
+  binlog_position read_position_;
+};
+
+}  // namespace tor

@@ -1,0 +1,139 @@
+// Compile-time composition of mapper stages. `tor::compose(stages...)` makes
+// one mapper whose calls are unrolled at compile time (Boost.Hana): a row goes
+// through the stages in order, and each stage is one of
+//
+//   filter:   bool accept(const row_change&, const transaction_info&)
+//             a false stops the row: later stages do not see it;
+//   producer: void map(const row_change&, const transaction_info&, std::vector<message>&)
+//             (any tor::mapper, e.g. tor::outbox_mapper) appends messages;
+//   enricher: void enrich(message&, const row_change&, const transaction_info&)
+//             adjusts each message the earlier producers made for this row.
+//
+//   auto m = tor::compose(tor::table_filter{{"app.outbox"}}, tor::outbox_mapper{cfg},
+//                         tor::static_headers{{{"source", "orders-db"}}});
+#pragma once
+
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/integral_constant.hpp>
+#include <boost/hana/tuple.hpp>
+
+#include <regex>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <tor/core/concepts.hpp>
+
+namespace tor {
+
+template <class S>
+concept filter_stage = requires(S& s, const row_change& row, const transaction_info& tx) {
+  { s.accept(row, tx) } -> std::convertible_to<bool>;
+};
+
+template <class S>
+concept enricher_stage = requires(S& s, message& m, const row_change& row, const transaction_info& tx) {
+  s.enrich(m, row, tx);
+};
+
+/// A mapper stage: a filter, a producer (any tor::mapper) or an enricher.
+template <class S>
+concept mapper_stage = filter_stage<S> || mapper<S> || enricher_stage<S>;
+
+template <class... Stages>
+class composed_mapper {
+  static_assert(sizeof...(Stages) > 0, "tor::compose needs at least one stage");
+  static_assert((mapper_stage<Stages> && ...),
+                "every stage given to tor::compose must provide accept(row, tx) -> bool (a filter), "
+                "map(row, tx, out) (a producer) or enrich(message&, row, tx) (an enricher)");
+
+ public:
+  explicit composed_mapper(Stages... stages) : stages_(std::move(stages)...) {}
+
+  void map(const row_change& row, const transaction_info& tx, std::vector<message>& out) {
+    const std::size_t first = out.size();
+    bool accepted = true;
+    boost::hana::for_each(stages_, [&](auto& stage) {
+      using S = std::remove_cvref_t<decltype(stage)>;
+      if (!accepted) return;
+      if constexpr (filter_stage<S>) {
+        accepted = stage.accept(row, tx);
+      } else if constexpr (mapper<S>) {
+        stage.map(row, tx, out);
+      } else {
+        for (std::size_t i = first; i < out.size(); ++i) stage.enrich(out[i], row, tx);
+      }
+    });
+  }
+
+  /// The stages, for inspection (e.g. an outbox mapper's topics).
+  template <std::size_t I>
+  auto& stage() noexcept {
+    return stages_[boost::hana::size_c<I>];
+  }
+
+ private:
+  boost::hana::tuple<Stages...> stages_;
+};
+
+/// Chains mapper stages into one tor::mapper, resolved at compile time.
+template <class... Stages>
+auto compose(Stages&&... stages) {
+  return composed_mapper<std::decay_t<Stages>...>(std::forward<Stages>(stages)...);
+}
+
+// ---- ready-made stages -------------------------------------------------------
+
+/// Keeps rows of tables whose "schema.table" matches one of the patterns (ECMAScript regex, whole name).
+class table_filter {
+ public:
+  explicit table_filter(const std::vector<std::string>& patterns) {
+    for (const auto& p : patterns) patterns_.emplace_back(p, std::regex::ECMAScript | std::regex::optimize);
+  }
+  bool accept(const row_change& row, const transaction_info&) const {
+    const std::string name = row.table_name();
+    for (const auto& re : patterns_)
+      if (std::regex_match(name, re)) return true;
+    return false;
+  }
+
+ private:
+  std::vector<std::regex> patterns_;
+};
+
+/// Keeps rows with the given operations.
+struct op_filter {
+  bool inserts = true, updates = true, deletes = true;
+  bool accept(const row_change& row, const transaction_info&) const {
+    return row.op == row_op::insert ? inserts : row.op == row_op::update ? updates : deletes;
+  }
+};
+
+/// Adds fixed headers to every message.
+struct static_headers {
+  std::vector<header> headers;
+  void enrich(message& m, const row_change&, const transaction_info&) const {
+    m.headers.insert(m.headers.end(), headers.begin(), headers.end());
+  }
+};
+
+/// Wraps a callable as a filter stage: `bool(const row_change&, const transaction_info&)`.
+template <class F>
+struct filter_fn {
+  F f;
+  bool accept(const row_change& row, const transaction_info& tx) { return f(row, tx); }
+};
+template <class F>
+filter_fn(F) -> filter_fn<F>;
+
+/// Wraps a callable as an enricher stage: `void(message&, const row_change&, const transaction_info&)`.
+template <class F>
+struct enrich_fn {
+  F f;
+  void enrich(message& m, const row_change& row, const transaction_info& tx) { f(m, row, tx); }
+};
+template <class F>
+enrich_fn(F) -> enrich_fn<F>;
+
+}  // namespace tor

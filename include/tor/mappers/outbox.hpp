@@ -1,0 +1,308 @@
+// The outbox mapper: turns rows inserted into outbox tables into messages,
+// with the semantics of Debezium's Outbox Event Router. Each outbox row names
+// its event id, its key (usually the aggregate id), the field to route by
+// (usually the aggregate type) and its payload; the message goes to a topic
+// chosen by an ordered list of regex routes or by a topic template, with
+// configured columns copied into headers, and the binlog coordinates added
+// so consumers can deduplicate.
+#pragma once
+
+#include <charconv>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <tor/core/error.hpp>
+#include <tor/core/event.hpp>
+#include <tor/core/message.hpp>
+
+namespace tor {
+
+/// What to do with an UPDATE of an outbox row (outbox rows are insert-only).
+enum class on_update { warn, skip, fail };
+/// What to do with a row that lacks a required column, or whose key is NULL.
+enum class on_invalid { fail, skip };
+
+struct outbox_route {
+  std::string pattern;  ///< ECMAScript regex, matched against the whole route-by value
+  std::string topic;
+};
+
+/// A column copied into the message: as a header, or as its partition number.
+struct outbox_field {
+  enum class placement { header, partition };
+  std::string column;
+  placement where = placement::header;
+  std::string header;  ///< header name; the column name when empty
+};
+
+struct outbox_config {
+  /// Outbox tables, "schema.table". Rows of other tables produce nothing.
+  std::vector<std::string> tables;
+  /// Column with the event id, sent in header `id`. Empty: the id is the
+  /// binlog coordinates "file:offset/row", unique per row.
+  std::string id_column = "id";
+  std::string key_column = "aggregateid";
+  std::string route_by_column = "aggregatetype";
+  std::string payload_column = "payload";
+  /// Column with the event type, sent in header `eventType`; empty: none.
+  std::string type_column = "type";
+  /// Column with the record timestamp; empty: the transaction's timestamp.
+  std::string timestamp_column;
+  /// Ordered routes; the first whose pattern matches the route-by value wins.
+  std::vector<outbox_route> routes;
+  /// Used when `routes` is empty: `${routedByValue}` is replaced by the route-by value.
+  std::string topic_template = "outbox.event.${routedByValue}";
+  /// With routes and no match: fail (default) or skip the row.
+  on_invalid unrouted = on_invalid::fail;
+  std::vector<outbox_field> fields;
+  on_update updates = on_update::warn;
+  on_invalid invalid = on_invalid::fail;
+  /// An empty or NULL payload becomes a tombstone (else an empty value).
+  bool tombstone_on_empty_payload = false;
+  /// Receives warnings (skipped updates, skipped invalid rows); none by default.
+  std::function<void(const std::string&)> warn;
+
+  /// The original Tor's columns: `aggregate_id` key, `aggregate_type` route-by,
+  /// `payload`; no id or type column (the id is the binlog coordinates).
+  static outbox_config original_tor(std::string table) {
+    outbox_config c;
+    c.tables = {std::move(table)};
+    c.id_column.clear();
+    c.key_column = "aggregate_id";
+    c.route_by_column = "aggregate_type";
+    c.payload_column = "payload";
+    c.type_column.clear();
+    return c;
+  }
+};
+
+class outbox_mapper {
+ public:
+  explicit outbox_mapper(outbox_config config) : cfg_(std::move(config)) {
+    for (const auto& t : cfg_.tables) {
+      if (t.find('.') == std::string::npos)
+        throw error(error_kind::invalid_argument,
+                    "outbox table \"" + t + "\" must be written as schema.table (e.g. app.outbox)");
+      tables_.insert(t);
+    }
+    for (const auto& r : cfg_.routes) {
+      try {
+        regexes_.emplace_back(r.pattern, std::regex::ECMAScript | std::regex::optimize);
+      } catch (const std::regex_error& e) {
+        throw error(error_kind::invalid_argument,
+                    "bad route pattern \"" + r.pattern + "\" for topic " + r.topic + ": " + e.what());
+      }
+    }
+  }
+
+  [[nodiscard]] const outbox_config& config() const noexcept { return cfg_; }
+
+  /// Topics this mapper can route to without seeing data (the routes'
+  /// topics); with a template the topics depend on the rows.
+  [[nodiscard]] std::vector<std::string> static_topics() const {
+    std::vector<std::string> t;
+    for (const auto& r : cfg_.routes) t.push_back(r.topic);
+    return t;
+  }
+
+  void map(const row_change& row, const transaction_info& tx, std::vector<message>& out) {
+    const columns* cols = resolve(row);
+    if (!cols) return;  // not an outbox table
+    if (row.op == row_op::erase) return;  // outbox rows are often deleted right after insert
+    if (row.op == row_op::update) {
+      if (cfg_.updates == on_update::fail)
+        throw error(error_kind::mapping, "UPDATE of outbox table " + row.table_name() + " at binlog " +
+                                             where(row) + ": outbox rows must only be inserted "
+                                             "(set the update policy to warn or skip to ignore updates)");
+      if (cfg_.updates == on_update::warn && cfg_.warn)
+        cfg_.warn("ignoring UPDATE of outbox table " + row.table_name() + " at binlog " + where(row));
+      return;
+    }
+    const row_image& img = row.after;
+
+    const value* key = required(row, img, cols->key, cfg_.key_column);
+    const value* route = key ? required(row, img, cols->route_by, cfg_.route_by_column) : nullptr;
+    const value* payload = route ? required(row, img, cols->payload, cfg_.payload_column) : nullptr;
+    const value* id = payload && !cfg_.id_column.empty() ? required(row, img, cols->id, cfg_.id_column) : nullptr;
+    const value* ts =
+        payload && !cfg_.timestamp_column.empty() ? required(row, img, cols->timestamp, cfg_.timestamp_column) : nullptr;
+    if (!payload || (!cfg_.id_column.empty() && !id) || (!cfg_.timestamp_column.empty() && !ts)) return;  // skipped
+    if (is_null(*key)) {
+      invalid(row, "key column \"" + cfg_.key_column + "\" is NULL");
+      return;
+    }
+
+    const std::string* topic = route_topic(to_text(*route), row);
+    if (!topic) return;
+
+    message m;
+    m.topic = *topic;
+    m.key = to_text(*key);
+    if (is_null(*payload) || (to_text(*payload).empty())) {
+      if (!cfg_.tombstone_on_empty_payload) m.value.emplace();
+    } else {
+      m.value = to_text(*payload);
+    }
+    m.headers.reserve(4 + cfg_.fields.size());
+    m.headers.push_back({std::string(headers::id), id ? to_text(*id) : coordinates(row)});
+    if (cols->type && img.has(*cols->type)) m.headers.push_back({"eventType", to_text(img.values[*cols->type])});
+    for (std::size_t i = 0; i < cfg_.fields.size(); ++i) {
+      const auto& f = cfg_.fields[i];
+      const value* v = required(row, img, cols->fields[i], f.column);
+      if (!v) return;
+      if (f.where == outbox_field::placement::partition) {
+        m.partition = partition_number(*v, row, f.column);
+        if (!m.partition) return;
+      } else {
+        m.headers.push_back({f.header.empty() ? f.column : f.header, to_text(*v)});
+      }
+    }
+    m.headers.push_back({std::string(headers::binlog_file), row.position.file});
+    m.headers.push_back(
+        {std::string(headers::binlog_pos), std::to_string(row.position.offset) + '/' + std::to_string(row.row_index)});
+    if (!tx.gtid.empty()) m.headers.push_back({std::string(headers::gtid), tx.gtid});
+    m.timestamp = tx.timestamp;
+    if (ts) {
+      const auto t = time_of(*ts);
+      if (!t) {
+        invalid(row, "timestamp column \"" + cfg_.timestamp_column + "\" holds \"" + to_text(*ts) +
+                         "\", not a TIMESTAMP, DATETIME or epoch milliseconds");
+        return;
+      }
+      m.timestamp = *t;
+    }
+    out.push_back(std::move(m));
+  }
+
+ private:
+  // Column indexes of one outbox table, resolved once per table shape.
+  struct columns {
+    std::shared_ptr<const table_info> table;  // keeps the cache key alive
+    std::optional<std::size_t> id, key, route_by, payload, type, timestamp;
+    std::vector<std::optional<std::size_t>> fields;
+  };
+
+  const columns* resolve(const row_change& row) {
+    if (!row.table) return nullptr;
+    if (last_ && last_table_ == row.table.get()) return last_;
+    auto it = cache_.find(row.table.get());
+    if (it == cache_.end()) {
+      std::optional<columns> c;
+      if (tables_.count(row.table->qualified_name())) {
+        const auto& t = *row.table;
+        c.emplace();
+        c->table = row.table;
+        const auto idx = [&](const std::string& name) {
+          return name.empty() ? std::nullopt : t.column_index(name);
+        };
+        c->id = idx(cfg_.id_column);
+        c->key = idx(cfg_.key_column);
+        c->route_by = idx(cfg_.route_by_column);
+        c->payload = idx(cfg_.payload_column);
+        c->type = idx(cfg_.type_column);
+        c->timestamp = idx(cfg_.timestamp_column);
+        for (const auto& f : cfg_.fields) c->fields.push_back(idx(f.column));
+      }
+      if (cache_.size() > 1024) {  // tables change shape rarely; bound the cache anyway
+        cache_.clear();
+        non_outbox_.clear();
+      }
+      it = cache_.emplace(row.table.get(), std::move(c)).first;
+      if (!it->second) non_outbox_.push_back(row.table);  // keep the pointer valid as a key
+    }
+    last_table_ = row.table.get();
+    last_ = it->second ? &*it->second : nullptr;
+    return last_;
+  }
+
+  static std::string where(const row_change& row) {
+    return row.position.to_string() + " row " + std::to_string(row.row_index);
+  }
+  static std::string coordinates(const row_change& row) {
+    return row.position.file + ':' + std::to_string(row.position.offset) + '/' + std::to_string(row.row_index);
+  }
+
+  // The column's value, or nullptr after reporting it missing (fail throws; skip warns).
+  const value* required(const row_change& row, const row_image& img, const std::optional<std::size_t>& idx,
+                        const std::string& column) {
+    if (idx && img.has(*idx)) return &img.values[*idx];
+    invalid(row, "column \"" + column + "\" is " + (idx ? "not in the row image" : "missing"));
+    return nullptr;
+  }
+
+  void invalid(const row_change& row, const std::string& what) {
+    const std::string msg = "outbox table " + row.table_name() + " at binlog " + where(row) + ": " + what;
+    if (cfg_.invalid == on_invalid::fail)
+      throw error(error_kind::mapping, msg + " (fix the table or the column configuration, or set the invalid-row "
+                                             "policy to skip)");
+    if (cfg_.warn) cfg_.warn("skipping row: " + msg);
+  }
+
+  const std::string* route_topic(const std::string& by, const row_change& row) {
+    if (auto it = topic_cache_.find(by); it != topic_cache_.end()) return it->second ? &*it->second : nullptr;
+    std::optional<std::string> topic;
+    if (cfg_.routes.empty()) {
+      std::string t = cfg_.topic_template;
+      static constexpr std::string_view var = "${routedByValue}";
+      for (auto p = t.find(var); p != std::string::npos; p = t.find(var, p + by.size())) t.replace(p, var.size(), by);
+      topic = std::move(t);
+    } else {
+      for (std::size_t i = 0; i < regexes_.size() && !topic; ++i)
+        if (std::regex_match(by, regexes_[i])) topic = cfg_.routes[i].topic;
+      if (!topic) {
+        const std::string msg = "outbox table " + row.table_name() + " at binlog " + where(row) +
+                                ": no route matches " + cfg_.route_by_column + " \"" + by + "\"";
+        if (cfg_.unrouted == on_invalid::fail)
+          throw error(error_kind::mapping, msg + " (add a route for it, or set the unrouted policy to skip)");
+        if (cfg_.warn) cfg_.warn("skipping row: " + msg);
+      }
+    }
+    if (topic_cache_.size() > 4096) topic_cache_.clear();
+    const auto& slot = topic_cache_.emplace(by, std::move(topic)).first->second;
+    return slot ? &*slot : nullptr;
+  }
+
+  std::optional<std::int32_t> partition_number(const value& v, const row_change& row, const std::string& column) {
+    std::int32_t p = -1;
+    const std::string text = to_text(v);
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
+    if (ec == std::errc{} && end == text.data() + text.size() && p >= 0) return p;
+    invalid(row, "partition column \"" + column + "\" holds \"" + text + "\", not a partition number");
+    return std::nullopt;
+  }
+
+  static std::optional<clock::time_point> time_of(const value& v) {
+    using namespace std::chrono;
+    if (const auto* t = std::get_if<timestamp_value>(&v))
+      return clock::time_point(duration_cast<clock::duration>(seconds(t->seconds) + microseconds(t->microseconds)));
+    if (const auto* d = std::get_if<datetime_value>(&v)) {  // a DATETIME is read as UTC
+      const auto days = sys_days(year_month_day(year(d->date.year), month(d->date.month), day(d->date.day)));
+      return clock::time_point(duration_cast<clock::duration>(days.time_since_epoch() + hours(d->hour) +
+                                                               minutes(d->minute) + seconds(d->second) +
+                                                               microseconds(d->microsecond)));
+    }
+    if (const auto* i = std::get_if<std::int64_t>(&v))  // epoch milliseconds
+      return clock::time_point(duration_cast<clock::duration>(milliseconds(*i)));
+    if (const auto* u = std::get_if<std::uint64_t>(&v))
+      return clock::time_point(duration_cast<clock::duration>(milliseconds(static_cast<std::int64_t>(*u))));
+    return std::nullopt;
+  }
+
+  outbox_config cfg_;
+  std::unordered_set<std::string> tables_;
+  std::vector<std::regex> regexes_;
+  std::unordered_map<const table_info*, std::optional<columns>> cache_;
+  std::vector<std::shared_ptr<const table_info>> non_outbox_;
+  const table_info* last_table_ = nullptr;
+  const columns* last_ = nullptr;
+  std::unordered_map<std::string, std::optional<std::string>> topic_cache_;
+};
+
+}  // namespace tor

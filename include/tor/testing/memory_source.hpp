@@ -1,0 +1,183 @@
+// An in-memory binlog and a source that plays it. Tests append scripted
+// transactions to a `memory_binlog`; a `memory_source` streams them with the
+// same framing a real binlog source has and, like one, replays from any
+// checkpoint. Fault injection: the source can be told to fail at an event.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <tor/core/error.hpp>
+#include <tor/core/event.hpp>
+
+namespace tor::testing {
+
+/// A row for `memory_binlog::append`: table, op and column values by name.
+struct scripted_row {
+  std::shared_ptr<const table_info> table;
+  row_op op = row_op::insert;
+  std::vector<value> before;
+  std::vector<value> after;
+};
+
+/// Makes a table_info to script rows against.
+inline std::shared_ptr<const table_info> make_table(std::string schema, std::string table,
+                                                    std::vector<std::string> columns) {
+  return std::make_shared<const table_info>(table_info{std::move(schema), std::move(table), std::move(columns)});
+}
+
+/// An append-only log of committed transactions, shared between the test that
+/// writes it and the sources that read it (thread-safe).
+class memory_binlog {
+ public:
+  struct transaction {
+    begin_event begin;
+    std::vector<row_change> rows;
+    commit_event commit;
+  };
+
+  explicit memory_binlog(std::string file_prefix = "memory-bin", std::string server_id = "1")
+      : prefix_(std::move(file_prefix)), server_id_(std::move(server_id)) {}
+
+  /// Appends one committed transaction; returns its commit checkpoint. An
+  /// empty `rows` is a non-row transaction (DDL), framed like any other.
+  checkpoint append(const std::vector<scripted_row>& rows, clock::time_point when = clock::now()) {
+    std::lock_guard lock(mutex_);
+    transaction t;
+    const auto seq = static_cast<std::uint64_t>(txns_.size()) + 1;
+    t.begin.gtid = "0-" + server_id_ + '-' + std::to_string(seq);
+    t.begin.position = {file(), offset_};
+    t.begin.timestamp = when;
+    offset_ += 40;
+    std::uint32_t i = 0;
+    for (const auto& r : rows) {
+      row_change c;
+      c.op = r.op;
+      c.table = r.table;
+      c.before.values = r.before;
+      c.after.values = r.after;
+      c.position = {file(), offset_};
+      c.row_index = i++;
+      c.timestamp = when;
+      t.rows.push_back(std::move(c));
+      offset_ += 100;
+    }
+    offset_ += 30;  // the commit event
+    gtids_.add(gtid::parse(t.begin.gtid, gtid_flavor::mariadb));
+    t.commit.after = checkpoint{{file(), offset_}, gtids_, server_id_};
+    t.commit.timestamp = when;
+    txns_.push_back(std::move(t));
+    cv_.notify_all();
+    return txns_.back().commit.after;
+  }
+
+  /// Starts a new binlog file, as FLUSH BINARY LOGS does.
+  void rotate() {
+    std::lock_guard lock(mutex_);
+    ++file_no_;
+    offset_ = 4;
+  }
+
+  [[nodiscard]] std::size_t size() const {
+    std::lock_guard lock(mutex_);
+    return txns_.size();
+  }
+  [[nodiscard]] std::string server_id() const { return server_id_; }
+
+  /// Index of the first transaction that starts at or after `from` (a commit checkpoint).
+  [[nodiscard]] std::size_t index_after(const checkpoint& from) const {
+    std::lock_guard lock(mutex_);
+    std::size_t i = 0;
+    while (i < txns_.size() && txns_[i].commit.after.position <= from.position) ++i;
+    return i;
+  }
+
+  /// Copies transaction i, waiting up to `wait` for it to be appended.
+  std::optional<transaction> get(std::size_t i, std::chrono::milliseconds wait) const {
+    std::unique_lock lock(mutex_);
+    if (!cv_.wait_for(lock, wait, [&] { return i < txns_.size(); })) return std::nullopt;
+    return txns_[i];
+  }
+
+ private:
+  [[nodiscard]] std::string file() const {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, ".%06u", file_no_);
+    return prefix_ + buf;
+  }
+
+  std::string prefix_;
+  std::string server_id_;
+  unsigned file_no_ = 1;
+  std::uint64_t offset_ = 4;
+  gtid_set gtids_{gtid_flavor::mariadb};
+  std::vector<transaction> txns_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable cv_;
+};
+
+/// A tor::source over a memory_binlog.
+class memory_source {
+ public:
+  struct options {
+    /// With no checkpoint, start at the end of the log instead of its beginning.
+    bool start_at_end = false;
+    /// Yield a heartbeat_event when idle instead of nullopt.
+    bool heartbeats = false;
+    /// Throw tor::error (kind source) when this many events have been read (0: never).
+    std::uint64_t fail_after_events = 0;
+  };
+
+  explicit memory_source(const memory_binlog& log) : memory_source(log, options{}) {}
+  memory_source(const memory_binlog& log, options opt) : log_(&log), opt_(opt) {}
+
+  void open(const std::optional<checkpoint>& from) {
+    next_txn_ = from ? log_->index_after(*from) : (opt_.start_at_end ? log_->size() : 0);
+    current_.reset();
+    opened_ = true;
+  }
+
+  std::optional<change_event> next(std::chrono::milliseconds wait) {
+    if (!opened_) throw error(error_kind::source, "memory_source: next() before open()");
+    if (opt_.fail_after_events && events_ >= opt_.fail_after_events)
+      throw error(error_kind::source, "memory_source: injected failure after " + std::to_string(events_) + " events");
+    if (!current_) {
+      current_ = log_->get(next_txn_, wait);
+      if (!current_) {
+        if (opt_.heartbeats) return change_event{heartbeat_event{}};
+        return std::nullopt;
+      }
+      step_ = 0;
+    }
+    ++events_;
+    const std::size_t rows = current_->rows.size();
+    const std::size_t s = step_++;
+    if (s == 0) return change_event{std::move(current_->begin)};
+    if (s <= rows) return change_event{std::move(current_->rows[s - 1])};
+    change_event c{std::move(current_->commit)};
+    current_.reset();
+    ++next_txn_;
+    return c;
+  }
+
+  [[nodiscard]] std::uint64_t events_read() const noexcept { return events_; }
+
+ private:
+  const memory_binlog* log_;
+  options opt_;
+  bool opened_ = false;
+  std::size_t next_txn_ = 0;
+  std::optional<memory_binlog::transaction> current_;
+  std::size_t step_ = 0;
+  std::uint64_t events_ = 0;
+};
+
+}  // namespace tor::testing

@@ -1,0 +1,69 @@
+// An in-memory tor::state_store that records every save and can be told to
+// fail. Copies share one storage, so a "restarted" router can be given a new
+// store over the same checkpoint, as with a real store.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <tor/core/checkpoint.hpp>
+#include <tor/core/error.hpp>
+
+namespace tor::testing {
+
+class memory_state_store {
+ public:
+  memory_state_store() : s_(std::make_shared<shared>()) {}
+
+  std::optional<checkpoint> load() {
+    std::lock_guard lock(s_->mutex);
+    return s_->current;
+  }
+
+  void save(const checkpoint& c) {
+    std::lock_guard lock(s_->mutex);
+    ++s_->attempts;
+    if (s_->failures_left > 0) {
+      --s_->failures_left;
+      throw error(s_->failure_kind, "memory_state_store: injected " +
+                                        std::string(s_->failure_kind == error_kind::transient ? "transient " : "") +
+                                        "failure saving " + c.to_string());
+    }
+    s_->current = c;
+    s_->history.push_back(c);
+  }
+
+  /// The next `count` saves throw tor::error of this kind.
+  void fail_next(std::size_t count, error_kind kind = error_kind::transient) {
+    std::lock_guard lock(s_->mutex);
+    s_->failures_left = count;
+    s_->failure_kind = kind;
+  }
+
+  /// Every successful save, oldest first.
+  [[nodiscard]] std::vector<checkpoint> history() const {
+    std::lock_guard lock(s_->mutex);
+    return s_->history;
+  }
+  [[nodiscard]] std::size_t attempts() const {
+    std::lock_guard lock(s_->mutex);
+    return s_->attempts;
+  }
+
+ private:
+  struct shared {
+    std::mutex mutex;
+    std::optional<checkpoint> current;
+    std::vector<checkpoint> history;
+    std::size_t failures_left = 0;
+    std::size_t attempts = 0;
+    error_kind failure_kind = error_kind::transient;
+  };
+  std::shared_ptr<shared> s_;
+};
+
+}  // namespace tor::testing
