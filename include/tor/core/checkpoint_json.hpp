@@ -1,0 +1,591 @@
+// The checkpoint as a small JSON document, the one format every state store
+// writes, so an operator can read (or, in an emergency, write) it with
+// `redis-cli GET` or `cat`:
+//
+//   {"version":1,"file":"mysql-bin.000003","offset":1234,
+//    "gtid_set":"0-1-100","gtid_flavor":"mariadb","server_id":"1",
+//    "saved_at":"2026-11-26T11:35:34.120Z","saved_by":"host-a:4242","owner_epoch":7}
+//
+// Decoding also accepts the value the original (Go) Tor kept,
+// `{"name":"mysql-bin.000003","pos":1234}`, so a deployment switches over
+// without reprocessing or losing anything. Everything else is refused with a
+// tor::error (kind `state`) that quotes what was found and says what to do:
+// a state store never turns unreadable data into "no checkpoint", because
+// that would silently restart from the configured start.
+//
+// The parser is deliberately small and strict (RFC 8259 syntax, duplicate
+// members refused, nesting bounded) and has no dependency, so the core stays
+// free of third-party headers.
+#pragma once
+
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <tor/core/checkpoint.hpp>
+#include <tor/core/error.hpp>
+
+namespace tor {
+
+/// Which layout a stored checkpoint had.
+enum class checkpoint_format {
+  tor_v1,        ///< this project's document, "version":1
+  original_tor,  ///< the original Go Tor's {"name":...,"pos":...}
+};
+
+/// A checkpoint together with what a store records about the save.
+/// `saved_at`, `saved_by` and `owner_epoch` are for operators (and for the
+/// fencing message); they never influence where the router resumes.
+struct checkpoint_document {
+  checkpoint state;
+  std::string saved_at;           ///< UTC, ISO 8601 with milliseconds; empty when unknown
+  std::string saved_by;           ///< who saved it (host:pid by default); empty when unknown
+  std::uint64_t owner_epoch = 0;  ///< the saver's owner epoch (Redis fencing); 0 when none
+  checkpoint_format format = checkpoint_format::tor_v1;
+
+  friend bool operator==(const checkpoint_document&, const checkpoint_document&) = default;
+};
+
+inline constexpr int checkpoint_document_version = 1;
+
+// ---------------------------------------------------------------------------
+// helpers shared by the stores
+// ---------------------------------------------------------------------------
+
+/// `t` as "2026-11-26T11:35:34.120Z".
+inline std::string utc_timestamp(std::chrono::system_clock::time_point t) {
+  using namespace std::chrono;
+  const auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
+  auto secs = static_cast<std::time_t>(ms / 1000);
+  auto frac = static_cast<int>(ms % 1000);
+  if (frac < 0) frac += 1000, --secs;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  return buf;
+}
+
+/// Quotes stored bytes for an error message: double-quoted, control and
+/// non-ASCII bytes escaped (\n, \xNN), cut after `max` bytes with the total
+/// size noted, so a megabyte of garbage never floods a log line.
+inline std::string quote_found(std::string_view text, std::size_t max = 200) {
+  std::string out = "\"";
+  const auto shown = text.substr(0, max);
+  for (const char ch : shown) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c >= 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+  if (text.size() > max) out += "... (" + std::to_string(text.size()) + " bytes in all)";
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// a minimal strict JSON reader and writer, for this document only
+// ---------------------------------------------------------------------------
+
+namespace detail::json {
+
+enum class kind { null, boolean, number, string, object, array };
+
+inline const char* kind_name(kind k) {
+  switch (k) {
+    case kind::null: return "null";
+    case kind::boolean: return "a boolean";
+    case kind::number: return "a number";
+    case kind::string: return "a string";
+    case kind::object: return "an object";
+    case kind::array: return "an array";
+  }
+  return "?";
+}
+
+/// One member of the top-level object. `text` is the decoded string for
+/// strings, the literal for numbers and booleans, the raw source for
+/// objects and arrays (only quoted in messages).
+struct member {
+  std::string name;
+  kind type;
+  std::string text;
+};
+
+/// Thrown by the parser; the caller adds where the text came from.
+struct syntax_error {
+  std::size_t offset;
+  std::string why;
+};
+
+inline constexpr int max_depth = 32;
+
+class parser {
+ public:
+  explicit parser(std::string_view text) : s_(text) {}
+
+  /// The members of the single top-level object, in document order.
+  std::vector<member> top_level_object() {
+    skip_ws();
+    if (peek() != '{') fail(std::string("expected a JSON object starting with '{'"));
+    std::vector<member> out;
+    ++i_;
+    skip_ws();
+    if (peek() == '}') {
+      ++i_;
+    } else {
+      while (true) {
+        skip_ws();
+        if (peek() != '"') fail("expected a member name in double quotes");
+        member m;
+        m.name = string_body();
+        for (const auto& seen : out)
+          if (seen.name == m.name) fail("member \"" + m.name + "\" appears twice");
+        skip_ws();
+        expect(':');
+        skip_ws();
+        const std::size_t start = i_;
+        m.type = value(1, &m.text);
+        if (m.type == kind::object || m.type == kind::array) m.text = std::string(s_.substr(start, i_ - start));
+        out.push_back(std::move(m));
+        skip_ws();
+        if (peek() == ',') {
+          ++i_;
+          continue;
+        }
+        if (peek() == '}') {
+          ++i_;
+          break;
+        }
+        fail("expected ',' or '}' after a member");
+      }
+    }
+    skip_ws();
+    if (i_ != s_.size()) fail("unexpected text after the JSON object");
+    return out;
+  }
+
+ private:
+  [[noreturn]] void fail(std::string why) const { throw syntax_error{i_, std::move(why)}; }
+  [[nodiscard]] char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
+  void expect(char c) {
+    if (peek() != c) fail(std::string("expected '") + c + "'");
+    ++i_;
+  }
+  void skip_ws() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+  }
+
+  // Parses one value; scalars are stored in *text (nested values are only validated).
+  kind value(int depth, std::string* text) {
+    if (depth > max_depth) fail("nesting deeper than " + std::to_string(max_depth));
+    const char c = peek();
+    if (c == '"') {
+      auto str = string_body();
+      if (text) *text = std::move(str);
+      return kind::string;
+    }
+    if (c == '{' || c == '[') {
+      const char close = c == '{' ? '}' : ']';
+      ++i_;
+      skip_ws();
+      if (peek() == close) {
+        ++i_;
+        return c == '{' ? kind::object : kind::array;
+      }
+      while (true) {
+        skip_ws();
+        if (c == '{') {
+          if (peek() != '"') fail("expected a member name in double quotes");
+          (void)string_body();
+          skip_ws();
+          expect(':');
+          skip_ws();
+        }
+        (void)value(depth + 1, nullptr);
+        skip_ws();
+        if (peek() == ',') {
+          ++i_;
+          continue;
+        }
+        if (peek() == close) {
+          ++i_;
+          break;
+        }
+        fail(std::string("expected ',' or '") + close + "'");
+      }
+      return c == '{' ? kind::object : kind::array;
+    }
+    for (const auto& [word, k] : {std::pair<std::string_view, kind>{"true", kind::boolean},
+                                  {"false", kind::boolean},
+                                  {"null", kind::null}}) {
+      if (s_.substr(i_, word.size()) == word) {
+        i_ += word.size();
+        if (text) *text = std::string(word);
+        return k;
+      }
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      const std::size_t start = i_;
+      number();
+      if (text) *text = std::string(s_.substr(start, i_ - start));
+      return kind::number;
+    }
+    fail("expected a JSON value");
+  }
+
+  // RFC 8259 number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+  void number() {
+    auto digits = [&] {
+      const std::size_t start = i_;
+      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+      return i_ - start;
+    };
+    if (peek() == '-') ++i_;
+    if (peek() == '0') {
+      ++i_;
+    } else if (digits() == 0) {
+      fail("malformed number");
+    }
+    if (peek() == '.') {
+      ++i_;
+      if (digits() == 0) fail("malformed number");
+    }
+    if (peek() == 'e' || peek() == 'E') {
+      ++i_;
+      if (peek() == '+' || peek() == '-') ++i_;
+      if (digits() == 0) fail("malformed number");
+    }
+  }
+
+  unsigned hex4() {
+    unsigned v = 0;
+    for (int k = 0; k < 4; ++k) {
+      const char h = peek();
+      v <<= 4;
+      if (h >= '0' && h <= '9') v |= static_cast<unsigned>(h - '0');
+      else if (h >= 'a' && h <= 'f') v |= static_cast<unsigned>(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F') v |= static_cast<unsigned>(h - 'A' + 10);
+      else fail("malformed \\u escape");
+      ++i_;
+    }
+    return v;
+  }
+
+  static void append_utf8(std::string& out, unsigned cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xc0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xe0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+      out += static_cast<char>(0x80 | (cp & 0x3f));
+    } else {
+      out += static_cast<char>(0xf0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+      out += static_cast<char>(0x80 | (cp & 0x3f));
+    }
+  }
+
+  // At an opening quote: returns the decoded string.
+  std::string string_body() {
+    expect('"');
+    std::string out;
+    while (true) {
+      if (i_ >= s_.size()) fail("unterminated string");
+      const char c = s_[i_];
+      if (c == '"') {
+        ++i_;
+        return out;
+      }
+      if (static_cast<unsigned char>(c) < 0x20) fail("control character in a string (must be escaped)");
+      if (c != '\\') {
+        out += c;
+        ++i_;
+        continue;
+      }
+      ++i_;
+      const char e = peek();
+      ++i_;
+      switch (e) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          unsigned cp = hex4();
+          if (cp >= 0xdc00 && cp <= 0xdfff) fail("unpaired surrogate in \\u escape");
+          if (cp >= 0xd800 && cp <= 0xdbff) {
+            if (s_.substr(i_, 2) != "\\u") fail("unpaired surrogate in \\u escape");
+            i_ += 2;
+            const unsigned lo = hex4();
+            if (lo < 0xdc00 || lo > 0xdfff) fail("unpaired surrogate in \\u escape");
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+          }
+          append_utf8(out, cp);
+          break;
+        }
+        default:
+          --i_;
+          fail("unknown escape in a string");
+      }
+    }
+  }
+
+  std::string_view s_;
+  std::size_t i_ = 0;
+};
+
+/// Appends `s` as a JSON string.
+inline void write_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+}  // namespace detail::json
+
+// ---------------------------------------------------------------------------
+// encode / decode
+// ---------------------------------------------------------------------------
+
+/// The document as one line of JSON, members in a fixed order. Empty
+/// `saved_at` / `saved_by` and a zero `owner_epoch` are left out.
+inline std::string encode_checkpoint_json(const checkpoint_document& doc) {
+  using detail::json::write_string;
+  const auto& c = doc.state;
+  std::string out = "{\"version\":" + std::to_string(checkpoint_document_version) + ",\"file\":";
+  write_string(out, c.position.file);
+  out += ",\"offset\":" + std::to_string(c.position.offset) + ",\"gtid_set\":";
+  write_string(out, c.gtids.to_string());
+  out += ",\"gtid_flavor\":";
+  out += c.gtids.flavor() == gtid_flavor::mysql ? "\"mysql\"" : "\"mariadb\"";
+  out += ",\"server_id\":";
+  write_string(out, c.server_id);
+  if (!doc.saved_at.empty()) {
+    out += ",\"saved_at\":";
+    write_string(out, doc.saved_at);
+  }
+  if (!doc.saved_by.empty()) {
+    out += ",\"saved_by\":";
+    write_string(out, doc.saved_by);
+  }
+  if (doc.owner_epoch != 0) out += ",\"owner_epoch\":" + std::to_string(doc.owner_epoch);
+  out += '}';
+  return out;
+}
+
+namespace detail {
+
+inline constexpr std::string_view checkpoint_expected =
+    "expected Tor's checkpoint document {\"version\":1,\"file\":\"mysql-bin.000003\",\"offset\":1234,...} "
+    "or the original Tor's {\"name\":\"mysql-bin.000003\",\"pos\":1234}";
+
+inline constexpr std::string_view checkpoint_what_to_do =
+    "Tor will not guess where to resume: correct the stored value (see docs/state-stores.md for the format), "
+    "or delete it to start from the configured start position";
+
+[[noreturn]] inline void bad_checkpoint(std::string_view where, std::string_view why, std::string_view text) {
+  throw error(error_kind::state, "cannot read the checkpoint in " + std::string(where) + ": " + std::string(why) +
+                                     "; found " + quote_found(text) + ". " + std::string(checkpoint_what_to_do));
+}
+
+class checkpoint_fields {
+ public:
+  checkpoint_fields(std::vector<json::member> members, std::string_view where, std::string_view text)
+      : members_(std::move(members)), where_(where), text_(text) {}
+
+  /// Exact name, or (for the original Tor's Go-written value) any letter case.
+  [[nodiscard]] const json::member* find(std::string_view name, bool any_case = false) const {
+    for (const auto& m : members_) {
+      if (m.name == name) return &m;
+      if (any_case && m.name.size() == name.size()) {
+        bool same = true;
+        for (std::size_t i = 0; i < name.size() && same; ++i)
+          same = std::tolower(static_cast<unsigned char>(m.name[i])) == name[i];
+        if (same) return &m;
+      }
+    }
+    return nullptr;
+  }
+
+  [[noreturn]] void fail(std::string_view why) const { bad_checkpoint(where_, why, text_); }
+
+  const json::member& required(std::string_view name, bool any_case = false) const {
+    const auto* m = find(name, any_case);
+    if (!m) fail("member \"" + std::string(name) + "\" is missing");
+    return *m;
+  }
+
+  [[nodiscard]] std::string string_of(const json::member& m) const {
+    if (m.type != json::kind::string)
+      fail("\"" + m.name + "\" must be a string, not " + json::kind_name(m.type) + " (" + m.text.substr(0, 40) + ")");
+    return m.text;
+  }
+
+  [[nodiscard]] std::uint64_t uint_of(const json::member& m) const {
+    if (m.type == json::kind::string)
+      fail("\"" + m.name + "\" must be a number, not the string \"" + m.text.substr(0, 40) + "\"");
+    if (m.type != json::kind::number)
+      fail("\"" + m.name + "\" must be a number, not " + std::string(json::kind_name(m.type)));
+    if (!m.text.empty() && m.text.front() == '-')
+      fail("\"" + m.name + "\" is negative (" + m.text + ")");
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(m.text.data(), m.text.data() + m.text.size(), v);
+    if (ec == std::errc::result_out_of_range) fail("\"" + m.name + "\" is too large (" + m.text + ")");
+    if (ec != std::errc{} || end != m.text.data() + m.text.size())
+      fail("\"" + m.name + "\" must be a whole number (" + m.text + ")");
+    return v;
+  }
+
+  [[nodiscard]] std::string optional_string(std::string_view name) const {
+    const auto* m = find(name);
+    return m ? string_of(*m) : std::string();
+  }
+
+ private:
+  std::vector<json::member> members_;
+  std::string_view where_;
+  std::string_view text_;
+};
+
+inline std::string_view trim_json_space(std::string_view s) {
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+inline bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (const char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+}  // namespace detail
+
+/// Decodes a stored checkpoint. `where` names the storage for messages (e.g.
+/// "Redis key 'tor:checkpoint' at 127.0.0.1:6379"). Throws tor::error (kind
+/// `state`) quoting what was found when the text is not a checkpoint.
+inline checkpoint_document decode_checkpoint_json(std::string_view text, std::string_view where) {
+  const auto trimmed = detail::trim_json_space(text);
+  if (trimmed.empty()) detail::bad_checkpoint(where, "the value is empty", text);
+  if (detail::all_digits(trimmed))
+    detail::bad_checkpoint(where,
+                           "a bare number is an offset without a binlog file name (an early Tor format that "
+                           "cannot be resumed safely); write {\"name\":\"<binlog file>\",\"pos\":" +
+                               std::string(trimmed.substr(0, 20)) + "} with the file that offset belongs to",
+                           text);
+
+  std::vector<detail::json::member> members;
+  try {
+    members = detail::json::parser(text).top_level_object();
+  } catch (const detail::json::syntax_error& e) {
+    detail::bad_checkpoint(where,
+                           "not valid JSON (" + e.why + " at byte " + std::to_string(e.offset) + "); " +
+                               std::string(detail::checkpoint_expected),
+                           text);
+  }
+  const detail::checkpoint_fields f(std::move(members), where, text);
+
+  checkpoint_document doc;
+  if (const auto* version = f.find("version")) {
+    const auto v = f.uint_of(*version);
+    if (v != checkpoint_document_version)
+      f.fail("document version " + std::to_string(v) + " is not understood by this Tor (it reads version " +
+             std::to_string(checkpoint_document_version) + "); it was written by a newer Tor, upgrade this one");
+    doc.format = checkpoint_format::tor_v1;
+    doc.state.position.file = f.string_of(f.required("file"));
+    doc.state.position.offset = f.uint_of(f.required("offset"));
+    const auto gtid_text = f.optional_string("gtid_set");
+    if (!detail::trim_json_space(gtid_text).empty()) {
+      const auto* flavor_member = f.find("gtid_flavor");
+      if (!flavor_member) f.fail("\"gtid_set\" is given without \"gtid_flavor\" (\"mariadb\" or \"mysql\")");
+      const auto flavor_text = f.string_of(*flavor_member);
+      gtid_flavor flavor{};
+      if (flavor_text == "mariadb") flavor = gtid_flavor::mariadb;
+      else if (flavor_text == "mysql") flavor = gtid_flavor::mysql;
+      else f.fail("\"gtid_flavor\" must be \"mariadb\" or \"mysql\", not \"" + flavor_text.substr(0, 40) + "\"");
+      try {
+        doc.state.gtids = gtid_set::parse(gtid_text, flavor);
+      } catch (const error& e) {
+        f.fail(std::string("\"gtid_set\" is not a GTID set: ") + e.what());
+      }
+    } else if (const auto* flavor_member = f.find("gtid_flavor")) {
+      const auto flavor_text = f.string_of(*flavor_member);
+      if (flavor_text != "mariadb" && flavor_text != "mysql")
+        f.fail("\"gtid_flavor\" must be \"mariadb\" or \"mysql\", not \"" + flavor_text.substr(0, 40) + "\"");
+      doc.state.gtids = gtid_set(flavor_text == "mysql" ? gtid_flavor::mysql : gtid_flavor::mariadb);
+    }
+    if (doc.state.position.file.empty() && doc.state.gtids.empty())
+      f.fail("\"file\" is empty and there is no GTID set, so it names no position");
+    doc.state.server_id = f.optional_string("server_id");
+    doc.saved_at = f.optional_string("saved_at");
+    doc.saved_by = f.optional_string("saved_by");
+    if (const auto* epoch = f.find("owner_epoch")) doc.owner_epoch = f.uint_of(*epoch);
+    return doc;
+  }
+
+  // The original Tor stored go-mysql's position, {"name":FILE,"pos":OFFSET};
+  // Go matches JSON member names without regard to case, so we do too.
+  const auto* name = f.find("name", true);
+  const auto* pos = f.find("pos", true);
+  if (!name && !pos) f.fail(std::string("neither \"version\" nor \"name\"/\"pos\" is present; ") +
+                            std::string(detail::checkpoint_expected));
+  if (!name) f.fail("the original Tor's format needs \"name\" (the binlog file) next to \"pos\"");
+  if (!pos) f.fail("the original Tor's format needs \"pos\" (the offset) next to \"name\"");
+  doc.format = checkpoint_format::original_tor;
+  doc.state.position.file = f.string_of(*name);
+  doc.state.position.offset = f.uint_of(*pos);
+  if (doc.state.position.file.empty()) f.fail("\"name\" (the binlog file) is empty");
+  return doc;
+}
+
+}  // namespace tor
