@@ -1,0 +1,80 @@
+#include <catch2/catch.hpp>
+
+#include <tor/core/checkpoint_tracker.hpp>
+
+using namespace tor;
+
+namespace {
+checkpoint at(std::uint64_t offset) { return checkpoint{{"mysql-bin.000001", offset}, {}, "1"}; }
+row_change row() {
+  row_change r;
+  r.table = std::make_shared<const table_info>(table_info{"app", "outbox", {"id"}});
+  r.position = {"mysql-bin.000001", 100};
+  return r;
+}
+}  // namespace
+
+TEST_CASE("a transaction is committable only when all its messages are acknowledged", "[tracker]") {
+  checkpoint_tracker t;
+  t.begin({});
+  const auto a = t.add_message(10, row());
+  const auto b = t.add_message(20, row());
+  CHECK_FALSE(t.commit(at(200)));
+  CHECK(t.in_flight() == 2);
+  CHECK(t.in_flight_bytes() == 30);
+  CHECK_FALSE(t.acknowledge(b));
+  CHECK_FALSE(t.committable());
+  CHECK(t.acknowledge(a));
+  REQUIRE(t.committable());
+  CHECK(t.committable()->position.offset == 200);
+  CHECK(t.idle());
+}
+
+TEST_CASE("transactions without messages are done at once, but not past an earlier pending one", "[tracker]") {
+  checkpoint_tracker t;
+  t.begin({});
+  CHECK(t.commit(at(100)));  // empty: done at once
+  t.begin({});
+  const auto m = t.add_message(1, row());
+  t.commit(at(200));
+  t.begin({});
+  CHECK_FALSE(t.commit(at(300)));  // empty, but behind a pending transaction
+  CHECK(t.committable()->position.offset == 100);
+  CHECK(t.acknowledge(m));
+  CHECK(t.committable()->position.offset == 300);
+}
+
+TEST_CASE("a later transaction acknowledged first does not move the checkpoint", "[tracker]") {
+  checkpoint_tracker t;
+  t.begin({});
+  const auto first = t.add_message(1, row());
+  t.commit(at(100));
+  t.begin({});
+  const auto second = t.add_message(1, row());
+  t.commit(at(200));
+  CHECK_FALSE(t.acknowledge(second));
+  CHECK_FALSE(t.committable());
+  CHECK(t.acknowledge(first));
+  CHECK(t.committable()->position.offset == 200);
+}
+
+TEST_CASE("the tracker refuses bad framing and bad tokens", "[tracker]") {
+  checkpoint_tracker t;
+  CHECK_THROWS_AS(t.add_message(1, row()), error);
+  CHECK_THROWS_AS(t.commit(at(1)), error);
+  t.begin({});
+  CHECK_THROWS_AS(t.begin({}), error);
+  const auto m = t.add_message(1, row());
+  CHECK_THROWS_WITH(t.acknowledge(m + 5), Catch::Contains("unknown token"));
+  t.acknowledge(m);
+  CHECK_THROWS_WITH(t.acknowledge(m), Catch::Contains("twice"));
+}
+
+TEST_CASE("the tracker describes where a message came from", "[tracker]") {
+  checkpoint_tracker t;
+  t.begin({"0-1-42", {"mysql-bin.000001", 50}, {}});
+  auto r = row();
+  r.row_index = 3;
+  const auto m = t.add_message(1, r);
+  CHECK(t.describe(m) == "table app.outbox, binlog mysql-bin.000001:100 row 3, gtid 0-1-42");
+}

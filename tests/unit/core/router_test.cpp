@@ -1,0 +1,407 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <random>
+#include <set>
+
+#include "unit/fixtures.hpp"
+
+using namespace tor;
+using namespace tor::testing;
+using namespace std::chrono_literals;
+using tor::test::eventually;
+
+namespace {
+
+outbox_config simple_config() {
+  outbox_config c;
+  c.tables = {"app.outbox"};
+  c.topic_template = "events";
+  return c;
+}
+
+// Runs the router on a thread; `result` holds the error text when it failed.
+template <class Router>
+struct running {
+  Router& r;
+  std::atomic<bool> finished{false};
+  std::string failure;
+  error_kind kind{};
+  std::jthread thread;
+
+  explicit running(Router& router)
+      : r(router), thread([this](std::stop_token st) {
+          try {
+            r.run(st);
+          } catch (const error& e) {
+            failure = e.what();
+            kind = e.kind();
+          }
+          finished = true;
+        }) {}
+  void stop() {
+    thread.request_stop();
+    thread.join();
+  }
+};
+
+std::set<std::string> ids_of(const std::vector<memory_dispatcher::record>& recs) {
+  std::set<std::string> ids;
+  for (const auto& r : recs) ids.insert(*r.msg.find_header("id"));
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("router publishes outbox rows in order and saves the checkpoint after them", "[router]") {
+  memory_binlog log;
+  log.append({test::outbox_row("e1", "Order", "o-1", R"({"n":1})"), test::order_row(1)});
+  log.append({test::order_row(2)});
+  const auto end = log.append({test::outbox_row("e2", "Order", "o-1", R"({"n":2})")});
+  memory_source src(log);
+  memory_dispatcher disp;
+  memory_state_store store;
+  outbox_mapper mapper(simple_config());
+  router r(src, disp, store, mapper, test::fast_options());
+  running run(r);
+  REQUIRE(eventually([&] { return store.load() == std::optional<checkpoint>(end); }));
+  run.stop();
+  REQUIRE(run.failure.empty());
+
+  const auto got = disp.delivered("events");
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].msg.key == "o-1");
+  CHECK(got[0].msg.value == std::optional<std::string>(R"({"n":1})"));
+  CHECK(*got[0].msg.find_header("id") == "e1");
+  CHECK(*got[1].msg.find_header("id") == "e2");
+  CHECK(*got[0].msg.find_header("tor.binlog.file") == "memory-bin.000001");
+  CHECK(got[0].msg.find_header("tor.gtid") != nullptr);
+
+  const auto s = r.stats();
+  CHECK(s.transactions == 3);
+  CHECK(s.rows == 4);
+  CHECK(s.messages_sent == 2);
+  CHECK(s.messages_acknowledged == 2);
+  CHECK(s.in_flight_messages == 0);
+  CHECK(s.last_saved == std::optional<checkpoint>(end));
+}
+
+TEST_CASE("the checkpoint never passes an unacknowledged message, under random ack orders and failures",
+          "[router][checkpoint]") {
+  for (std::uint64_t seed = 1; seed <= 150; ++seed) {
+    INFO("seed " << seed);
+    std::mt19937_64 rng(seed);
+    memory_binlog log;
+    struct txn {
+      checkpoint end;
+      std::vector<std::string> ids;
+    };
+    std::vector<txn> txns;
+    int next_id = 0;
+    const int count = 10 + static_cast<int>(rng() % 30);
+    for (int t = 0; t < count; ++t) {
+      std::vector<scripted_row> rows;
+      std::vector<std::string> ids;
+      const int n = static_cast<int>(rng() % 5);
+      for (int i = 0; i < n; ++i) {
+        if (rng() % 4 == 0) {
+          rows.push_back(test::order_row(next_id));
+        } else {
+          ids.push_back("e" + std::to_string(next_id));
+          rows.push_back(test::outbox_row(ids.back(), "Order", "k" + std::to_string(rng() % 7), "p"));
+        }
+        ++next_id;
+      }
+      if (t % 9 == 4) log.rotate();
+      txns.push_back({log.append(rows), ids});
+    }
+    std::vector<std::string> all_ids;
+    for (const auto& t : txns) all_ids.insert(all_ids.end(), t.ids.begin(), t.ids.end());
+    if (all_ids.empty()) continue;
+
+    const bool inject = seed % 3 == 0;
+    const std::string poison = all_ids[rng() % all_ids.size()];
+    memory_dispatcher::options dopt;
+    dopt.default_partitions = 1 + static_cast<int>(seed % 4);
+    dopt.shuffle_seed = seed;
+    if (inject)
+      dopt.fail = [poison](const message& m) -> std::optional<std::string> {
+        if (*m.find_header("id") == poison) return "injected failure";
+        return std::nullopt;
+      };
+    memory_dispatcher disp(dopt);
+    memory_state_store store;
+    if (seed % 4 == 0) store.fail_next(3, error_kind::transient);
+    memory_source src(log);
+    outbox_mapper mapper(simple_config());
+
+    std::atomic<int> violations{0};
+    auto opts = test::fast_options();
+    opts.checkpoint_interval = std::chrono::milliseconds(rng() % 3);
+    opts.max_in_flight_messages = 1 + rng() % 20;
+    opts.on_saved = [&](const checkpoint& c) {
+      const auto acked = ids_of(disp.delivered_all("events"));
+      for (const auto& t : txns) {
+        if (!(t.end.position <= c.position)) break;
+        for (const auto& id : t.ids)
+          if (!acked.count(id)) ++violations;
+      }
+    };
+    router r(src, disp, store, mapper, opts);
+    running run(r);
+    if (inject) {
+      REQUIRE(eventually([&] { return run.finished.load(); }));
+    } else {
+      REQUIRE(eventually([&] { return store.load() == std::optional<checkpoint>(txns.back().end); }));
+    }
+    run.stop();
+    CHECK(violations == 0);
+    if (inject) {
+      CHECK(run.kind == error_kind::dispatch);
+      CHECK_THAT(run.failure, Catch::Contains("table app.outbox") && Catch::Contains("binlog memory-bin.") &&
+                                  Catch::Contains("injected failure"));
+      const auto saved = store.load();
+      for (const auto& t : txns)
+        if (std::find(t.ids.begin(), t.ids.end(), poison) != t.ids.end())
+          CHECK((!saved || saved->position < t.end.position));
+    } else {
+      CHECK(run.failure.empty());
+      CHECK(ids_of(disp.delivered_all("events")).size() == all_ids.size());
+    }
+  }
+}
+
+TEST_CASE("a crash and a restart from the saved checkpoint lose nothing and replay only what was not saved",
+          "[router][restart]") {
+  memory_binlog log;
+  std::vector<std::pair<checkpoint, std::string>> txns;
+  for (int i = 0; i < 200; ++i) {
+    const auto id = "e" + std::to_string(i);
+    txns.emplace_back(log.append({test::outbox_row(id, "Order", "k" + std::to_string(i % 5), std::to_string(i))}), id);
+  }
+  memory_state_store store;
+  outbox_mapper mapper(simple_config());
+
+  memory_source::options crash;
+  crash.fail_after_events = 301;  // mid-transaction
+  memory_source src1(log, crash);
+  memory_dispatcher::options slow;
+  slow.default_partitions = 3;
+  slow.shuffle_seed = 7;
+  memory_dispatcher d1(slow);
+  router r1(src1, d1, store, mapper, test::fast_options());
+  running run1(r1);
+  REQUIRE(eventually([&] { return run1.finished.load(); }));
+  run1.stop();
+  REQUIRE_THAT(run1.failure, Catch::Contains("injected failure"));
+  const auto saved = store.load();
+
+  memory_source src2(log);
+  memory_dispatcher d2(slow);
+  router r2(src2, d2, store, mapper, test::fast_options());
+  running run2(r2);
+  REQUIRE(eventually([&] { return store.load() == std::optional<checkpoint>(txns.back().first); }));
+  run2.stop();
+
+  auto first = ids_of(d1.delivered_all("events"));
+  const auto second = ids_of(d2.delivered_all("events"));
+  std::set<std::string> expected_second;
+  for (const auto& [end, id] : txns)
+    if (!saved || saved->position < end.position) expected_second.insert(id);
+  CHECK(second == expected_second);  // replays exactly what the checkpoint did not cover
+  first.insert(second.begin(), second.end());
+  CHECK(first.size() == txns.size());  // nothing lost
+}
+
+TEST_CASE("messages with the same key keep commit order in their partition", "[router][order]") {
+  memory_binlog log;
+  for (int i = 0; i < 500; ++i)
+    log.append({test::outbox_row("e" + std::to_string(i), "Order", "k" + std::to_string(i % 13), std::to_string(i))});
+  memory_dispatcher::options o;
+  o.default_partitions = 5;
+  o.shuffle_seed = 99;
+  memory_dispatcher disp(o);
+  memory_state_store store;
+  memory_source src(log);
+  outbox_mapper mapper(simple_config());
+  router r(src, disp, store, mapper, test::fast_options());
+  running run(r);
+  REQUIRE(eventually([&] { return disp.acknowledged() == 500; }));
+  run.stop();
+  std::map<std::string, int> last;
+  std::map<std::string, int> partition_of;
+  for (int p = 0; p < 5; ++p) {
+    for (const auto& rec : disp.delivered("events", p)) {
+      const int n = std::stoi(*rec.msg.value);
+      auto [it, fresh] = partition_of.emplace(rec.msg.key, p);
+      CHECK(it->second == p);  // same key, same partition
+      if (!fresh || last.count(rec.msg.key)) CHECK(n > last[rec.msg.key]);
+      last[rec.msg.key] = n;
+    }
+  }
+  CHECK(partition_of.size() == 13);
+}
+
+TEST_CASE("backpressure bounds in-flight messages and bytes through a huge transaction", "[router][backpressure]") {
+  memory_binlog log;
+  std::vector<scripted_row> rows;
+  for (int i = 0; i < 100'000; ++i)
+    rows.push_back(test::outbox_row("e" + std::to_string(i), "Order", "k", std::string(256, 'x')));
+  const auto end = log.append(rows);
+  rows.clear();
+
+  for (const bool by_bytes : {false, true}) {
+    INFO((by_bytes ? "byte bound" : "message bound"));
+    memory_dispatcher::options o;
+    o.auto_acknowledge = false;
+    o.record = false;
+    memory_dispatcher disp(o);
+    memory_state_store store;
+    memory_source src(log);
+    outbox_mapper mapper(simple_config());
+    auto opts = test::fast_options();
+    if (by_bytes) {
+      opts.max_in_flight_bytes = 64 * 1024;
+    } else {
+      opts.max_in_flight_messages = 1000;
+    }
+    router r(src, disp, store, mapper, opts);
+    running run(r);
+    std::jthread releaser([&](std::stop_token st) {
+      while (!st.stop_requested()) {
+        disp.release(500);
+        std::this_thread::sleep_for(100us);
+      }
+    });
+    REQUIRE(eventually([&] { return store.load() == std::optional<checkpoint>(end); }, 60s));
+    releaser.request_stop();
+    run.stop();
+    if (by_bytes) {
+      // ~330 bytes a message: the bound admits at most 64 KiB plus the one message that crossed it.
+      CHECK(disp.high_water() <= 64 * 1024 / 300 + 1);
+    } else {
+      CHECK(disp.high_water() <= 1000);
+    }
+    CHECK(disp.acknowledged() == 100'000);
+  }
+}
+
+TEST_CASE("the router stops promptly when the source is idle", "[router][stop]") {
+  memory_binlog log;
+  memory_source src(log);
+  memory_dispatcher disp;
+  memory_state_store store;
+  outbox_mapper mapper(simple_config());
+  auto opts = test::fast_options();
+  opts.idle_wait = 100ms;
+  router r(src, disp, store, mapper, opts);
+  std::stop_source stop;
+  auto done = std::async(std::launch::async, [&] { r.run(stop.get_token()); });
+  std::this_thread::sleep_for(50ms);
+  stop.request_stop();
+  CHECK(done.wait_for(5s) == std::future_status::ready);
+  done.get();
+  CHECK_FALSE(store.load().has_value());  // nothing read, nothing saved
+}
+
+TEST_CASE("a graceful stop flushes, then saves the checkpoint of what was delivered", "[router][stop]") {
+  memory_binlog log;
+  checkpoint end;
+  for (int i = 0; i < 50; ++i) end = log.append({test::outbox_row("e" + std::to_string(i), "Order", "k", "p")});
+  memory_dispatcher::options o;
+  o.auto_acknowledge = false;
+  memory_dispatcher disp(o);
+  memory_state_store store;
+  memory_source src(log);
+  outbox_mapper mapper(simple_config());
+  router r(src, disp, store, mapper, test::fast_options());
+  running run(r);
+  REQUIRE(eventually([&] { return disp.sent() == 50; }));
+  CHECK_FALSE(store.load().has_value());  // nothing acknowledged yet
+  std::jthread releaser([&] {
+    std::this_thread::sleep_for(50ms);
+    disp.release_all();
+  });
+  run.stop();
+  CHECK(run.failure.empty());
+  CHECK(store.load() == std::optional<checkpoint>(end));
+}
+
+TEST_CASE("a mapper failure stops the router naming the table, column and position", "[router][failure]") {
+  memory_binlog log;
+  const auto good = log.append({test::outbox_row("e1", "Order", "k", "p")});
+  log.append({{test::outbox_table, row_op::insert, {}, {std::string("e2"), std::string("Order"), null_value{},
+                                                         std::string("t"), std::string("p")}}});
+  log.append({test::outbox_row("e3", "Order", "k", "p")});
+  memory_source src(log);
+  memory_dispatcher disp;
+  memory_state_store store;
+  outbox_mapper mapper(simple_config());
+  router r(src, disp, store, mapper, test::fast_options());
+  running run(r);
+  REQUIRE(eventually([&] { return run.finished.load(); }));
+  run.stop();
+  CHECK(run.kind == error_kind::mapping);
+  CHECK_THAT(run.failure, Catch::Contains("app.outbox") && Catch::Contains("memory-bin.000001:") &&
+                              Catch::Contains("aggregateid") && Catch::Contains("NULL"));
+  CHECK(store.load() == std::optional<checkpoint>(good));  // saved up to the failing row, not past it
+  CHECK(disp.delivered("events").size() == 1);
+}
+
+TEST_CASE("transient state-store failures do not stop publishing; fencing does", "[router][state]") {
+  memory_binlog log;
+  checkpoint end;
+  for (int i = 0; i < 20; ++i) end = log.append({test::outbox_row("e" + std::to_string(i), "Order", "k", "p")});
+  outbox_mapper mapper(simple_config());
+
+  SECTION("transient") {
+    memory_source src(log);
+    memory_dispatcher disp;
+    memory_state_store store;
+    store.fail_next(5, error_kind::transient);
+    std::atomic<int> reported{0};
+    auto opts = test::fast_options();
+    opts.on_save_failed = [&](const error&) { ++reported; };
+    router r(src, disp, store, mapper, opts);
+    running run(r);
+    REQUIRE(eventually([&] { return store.load() == std::optional<checkpoint>(end); }));
+    run.stop();
+    CHECK(run.failure.empty());
+    CHECK(reported == 5);
+    CHECK(disp.acknowledged() == 20);
+    CHECK(r.stats().save_failures == 0);  // reset by the successful save
+  }
+  SECTION("fenced") {
+    memory_source src(log);
+    memory_dispatcher disp;
+    memory_state_store store;
+    store.fail_next(1000, error_kind::fenced);
+    router r(src, disp, store, mapper, test::fast_options());
+    running run(r);
+    REQUIRE(eventually([&] { return run.finished.load(); }));
+    run.stop();
+    CHECK(run.kind == error_kind::fenced);
+    CHECK_THAT(run.failure, Catch::Contains("cannot save the checkpoint"));
+    CHECK_FALSE(store.load().has_value());
+  }
+}
+
+TEST_CASE("the router resumes after the saved checkpoint and skips nothing", "[router][restart]") {
+  memory_binlog log;
+  const auto first = log.append({test::outbox_row("e1", "Order", "k", "p")});
+  const auto second = log.append({test::outbox_row("e2", "Order", "k", "p")});
+  memory_state_store store;
+  store.save(first);
+  memory_source src(log);
+  memory_dispatcher disp;
+  outbox_mapper mapper(simple_config());
+  router r(src, disp, store, mapper, test::fast_options());
+  running run(r);
+  REQUIRE(eventually([&] { return store.load() == std::optional<checkpoint>(second); }));
+  run.stop();
+  const auto got = disp.delivered("events");
+  REQUIRE(got.size() == 1);
+  CHECK(*got[0].msg.find_header("id") == "e2");
+}

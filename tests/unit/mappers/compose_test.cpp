@@ -1,0 +1,81 @@
+#include <catch2/catch.hpp>
+
+#include <tor/mappers/compose.hpp>
+#include <tor/mappers/outbox.hpp>
+#include <tor/testing/memory_source.hpp>
+
+using namespace tor;
+
+namespace {
+// A user's own producer: one message per row, topic = table name.
+struct table_topic {
+  void map(const row_change& r, const transaction_info&, std::vector<message>& out) const {
+    message m;
+    m.topic = r.table->table;
+    m.key = to_text(r.image().values.at(0));
+    m.value = "v";
+    out.push_back(std::move(m));
+  }
+};
+row_change row(const std::string& table, row_op op = row_op::insert) {
+  row_change r;
+  r.op = op;
+  r.table = testing::make_table("app", table, {"id"});
+  r.after.values = {std::int64_t{7}};
+  r.before.values = {std::int64_t{7}};
+  return r;
+}
+}  // namespace
+
+TEST_CASE("stages run in order: filters gate, producers append, enrichers adjust", "[compose]") {
+  int seen_by_enricher = 0;
+  auto m = compose(table_filter({"app\\.(orders|customers)"}), op_filter{true, true, false}, table_topic{},
+                   static_headers{{{"source", "db1"}}},
+                   enrich_fn{[&](message& msg, const row_change&, const transaction_info&) {
+                     ++seen_by_enricher;
+                     msg.key += "!";
+                   }});
+  static_assert(tor::mapper<decltype(m)>);
+  std::vector<message> out;
+  m.map(row("orders"), {}, out);
+  m.map(row("payments"), {}, out);                 // filtered by table
+  m.map(row("customers", row_op::erase), {}, out);  // filtered by op
+  m.map(row("customers"), {}, out);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].topic == "orders");
+  CHECK(out[0].key == "7!");
+  CHECK(*out[0].find_header("source") == "db1");
+  CHECK(out[1].topic == "customers");
+  CHECK(seen_by_enricher == 2);
+}
+
+TEST_CASE("enrichers only see the messages of the current row", "[compose]") {
+  auto m = compose(table_topic{}, enrich_fn{[](message& msg, const row_change&, const transaction_info&) {
+                     msg.headers.push_back({"n", "1"});
+                   }});
+  std::vector<message> out;
+  m.map(row("a"), {}, out);
+  m.map(row("b"), {}, out);
+  CHECK(out[0].headers.size() == 1);
+  CHECK(out[1].headers.size() == 1);
+}
+
+TEST_CASE("the outbox mapper composes with a filter and an enricher", "[compose]") {
+  outbox_config c;
+  c.tables = {"app.outbox"};
+  c.id_column.clear();
+  c.type_column.clear();
+  auto m = compose(filter_fn{[](const row_change& r, const transaction_info&) { return r.row_index == 0; }},
+                   outbox_mapper{c}, static_headers{{{"env", "test"}}});
+  row_change r;
+  r.table = testing::make_table("app", "outbox", {"aggregatetype", "aggregateid", "payload"});
+  r.after.values = {std::string("Order"), std::string("k"), std::string("p")};
+  std::vector<message> out;
+  m.map(r, {}, out);
+  r.row_index = 1;
+  m.map(r, {}, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].topic == "outbox.event.Order");
+  CHECK(*out[0].find_header("env") == "test");
+  CHECK(m.stage<1>().config().tables.size() == 1);
+}
