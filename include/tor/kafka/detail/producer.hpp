@@ -1,0 +1,594 @@
+// The engine behind tor::kafka::dispatcher: one librdkafka producer, the
+// bookkeeping that turns its delivery reports into tor::delivery reports in
+// a safe order, and the poison-message policy.
+//
+// Ordering rules kept here, on top of what the idempotent producer gives:
+// - after a message fails and stops the router, no later message of the same
+//   partition is reported acknowledged (it is reported failed instead), so an
+//   acknowledgement never skips a failure;
+// - while a poison message's copy is on its way to the dead-letter topic,
+//   reports of later messages of its partition are held back, so the
+//   original's report still comes first.
+// "Later" is the order of send() calls (a sequence number kept per message);
+// a message whose partition is not known yet counts as being in every
+// partition of its topic.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <librdkafka/rdkafka.h>
+
+#include <tor/core/error.hpp>
+#include <tor/core/message.hpp>
+#include <tor/kafka/config.hpp>
+#include <tor/kafka/detail/describe.hpp>
+#include <tor/kafka/detail/handles.hpp>
+
+namespace tor::kafka {
+
+/// Per-topic counters of the dispatcher, for metrics. `failed` counts
+/// failures reported to the router; `skipped` and `dead_lettered` count
+/// poison messages reported as delivered under those policies.
+struct topic_counts {
+  std::uint64_t sent = 0;
+  std::uint64_t acknowledged = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t skipped = 0;
+  std::uint64_t dead_lettered = 0;
+  friend bool operator==(const topic_counts&, const topic_counts&) = default;
+};
+
+}  // namespace tor::kafka
+
+namespace tor::kafka::detail {
+
+struct topic_state {
+  explicit topic_state(std::string n) : name(std::move(n)) {}
+  std::string name;
+  topic_handle rkt;
+  // Written by the dispatcher's thread only; atomics so counts() may read
+  // them from a metrics thread.
+  std::atomic<std::uint64_t> sent{0}, acknowledged{0}, failed{0}, skipped{0}, dead_lettered{0};
+};
+
+/// Where a message stands in send order: what "later message of the same
+/// partition" is decided on.
+struct place {
+  topic_state* topic = nullptr;
+  std::int32_t partition = RD_KAFKA_PARTITION_UA;  ///< UA: not known (yet)
+  std::uint64_t seq = 0;                           ///< send order
+};
+
+/// Is `a` a later message than `b` in one of b's partitions?
+inline bool follows(const place& a, const place& b) noexcept {
+  return a.topic == b.topic && a.seq > b.seq &&
+         (a.partition == b.partition || a.partition == RD_KAFKA_PARTITION_UA || b.partition == RD_KAFKA_PARTITION_UA);
+}
+
+enum class outcome { acknowledged, skipped, dead_lettered, failed };
+
+struct report {
+  delivery d;
+  place at;
+  outcome how = outcome::acknowledged;
+};
+
+/// A message the broker or librdkafka refused for good, with what is needed
+/// to describe it and, for the dead-letter policy, to produce it again.
+struct refused_message {
+  place at;
+  std::uint64_t token = 0;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::string detail;  ///< librdkafka's own text when richer than the code's
+  std::string key;
+  std::optional<std::string> value;
+  std::vector<header> headers;
+  std::int64_t timestamp_ms = 0;
+
+  [[nodiscard]] const std::string* find_header(std::string_view name) const noexcept {
+    for (const auto& h : headers)
+      if (h.name == name) return &h.value;
+    return nullptr;
+  }
+};
+
+/// One message in librdkafka's hands; its index is the message's opaque.
+struct slot {
+  std::uint64_t token = 0;
+  std::uint64_t seq = 0;
+  bool dead_letter = false;  ///< the copy of a poison message, bound for the dead-letter topic
+};
+
+class producer {
+ public:
+  explicit producer(config cfg) : cfg_(std::move(cfg)) {
+    validate(cfg_);
+    conf_handle conf{rd_kafka_conf_new()};
+    char errstr[512] = {};
+    for (const auto& [name, value] : producer_properties(cfg_))
+      if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+        throw error(error_kind::invalid_argument,
+                    "kafka dispatcher: property " + name + "=" + value + " rejected by librdkafka: " + errstr);
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), &producer::on_delivery);
+    rd_kafka_conf_set_error_cb(conf.get(), &producer::on_error);
+    rd_kafka_conf_set_log_cb(conf.get(), &producer::on_log);
+    rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof errstr));
+    if (!rk_) throw error(error_kind::invalid_argument, std::string("kafka dispatcher: cannot create the producer: ") + errstr);
+    (void)conf.release();  // rd_kafka_new took it over
+    // With log.queue=true the lines wait in librdkafka until this is set;
+    // forwarding them to the main queue makes poll() serve them.
+    rd_kafka_set_log_queue(rk_.get(), nullptr);
+  }
+
+  producer(const producer&) = delete;
+  producer& operator=(const producer&) = delete;
+
+  ~producer() {
+    // Unacknowledged messages are dropped rather than waited for: the
+    // router never counted them as delivered, so they will be sent again.
+    if (rk_) rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT | RD_KAFKA_PURGE_F_NON_BLOCKING);
+    topics_.clear();  // topic handles go before the client
+  }
+
+  void send(message&& m, std::uint64_t token) {
+    if (m.topic.empty())
+      throw error(error_kind::invalid_argument,
+                  "kafka dispatcher: message with key " + describe_key(m.key) + " (" + position_of(m) +
+                      ") has no topic; check the mapper's topic routing");
+    topic_state& t = topic(m.topic);
+    const place at{&t, m.partition.value_or(RD_KAFKA_PARTITION_UA), ++next_seq_};
+    ++outstanding_;
+    t.sent.fetch_add(1, std::memory_order_relaxed);
+
+    headers_handle hdrs;
+    if (!m.headers.empty()) {
+      hdrs.reset(rd_kafka_headers_new(m.headers.size()));
+      for (const auto& h : m.headers)
+        rd_kafka_header_add(hdrs.get(), h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
+                            static_cast<ssize_t>(h.value.size()));
+    }
+    const std::int64_t ts = timestamp_ms(m.timestamp);
+    const auto index = acquire({token, at.seq, false});
+
+    rd_kafka_vu_t vu[8] = {};
+    std::size_t n = 0;
+    vu[n].vtype = RD_KAFKA_VTYPE_RKT, vu[n++].u.rkt = t.rkt.get();
+    vu[n].vtype = RD_KAFKA_VTYPE_PARTITION, vu[n++].u.i32 = at.partition;
+    vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS, vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
+    if (!m.key.empty()) {  // an empty key is no key: the partitioner then spreads messages
+      vu[n].vtype = RD_KAFKA_VTYPE_KEY;
+      vu[n++].u.mem = {m.key.data(), m.key.size()};
+    }
+    if (m.value) {  // no value at all is a tombstone; an empty value stays an empty value
+      vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
+      vu[n++].u.mem = {m.value->data(), m.value->size()};
+    }
+    if (hdrs) vu[n].vtype = RD_KAFKA_VTYPE_HEADERS, vu[n++].u.headers = hdrs.get();
+    if (ts) vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP, vu[n++].u.i64 = ts;
+    vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE, vu[n++].u.ptr = to_opaque(index);
+
+    for (;;) {
+      error_handle e{rd_kafka_produceva(rk_.get(), vu, n)};
+      if (!e) {
+        (void)hdrs.release();  // librdkafka owns them now
+        return;
+      }
+      const auto code = rd_kafka_error_code(e.get());
+      if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        // Backpressure: wait for deliveries to make room; never drop.
+        serve(std::chrono::milliseconds(100));
+        continue;
+      }
+      release(to_opaque(index));
+      refused_message r{at, token, code, rd_kafka_error_string(e.get()), std::move(m.key), std::move(m.value),
+                        std::move(m.headers), ts};
+      refuse(std::move(r));
+      return;
+    }
+  }
+
+  std::size_t poll(std::vector<delivery>& out, std::chrono::milliseconds wait) {
+    serve(std::chrono::milliseconds(0));
+    const auto end = std::chrono::steady_clock::now() + wait;
+    while (ready_.empty()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      serve(left);
+    }
+    const auto n = ready_.size();
+    out.insert(out.end(), std::make_move_iterator(ready_.begin()), std::make_move_iterator(ready_.end()));
+    ready_.clear();
+    return n;
+  }
+
+  bool flush(std::chrono::milliseconds deadline) {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    for (;;) {
+      serve(std::chrono::milliseconds(0));
+      if (outstanding_ == 0) return true;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      // In slices, so dead-letter copies queued meanwhile are produced too.
+      rd_kafka_flush(rk_.get(), static_cast<int>(std::min<std::int64_t>(left.count(), 100)));
+      rethrow_callback_error();
+    }
+  }
+
+  [[nodiscard]] std::map<std::string, topic_counts> counts() const {
+    std::map<std::string, topic_counts> out;
+    std::lock_guard lock(topics_mutex_);
+    for (const auto& [name, t] : topics_)
+      out[name] = {t->sent.load(std::memory_order_relaxed), t->acknowledged.load(std::memory_order_relaxed),
+                   t->failed.load(std::memory_order_relaxed), t->skipped.load(std::memory_order_relaxed),
+                   t->dead_lettered.load(std::memory_order_relaxed)};
+    return out;
+  }
+
+  /// Messages accepted by send whose report is not ready yet.
+  [[nodiscard]] std::size_t outstanding() const noexcept { return outstanding_; }
+  [[nodiscard]] const std::string& fatal_error() const noexcept { return fatal_; }
+  [[nodiscard]] const config& settings() const noexcept { return cfg_; }
+  [[nodiscard]] rd_kafka_t* handle() const noexcept { return rk_.get(); }
+
+ private:
+  // ---- librdkafka callbacks (run inside rd_kafka_poll/flush, on our thread) ----
+
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* self = static_cast<producer*>(opaque);
+    try {
+      self->delivered(*m);
+    } catch (...) {
+      if (!self->callback_error_) self->callback_error_ = std::current_exception();
+    }
+  }
+
+  static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<producer*>(opaque);
+    try {
+      if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        self->note_fatal();
+        self->log(log_level::error, "FATAL", self->fatal_);
+      } else {
+        // Connection trouble and the like: librdkafka retries by itself.
+        self->log(log_level::warning, rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
+      }
+    } catch (...) {
+      if (!self->callback_error_) self->callback_error_ = std::current_exception();
+    }
+    (void)rk;
+  }
+
+  static void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
+    auto* self = static_cast<producer*>(rd_kafka_opaque(rk));
+    if (!self || !self->cfg_.log) return;
+    const log_level l = level <= 3 ? log_level::error
+                        : level == 4 ? log_level::warning
+                        : level == 5 ? log_level::notice
+                        : level == 6 ? log_level::info
+                                     : log_level::debug;
+    try {
+      self->cfg_.log(l, facility, text);
+    } catch (...) {
+      if (!self->callback_error_) self->callback_error_ = std::current_exception();
+    }
+  }
+
+  // ---- serving ----
+
+  void serve(std::chrono::milliseconds wait) {
+    rd_kafka_poll(rk_.get(), static_cast<int>(wait.count()));
+    rethrow_callback_error();
+    pump_dead_letters();
+  }
+
+  void rethrow_callback_error() {
+    if (auto e = std::exchange(callback_error_, nullptr)) std::rethrow_exception(e);
+  }
+
+  void log(log_level level, std::string_view facility, std::string_view text) const {
+    if (cfg_.log) cfg_.log(level, facility, text);
+  }
+
+  void note_fatal() {
+    if (!fatal_.empty()) return;
+    char buf[512] = {};
+    const auto code = rd_kafka_fatal_error(rk_.get(), buf, sizeof buf);
+    if (code) fatal_ = std::string("fatal producer error ") + rd_kafka_err2name(code) + ": " + buf;
+  }
+
+  // ---- topics and slots ----
+
+  topic_state& topic(const std::string& name) {
+    if (last_topic_ && last_topic_->name == name) return *last_topic_;
+    auto it = topics_.find(name);
+    if (it == topics_.end()) {
+      auto t = std::make_unique<topic_state>(name);
+      topic_conf_handle tconf{rd_kafka_default_topic_conf_dup(rk_.get())};  // keeps acks etc. from the global conf
+      rd_kafka_topic_conf_set_opaque(tconf.get(), t.get());
+      t->rkt.reset(rd_kafka_topic_new(rk_.get(), name.c_str(), tconf.release()));
+      if (!t->rkt)
+        throw error(error_kind::invalid_argument, "kafka dispatcher: cannot use topic name '" + name +
+                                                      "': " + rd_kafka_err2str(rd_kafka_last_error()));
+      std::lock_guard lock(topics_mutex_);
+      it = topics_.emplace(name, std::move(t)).first;
+    }
+    last_topic_ = it->second.get();
+    return *last_topic_;
+  }
+
+  topic_state* topic_of(const rd_kafka_message_t& m) {
+    if (auto* t = static_cast<topic_state*>(rd_kafka_topic_opaque(m.rkt))) return t;
+    return &topic(rd_kafka_topic_name(m.rkt));
+  }
+
+  static void* to_opaque(std::size_t index) noexcept {
+    return reinterpret_cast<void*>(static_cast<std::uintptr_t>(index) + 1);
+  }
+
+  std::size_t acquire(slot s) {
+    if (free_.empty()) {
+      slots_.push_back(s);
+      return slots_.size() - 1;
+    }
+    const auto i = free_.back();
+    free_.pop_back();
+    slots_[i] = s;
+    return i;
+  }
+
+  slot release(void* opaque) {
+    const auto i = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(opaque) - 1);
+    free_.push_back(i);
+    return slots_[i];
+  }
+
+  // ---- outcomes ----
+
+  void delivered(const rd_kafka_message_t& m) {
+    const slot s = release(m._private);
+    topic_state* t = topic_of(m);
+    if (s.dead_letter) {
+      dead_letter_done(s, m, *t);
+      return;
+    }
+    const place at{t, m.partition, s.seq};
+    if (!m.err) {
+      settle({{s.token, {}}, at, outcome::acknowledged});
+      return;
+    }
+    refused_message r{at, s.token, m.err, {}, {}, {}, {}, 0};
+    if (m.key) r.key.assign(static_cast<const char*>(m.key), m.key_len);
+    if (m.payload) r.value.emplace(static_cast<const char*>(m.payload), m.len);
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(&m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name = nullptr;
+      const void* value = nullptr;
+      std::size_t size = 0;
+      for (std::size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+        r.headers.push_back({name, value ? std::string(static_cast<const char*>(value), size) : std::string()});
+    }
+    rd_kafka_timestamp_type_t tstype{};
+    r.timestamp_ms = rd_kafka_message_timestamp(&m, &tstype);
+    if (r.timestamp_ms < 0) r.timestamp_ms = 0;
+    refuse(std::move(r));
+  }
+
+  /// A message failed for good: describe it and apply the policy.
+  void refuse(refused_message&& r) {
+    note_fatal();
+    const bool fatal = !fatal_.empty() || r.err == RD_KAFKA_RESP_ERR__FATAL;
+    std::string text = describe(r);
+    if (!fatal && is_poison(r.err) && cfg_.on_poison == poison_policy::skip) {
+      log(log_level::warning, "tor", "skipped a message the broker will never accept (poison policy skip): " + text);
+      settle({{r.token, {}}, r.at, outcome::skipped});
+      return;
+    }
+    if (!fatal && is_poison(r.err) && cfg_.on_poison == poison_policy::dead_letter) {
+      log(log_level::warning, "tor", "sending a message the broker will never accept to dead-letter topic '" +
+                                         cfg_.dead_letter_topic + "': " + text);
+      dead_letters_.push_back({std::move(r), std::move(text), false});
+      return;  // reported when the copy is acknowledged (pump_dead_letters, dead_letter_done)
+    }
+    stops_.push_back(r.at);
+    settle({{r.token, std::move(text)}, r.at, outcome::failed});
+  }
+
+  std::string describe(const refused_message& r) const {
+    std::string s = "kafka: message to topic '" + r.at.topic->name + "'";
+    if (r.at.partition != RD_KAFKA_PARTITION_UA) s += " partition " + std::to_string(r.at.partition);
+    s += " (key " + describe_key(r.key) + ", " +
+         describe_position(r.find_header(headers::binlog_file), r.find_header(headers::binlog_pos));
+    if (r.value) s += ", " + std::to_string(r.value->size()) + "-byte value";
+    s += ") failed: " + describe_error(r.err);
+    if (!r.detail.empty() && r.detail != rd_kafka_err2str(r.err)) s += " (" + r.detail + ")";
+    if (!fatal_.empty()) s += "; " + fatal_;
+    if (auto h = hint(fatal_.empty() ? r.err : RD_KAFKA_RESP_ERR__FATAL); !h.empty()) s += "; " + std::string(h);
+    return s;
+  }
+
+  /// Route a report: held back behind a pending dead-letter copy, or finished.
+  void settle(report r) {
+    for (const auto& d : dead_letters_)
+      if (follows(r.at, d.original.at)) {
+        // Keep held reports in send order so releasing them keeps partition order.
+        auto pos = std::upper_bound(held_.begin(), held_.end(), r.at.seq,
+                                    [](std::uint64_t seq, const report& h) { return seq < h.at.seq; });
+        held_.insert(pos, std::move(r));
+        return;
+      }
+    finish(std::move(r));
+  }
+
+  void finish(report r) {
+    if (r.how != outcome::failed)
+      for (const auto& s : stops_)
+        if (follows(r.at, s)) {
+          r.d.error = "kafka: message to topic '" + r.at.topic->name + "' partition " + std::to_string(r.at.partition) +
+                      " not counted as delivered: an earlier message of that partition failed (see its report), "
+                      "and an acknowledgement must not skip a failure";
+          r.how = outcome::failed;
+          break;
+        }
+    auto& t = *r.at.topic;
+    switch (r.how) {
+      case outcome::acknowledged: t.acknowledged.fetch_add(1, std::memory_order_relaxed); break;
+      case outcome::skipped: t.skipped.fetch_add(1, std::memory_order_relaxed); break;
+      case outcome::dead_lettered: t.dead_lettered.fetch_add(1, std::memory_order_relaxed); break;
+      case outcome::failed: t.failed.fetch_add(1, std::memory_order_relaxed); break;
+    }
+    ready_.push_back(std::move(r.d));
+    --outstanding_;
+  }
+
+  void release_held() {
+    std::deque<report> still;
+    while (!held_.empty()) {
+      report r = std::move(held_.front());
+      held_.pop_front();
+      const bool blocked = std::any_of(dead_letters_.begin(), dead_letters_.end(),
+                                       [&](const pending_dead_letter& d) { return follows(r.at, d.original.at); });
+      if (blocked) still.push_back(std::move(r));
+      else finish(std::move(r));
+    }
+    held_ = std::move(still);
+  }
+
+  // ---- dead-letter copies ----
+
+  struct pending_dead_letter {
+    refused_message original;
+    std::string reason;
+    bool produced = false;
+  };
+
+  /// Produces the copies of poison messages. Runs after librdkafka's
+  /// callbacks, never inside them, and never waits: a full queue leaves the
+  /// copy for the next call.
+  void pump_dead_letters() {
+    for (auto it = dead_letters_.begin(); it != dead_letters_.end();) {
+      if (it->produced) {
+        ++it;
+        continue;
+      }
+      auto& d = *it;
+      topic_state& t = topic(cfg_.dead_letter_topic);
+      headers_handle hdrs{rd_kafka_headers_new(d.original.headers.size() + 4)};
+      for (const auto& h : d.original.headers)
+        rd_kafka_header_add(hdrs.get(), h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
+                            static_cast<ssize_t>(h.value.size()));
+      const std::string partition = std::to_string(d.original.at.partition);
+      rd_kafka_header_add(hdrs.get(), "tor.dlq.topic", -1, d.original.at.topic->name.data(),
+                          static_cast<ssize_t>(d.original.at.topic->name.size()));
+      rd_kafka_header_add(hdrs.get(), "tor.dlq.partition", -1, partition.data(), static_cast<ssize_t>(partition.size()));
+      rd_kafka_header_add(hdrs.get(), "tor.dlq.error", -1, d.reason.data(), static_cast<ssize_t>(d.reason.size()));
+
+      const auto index = acquire({d.original.token, d.original.at.seq, true});
+      rd_kafka_vu_t vu[8] = {};
+      std::size_t n = 0;
+      vu[n].vtype = RD_KAFKA_VTYPE_RKT, vu[n++].u.rkt = t.rkt.get();
+      vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS, vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
+      if (!d.original.key.empty()) {
+        vu[n].vtype = RD_KAFKA_VTYPE_KEY;
+        vu[n++].u.mem = {d.original.key.data(), d.original.key.size()};
+      }
+      if (d.original.value) {
+        vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
+        vu[n++].u.mem = {d.original.value->data(), d.original.value->size()};
+      }
+      vu[n].vtype = RD_KAFKA_VTYPE_HEADERS, vu[n++].u.headers = hdrs.get();
+      if (d.original.timestamp_ms) vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP, vu[n++].u.i64 = d.original.timestamp_ms;
+      vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE, vu[n++].u.ptr = to_opaque(index);
+
+      error_handle e{rd_kafka_produceva(rk_.get(), vu, n)};
+      if (!e) {
+        (void)hdrs.release();
+        d.produced = true;
+        t.sent.fetch_add(1, std::memory_order_relaxed);
+        ++it;
+        continue;
+      }
+      release(to_opaque(index));
+      const auto code = rd_kafka_error_code(e.get());
+      if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) return;  // try again after the next poll
+      t.sent.fetch_add(1, std::memory_order_relaxed);
+      t.failed.fetch_add(1, std::memory_order_relaxed);
+      it = dead_letter_failed(it, describe_error(code) + " (" + rd_kafka_error_string(e.get()) + ")");
+    }
+  }
+
+  void dead_letter_done(const slot& s, const rd_kafka_message_t& m, topic_state& dlq) {
+    auto it = std::find_if(dead_letters_.begin(), dead_letters_.end(), [&](const pending_dead_letter& d) {
+      return d.produced && d.original.token == s.token && d.original.at.seq == s.seq;
+    });
+    if (it == dead_letters_.end()) return;  // cannot happen: every copy has its entry
+    if (m.err) {
+      dlq.failed.fetch_add(1, std::memory_order_relaxed);
+      dead_letter_failed(it, describe_error(m.err));
+      return;
+    }
+    dlq.acknowledged.fetch_add(1, std::memory_order_relaxed);
+    report r{{it->original.token, {}}, it->original.at, outcome::dead_lettered};
+    dead_letters_.erase(it);
+    settle(std::move(r));
+    release_held();
+  }
+
+  std::list<pending_dead_letter>::iterator dead_letter_failed(std::list<pending_dead_letter>::iterator it,
+                                                                    const std::string& why) {
+    const place at = it->original.at;
+    report r{{it->original.token, "could not write it to dead-letter topic '" + cfg_.dead_letter_topic + "' (" + why +
+                                      "); the original failure: " + it->reason},
+             at, outcome::failed};
+    auto next = dead_letters_.erase(it);
+    stops_.push_back(at);
+    settle(std::move(r));
+    release_held();
+    return next;
+  }
+
+  // ---- helpers ----
+
+  static std::int64_t timestamp_ms(std::chrono::system_clock::time_point tp) noexcept {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()).count();
+  }
+
+  static std::string position_of(const message& m) {
+    return describe_position(m.find_header(headers::binlog_file), m.find_header(headers::binlog_pos));
+  }
+
+  config cfg_;
+  client_handle rk_;  // declared before topics_: topic handles are destroyed first
+  mutable std::mutex topics_mutex_;  // guards insertions into topics_ against counts()
+  std::unordered_map<std::string, std::unique_ptr<topic_state>> topics_;
+  topic_state* last_topic_ = nullptr;
+
+  std::vector<slot> slots_;
+  std::vector<std::size_t> free_;
+  std::uint64_t next_seq_ = 0;
+  std::size_t outstanding_ = 0;  // accepted by send, report not yet ready
+
+  std::vector<delivery> ready_;
+  std::deque<report> held_;
+  std::vector<place> stops_;  // failures no later acknowledgement of their partition may skip
+  std::list<pending_dead_letter> dead_letters_;
+  std::string fatal_;
+  std::exception_ptr callback_error_;
+};
+
+}  // namespace tor::kafka::detail
