@@ -1,0 +1,500 @@
+#include "config/config.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <sstream>
+
+#include <tor/core/error.hpp>
+#include <tor/core/position.hpp>
+
+extern char** environ;
+
+namespace tor_service::config {
+
+namespace {
+
+namespace hana = boost::hana;
+
+// ---- the original Tor's flat keys ----------------------------------------------
+
+/// One entry of the original Tor's `kafkaTopics`.
+struct legacy_topic {
+  std::string name;
+  std::int32_t numPartitions = -1;
+  std::int32_t replicationFactor = -1;
+  std::string aggregateTypeRegexp;
+
+  static constexpr field_doc docs[] = {
+      {"name", "Topic name.", true},
+      {"numPartitions", "Partitions when the topic is created."},
+      {"replicationFactor", "Replication factor when the topic is created."},
+      {"aggregateTypeRegexp", "Regular expression searched in the aggregate type."},
+  };
+};
+
+/// One entry of the original Tor's `kafkaHeaderMappings`.
+struct legacy_header {
+  std::string columnName;
+  std::string headerName;
+
+  static constexpr field_doc docs[] = {
+      {"columnName", "Outbox column.", true},
+      {"headerName", "Header name.", true},
+  };
+};
+
+}  // namespace
+}  // namespace tor_service::config
+
+BOOST_HANA_ADAPT_STRUCT(tor_service::config::legacy_topic, name, numPartitions, replicationFactor,
+                        aggregateTypeRegexp);
+BOOST_HANA_ADAPT_STRUCT(tor_service::config::legacy_header, columnName, headerName);
+
+namespace tor_service::config {
+namespace {
+
+static_assert(docs_match_members<legacy_topic>());
+static_assert(docs_match_members<legacy_header>());
+
+struct legacy_key {
+  std::string_view name;
+  std::string_view becomes;  ///< for docs and conflict messages
+  std::vector<std::string_view> targets;  ///< new keys it sets
+  void (*apply)(const YAML::Node&, settings&, const read_context&);
+};
+
+template <class T>
+T read_as(const YAML::Node& n, const std::string& key, const read_context& ctx) {
+  T v{};
+  read_context quiet{ctx.file, ctx.env_var, nullptr};  // origins are recorded under the new keys
+  read_value(n, v, key, quiet);
+  return v;
+}
+
+const std::vector<legacy_key>& legacy_keys() {
+  static const std::vector<legacy_key> keys = {
+      {"dbHost", "`mysql.host`", {"mysql.host"},
+       [](const YAML::Node& n, settings& s, const read_context& c) { s.mysql.host = read_as<std::string>(n, "dbHost", c); }},
+      {"dbPort", "`mysql.port`", {"mysql.port"},
+       [](const YAML::Node& n, settings& s, const read_context& c) { s.mysql.port = read_as<std::uint16_t>(n, "dbPort", c); }},
+      {"dbUser", "`mysql.user`", {"mysql.user"},
+       [](const YAML::Node& n, settings& s, const read_context& c) { s.mysql.user = read_as<std::string>(n, "dbUser", c); }},
+      {"dbPassword", "`mysql.password`", {"mysql.password"},
+       [](const YAML::Node& n, settings& s, const read_context& c) { s.mysql.password = read_as<secret>(n, "dbPassword", c); }},
+      {"dbOutboxTableRef", "`outbox.tables: [\"*.TABLE\"]` (any schema, like the original), or `[SCHEMA.TABLE]` when it has a dot",
+       {"outbox.tables"},
+       [](const YAML::Node& n, settings& s, const read_context& c) {
+         auto t = read_as<std::string>(n, "dbOutboxTableRef", c);
+         if (t.empty()) c.fail(n, "dbOutboxTableRef", "must name the outbox table");
+         s.outbox.tables = {t.find('.') == std::string::npos ? "*." + t : t};
+       }},
+      {"dbAggregateIDColumnName", "`outbox.key_column`", {"outbox.key_column"},
+       [](const YAML::Node& n, settings& s, const read_context& c) {
+         s.outbox.key_column = read_as<std::string>(n, "dbAggregateIDColumnName", c);
+       }},
+      {"dbAggregateTypeColumnName", "`outbox.route_by_column`", {"outbox.route_by_column"},
+       [](const YAML::Node& n, settings& s, const read_context& c) {
+         s.outbox.route_by_column = read_as<std::string>(n, "dbAggregateTypeColumnName", c);
+       }},
+      {"dbPayloadColumnName", "`outbox.payload_column`", {"outbox.payload_column"},
+       [](const YAML::Node& n, settings& s, const read_context& c) {
+         s.outbox.payload_column = read_as<std::string>(n, "dbPayloadColumnName", c);
+       }},
+      {"kafkaBrokers", "`kafka.brokers`", {"kafka.brokers"},
+       [](const YAML::Node& n, settings& s, const read_context& c) {
+         s.kafka.brokers = read_as<std::vector<std::string>>(n, "kafkaBrokers", c);
+       }},
+      {"kafkaTopics",
+       "`outbox.routes` (`aggregateTypeRegexp` RE becomes pattern `.*(?:RE).*`, a search like the original's), "
+       "`kafka.topics` (`numPartitions`, `replicationFactor`), `kafka.create_topics: true` and "
+       "`outbox.unrouted: skip`",
+       {"outbox.routes", "kafka.topics", "kafka.create_topics", "outbox.unrouted"},
+       [](const YAML::Node& n, settings& s, const read_context& c) {
+         const auto topics = read_as<std::vector<legacy_topic>>(n, "kafkaTopics", c);
+         s.outbox.routes.clear();
+         s.kafka.topics.clear();
+         for (const auto& t : topics) {
+           s.outbox.routes.push_back({".*(?:" + t.aggregateTypeRegexp + ").*", t.name});
+           s.kafka.topics.push_back({t.name, t.numPartitions, t.replicationFactor});
+         }
+         s.kafka.create_topics = true;       // the original created missing topics
+         s.outbox.unrouted = invalid_policy::skip;  // and ignored rows no topic matched
+       }},
+      {"kafkaHeaderMappings", "`outbox.fields` (`columnName` → `column`, `headerName` → `header`)", {"outbox.fields"},
+       [](const YAML::Node& n, settings& s, const read_context& c) {
+         s.outbox.fields.clear();
+         for (const auto& h : read_as<std::vector<legacy_header>>(n, "kafkaHeaderMappings", c))
+           s.outbox.fields.push_back({h.columnName, h.headerName, false});
+       }},
+      {"redisHost", "`redis.host`", {"redis.host"},
+       [](const YAML::Node& n, settings& s, const read_context& c) { s.redis.host = read_as<std::string>(n, "redisHost", c); }},
+      {"redisPort", "`redis.port`", {"redis.port"},
+       [](const YAML::Node& n, settings& s, const read_context& c) { s.redis.port = read_as<std::uint16_t>(n, "redisPort", c); }},
+      {"redisDB", "`redis.db`", {"redis.db"},
+       [](const YAML::Node& n, settings& s, const read_context& c) { s.redis.db = read_as<std::uint32_t>(n, "redisDB", c); }},
+      {"redisKey", "`redis.key`", {"redis.key"},
+       [](const YAML::Node& n, settings& s, const read_context& c) { s.redis.key = read_as<std::string>(n, "redisKey", c); }},
+  };
+  return keys;
+}
+
+const legacy_key* find_legacy(std::string_view name) {
+  for (const auto& k : legacy_keys())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+void apply_preset(outbox_settings& o, outbox_preset p) {
+  o.preset = p;
+  if (p == outbox_preset::original_tor) {
+    o.id_column.clear();
+    o.key_column = "aggregate_id";
+    o.route_by_column = "aggregate_type";
+    o.payload_column = "payload";
+    o.type_column.clear();
+  } else {
+    const outbox_settings d;
+    o.id_column = d.id_column;
+    o.key_column = d.key_column;
+    o.route_by_column = d.route_by_column;
+    o.payload_column = d.payload_column;
+    o.type_column = d.type_column;
+  }
+}
+
+// ---- validation ---------------------------------------------------------------
+
+class validator {
+ public:
+  validator(const loaded_settings& l, std::string file) : l_(l), file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+    // Where the key was set, else where its nearest enclosing map or list was.
+    std::string where = file_;
+    for (std::string k = key; !k.empty();) {
+      if (const auto* o = l_.origins.find(k)) {
+        where = *o;
+        break;
+      }
+      const auto cut = k.find_last_of(".[");
+      k = cut == std::string::npos ? std::string() : k.substr(0, cut);
+    }
+    throw config_error(where + ": " + key + ": " + what);
+  }
+  void require(bool ok, const std::string& key, const std::string& what) const {
+    if (!ok) fail(key, what);
+  }
+
+  // Members documented as required must not be empty.
+  template <class T>
+  void required(const T& v, const std::string& prefix) const {
+    hana::for_each(hana::accessors<T>(), [&](auto pair) {
+      const std::string_view name = hana::to<char const*>(hana::first(pair));
+      const auto& field = hana::second(pair)(v);
+      using F = std::remove_cvref_t<decltype(field)>;
+      const std::string key = prefix + '.' + std::string(name);
+      if constexpr (reflected<F>) {
+        required(field, key);
+      } else if constexpr (is_vector<F>::value) {
+        if constexpr (reflected<typename is_vector<F>::element>)
+          for (std::size_t i = 0; i < field.size(); ++i) required(field[i], key + '[' + std::to_string(i) + ']');
+        if (doc_of<T>(name).required && field.empty())
+          fail(key, "required, but empty or not set" + hint(key));
+      } else if constexpr (std::is_same_v<F, std::string>) {
+        if (doc_of<T>(name).required && field.empty()) fail(key, "required, but empty or not set" + hint(key));
+      }
+    });
+  }
+
+ private:
+  static std::string hint(const std::string& key) {
+    const auto dot = key.find('.');
+    if (dot == std::string::npos || key.find_first_of(".[", dot + 1) != std::string::npos) return "";
+    return " (set " + key + " in the file or " + env_name(key.substr(0, dot), key.substr(dot + 1)) +
+           " in the environment)";
+  }
+
+  const loaded_settings& l_;
+  std::string file_;
+};
+
+bool valid_regex(const std::string& re, std::string& why) {
+  try {
+    std::regex r(re, std::regex::ECMAScript);
+    return true;
+  } catch (const std::regex_error& e) {
+    why = e.what();
+    return false;
+  }
+}
+
+void validate_all(const loaded_settings& l, const std::string& file) {
+  const settings& s = l.values;
+  const validator v(l, file);
+  hana::for_each(hana::accessors<settings>(), [&](auto pair) {
+    v.required(hana::second(pair)(s), hana::to<char const*>(hana::first(pair)));
+  });
+
+  // mysql
+  if (s.mysql.start != "end" && s.mysql.start != "beginning") {
+    try {
+      (void)tor::binlog_position::parse(s.mysql.start);
+    } catch (const tor::error& e) {
+      v.fail("mysql.start", "expected end, beginning or FILE:OFFSET, got \"" + s.mysql.start + "\"");
+    }
+  }
+  v.require(s.mysql.port != 0, "mysql.port", "must not be 0");
+  v.require(s.mysql.heartbeat.count() > 0, "mysql.heartbeat", "must be more than 0");
+  v.require(s.mysql.read_timeout > s.mysql.heartbeat, "mysql.read_timeout",
+            "must be longer than mysql.heartbeat (" + format_duration(s.mysql.heartbeat) +
+                "), or idle connections look dead");
+  v.require(s.mysql.connect_timeout.count() > 0, "mysql.connect_timeout", "must be more than 0");
+
+  // kafka
+  for (std::size_t i = 0; i < s.kafka.brokers.size(); ++i) {
+    const auto& b = s.kafka.brokers[i];
+    const auto colon = b.rfind(':');
+    const bool ok = colon != std::string::npos && colon > 0 && colon + 1 < b.size() &&
+                    b.find_first_not_of("0123456789", colon + 1) == std::string::npos;
+    v.require(ok, "kafka.brokers", "broker \"" + b + "\" is not host:port");
+  }
+  static const std::vector<std::string> codecs = {"none", "gzip", "snappy", "lz4", "zstd"};
+  v.require(std::find(codecs.begin(), codecs.end(), s.kafka.compression) != codecs.end(), "kafka.compression",
+            "expected none, gzip, snappy, lz4 or zstd, got \"" + s.kafka.compression + "\"");
+  v.require(s.kafka.max_in_flight >= 1 && s.kafka.max_in_flight <= 5, "kafka.max_in_flight",
+            "must be between 1 and 5 (the idempotent producer keeps order only up to 5)");
+  v.require(s.kafka.delivery_timeout.count() > 0, "kafka.delivery_timeout", "must be more than 0");
+  v.require(s.kafka.on_poison != poison_policy::dead_letter || !s.kafka.dead_letter_topic.empty(),
+            "kafka.dead_letter_topic", "required with kafka.on_poison: dead_letter");
+  v.require(s.kafka.topic_partitions == -1 || s.kafka.topic_partitions > 0, "kafka.topic_partitions",
+            "must be -1 (broker default) or more than 0");
+  v.require(s.kafka.topic_replication_factor == -1 || s.kafka.topic_replication_factor > 0,
+            "kafka.topic_replication_factor", "must be -1 (broker default) or more than 0");
+  for (std::size_t i = 0; i < s.kafka.topics.size(); ++i) {
+    const auto& t = s.kafka.topics[i];
+    const std::string key = "kafka.topics[" + std::to_string(i) + "]";
+    v.require(t.partitions == -1 || t.partitions > 0, key + ".partitions", "must be -1 or more than 0");
+    v.require(t.replication_factor == -1 || t.replication_factor > 0, key + ".replication_factor",
+              "must be -1 or more than 0");
+  }
+
+  // state
+  if (!s.redis.host.empty()) {
+    v.require(!s.redis.key.empty(), "redis.key", "required when redis.host is set");
+    v.require(s.redis.port != 0, "redis.port", "must not be 0");
+  } else {
+    v.require(!s.state.file.empty(), "state.file", "required when redis.host is empty (no Redis)");
+  }
+
+  // outbox
+  for (std::size_t i = 0; i < s.outbox.tables.size(); ++i) {
+    const auto& t = s.outbox.tables[i];
+    const auto dot = t.find('.');
+    v.require(dot != std::string::npos && dot > 0 && dot + 1 < t.size() && t.find('.', dot + 1) == std::string::npos,
+              "outbox.tables", "table \"" + t + "\" must be written schema.table (or *.table for every schema)");
+  }
+  v.require(!s.outbox.key_column.empty(), "outbox.key_column", "must name a column");
+  v.require(!s.outbox.route_by_column.empty(), "outbox.route_by_column", "must name a column");
+  v.require(!s.outbox.payload_column.empty(), "outbox.payload_column", "must name a column");
+  for (std::size_t i = 0; i < s.outbox.routes.size(); ++i) {
+    const std::string key = "outbox.routes[" + std::to_string(i) + "].pattern";
+    std::string why;
+    v.require(valid_regex(s.outbox.routes[i].pattern, why), key,
+              "bad regular expression \"" + s.outbox.routes[i].pattern + "\": " + why);
+  }
+  if (s.outbox.routes.empty())
+    v.require(!s.outbox.topic_template.empty(), "outbox.topic_template", "required when outbox.routes is empty");
+  std::size_t partition_fields = 0;
+  for (const auto& f : s.outbox.fields) partition_fields += f.partition ? 1 : 0;
+  v.require(partition_fields <= 1, "outbox.fields", "at most one field can give the partition");
+
+  // router
+  v.require(s.router.max_in_flight_messages >= 1, "router.max_in_flight_messages", "must be at least 1");
+  v.require(s.router.max_in_flight_bytes.bytes >= 1024, "router.max_in_flight_bytes", "must be at least 1KiB");
+  v.require(s.router.checkpoint_interval.count() > 0, "router.checkpoint_interval", "must be more than 0");
+  v.require(s.router.idle_wait.count() > 0 && s.router.idle_wait <= std::chrono::seconds(5), "router.idle_wait",
+            "must be between 1ms and 5s");
+  v.require(s.router.flush_timeout.count() > 0, "router.flush_timeout", "must be more than 0");
+}
+
+}  // namespace
+
+loaded_settings load(std::string_view yaml, const std::string& file, const std::map<std::string, std::string>& env) {
+  loaded_settings l;
+  settings& s = l.values;
+  const read_context ctx{file, "", &l.origins};
+
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::ParserException& e) {
+    throw config_error(file + ':' + std::to_string(e.mark.line + 1) + ':' + std::to_string(e.mark.column + 1) +
+                       ": not valid YAML: " + e.msg);
+  }
+  if (!root.IsNull() && !root.IsMap())
+    throw config_error(file + ": expected a map of settings at the top, got " + detail::kind_of(root));
+
+  // The preset sets column defaults, so it is settled before any column is read.
+  bool has_legacy = false;
+  std::optional<outbox_preset> preset;
+  if (root.IsMap()) {
+    for (const auto& kv : root) {
+      const auto name = kv.first.Scalar();
+      if (find_legacy(name)) has_legacy = true;
+      if (name == "outbox" && kv.second.IsMap() && kv.second["preset"])
+        preset = read_as<outbox_preset>(kv.second["preset"], "outbox.preset", ctx);
+    }
+  }
+  if (const auto it = env.find("TOR_OUTBOX_PRESET"); it != env.end())
+    preset = read_as<outbox_preset>(YAML::Node(it->second), "outbox.preset",
+                                    read_context{"", "TOR_OUTBOX_PRESET", nullptr});
+  apply_preset(s.outbox, preset.value_or(has_legacy ? outbox_preset::original_tor : outbox_preset::debezium));
+
+  // Sections, then the original Tor's keys (which must not repeat a section's key).
+  std::vector<std::pair<const legacy_key*, YAML::Node>> legacy;
+  if (root.IsMap()) {
+    std::vector<std::string_view> known = member_names<settings>();
+    for (const auto& k : legacy_keys()) known.push_back(k.name);
+    std::vector<std::string> seen;
+    for (const auto& kv : root) {
+      const auto name = kv.first.Scalar();
+      if (std::find(seen.begin(), seen.end(), name) != seen.end()) ctx.fail(kv.first, name, "is set twice");
+      seen.push_back(name);
+      if (const auto* lk = find_legacy(name)) {
+        legacy.emplace_back(lk, kv.second);
+        continue;
+      }
+      bool found = false;
+      hana::for_each(hana::accessors<settings>(), [&](auto pair) {
+        if (found || name != hana::to<char const*>(hana::first(pair))) return;
+        found = true;
+        read_value(kv.second, hana::second(pair)(s), name, ctx);
+      });
+      if (!found) ctx.fail(kv.first, name, "unknown key" + detail::suggest(name, known));
+    }
+  }
+  for (const auto& [lk, node] : legacy) {
+    for (auto target : lk->targets)
+      if (const auto* o = l.origins.find(std::string(target)))
+        ctx.fail(node, std::string(lk->name),
+                 "sets " + std::string(target) + ", which is also set at " + *o + "; keep one of them");
+    lk->apply(node, s, ctx);
+    const auto m = node.Mark();
+    for (auto target : lk->targets)
+      l.origins.by_key[std::string(target)] = file + ':' + std::to_string(m.line + 1) + " (" + std::string(lk->name) + ")";
+    l.legacy_keys.emplace_back(lk->name);
+  }
+
+  // Environment overrides.
+  hana::for_each(hana::accessors<settings>(), [&](auto pair) {
+    const std::string_view section = hana::to<char const*>(hana::first(pair));
+    auto& value = hana::second(pair)(s);
+    apply_env(value, section, env, &l.origins);
+    using S = std::remove_cvref_t<decltype(value)>;
+    for (auto& name : unknown_env<S>(section, env)) l.ignored_env.push_back(std::move(name));
+  });
+
+  validate_all(l, file);
+  return l;
+}
+
+loaded_settings load_file(const std::filesystem::path& path, const std::map<std::string, std::string>& env) {
+  if (path.empty()) return load("", "(no config file)", env);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw config_error(path.string() + ": cannot open the config file: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw config_error(path.string() + ": cannot read the config file");
+  return load(text.str(), path.string(), env);
+}
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    const auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return env;
+}
+
+std::string to_yaml(const loaded_settings& l) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  hana::for_each(hana::accessors<settings>(), [&](auto section_pair) {
+    const std::string section = hana::to<char const*>(hana::first(section_pair));
+    const auto& section_value = hana::second(section_pair)(l.values);
+    out << YAML::Key << section << YAML::Value << YAML::BeginMap;
+    using S = std::remove_cvref_t<decltype(section_value)>;
+    hana::for_each(hana::accessors<S>(), [&](auto pair) {
+      const std::string name = hana::to<char const*>(hana::first(pair));
+      out << YAML::Key << name << YAML::Value;
+      emit_value(out, hana::second(pair)(section_value));
+      if (const auto* o = l.origins.find(section + '.' + name)) out << YAML::Comment("from " + *o);
+    });
+    out << YAML::EndMap;
+  });
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+namespace {
+
+std::string md_escape(std::string s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else out += c;
+  }
+  return out;
+}
+
+template <class T>
+void reference_rows(std::string& out, const T& defaults, const std::string& prefix, const std::string& env_section) {
+  hana::for_each(hana::accessors<T>(), [&](auto pair) {
+    const std::string_view name = hana::to<char const*>(hana::first(pair));
+    const auto& value = hana::second(pair)(defaults);
+    using F = std::remove_cvref_t<decltype(value)>;
+    const auto& doc = doc_of<T>(name);
+    const std::string key = prefix + std::string(name);
+    std::string def = inline_text(value);
+    if (doc.required) def = "(required)";
+    const std::string env = env_section.empty() ? "" : "`" + env_name(env_section, name) + "`";
+    out += "| `" + key + "` | " + md_escape(type_name<F>()) + " | `" + md_escape(def) + "` | " + env + " | " +
+           md_escape(std::string(doc.text)) + " |\n";
+    if constexpr (is_vector<F>::value) {
+      if constexpr (reflected<typename is_vector<F>::element>)
+        reference_rows(out, typename is_vector<F>::element{}, key + "[].", "");
+    }
+  });
+}
+
+}  // namespace
+
+std::string reference_markdown() {
+  std::string out;
+  const settings defaults;
+  hana::for_each(hana::accessors<settings>(), [&](auto pair) {
+    const std::string section = hana::to<char const*>(hana::first(pair));
+    out += "### `" + section + "`\n\n" + std::string(doc_of<settings>(section).text) + "\n\n";
+    out += "| key | type | default | environment | description |\n|---|---|---|---|---|\n";
+    reference_rows(out, hana::second(pair)(defaults), section + ".", section);
+    out += "\n";
+  });
+  out += "### Keys of the original Tor\n\nA file written for the original (Go) Tor loads as it is; each of its keys "
+         "sets the keys below. `tor --print-config` shows the result in the layout above.\n\n";
+  out += legacy_reference_markdown();
+  return out;
+}
+
+std::string legacy_reference_markdown() {
+  std::string out = "| original key | becomes |\n|---|---|\n";
+  for (const auto& k : legacy_keys()) out += "| `" + std::string(k.name) + "` | " + std::string(k.becomes) + " |\n";
+  return out;
+}
+
+}  // namespace tor_service::config

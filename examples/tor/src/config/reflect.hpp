@@ -1,0 +1,541 @@
+// Settings structs described once, used everywhere: every settings struct of
+// the service is adapted with BOOST_HANA_ADAPT_STRUCT and carries a `docs`
+// table (one line per member, checked at compile time to name the members in
+// order). From that, the functions here read a struct from YAML, apply
+// environment overrides, print it back as YAML with secrets masked and write
+// its reference documentation, so adding a setting is one member and one doc
+// line. Errors are one line naming the key, where it came from (file:line or
+// the environment variable) and what was expected.
+#pragma once
+
+#include <boost/hana/accessors.hpp>
+#include <boost/hana/first.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/length.hpp>
+#include <boost/hana/second.hpp>
+#include <boost/hana/string.hpp>
+#include <boost/hana/concept/struct.hpp>
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace tor_service::config {
+
+/// One line of documentation per settings member.
+struct field_doc {
+  std::string_view name;
+  std::string_view text;
+  bool required = false;  ///< must be non-empty after loading
+};
+
+/// A string that is never printed (passwords).
+struct secret {
+  std::string value;
+  friend bool operator==(const secret&, const secret&) = default;
+};
+
+/// A byte count written as 1048576, 512KiB, 64MiB or 1GiB.
+struct byte_size {
+  std::uint64_t bytes = 0;
+  friend bool operator==(const byte_size&, const byte_size&) = default;
+};
+
+/// Names of an enum's values, for reading and printing:
+/// specialise with `static constexpr std::pair<E, std::string_view> values[]`.
+template <class E>
+struct enum_names;
+
+template <class E>
+concept named_enum = std::is_enum_v<E> && requires { enum_names<E>::values; };
+
+/// The error every loading step throws: the message is one line, ready to print.
+class config_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+template <class T>
+concept reflected = boost::hana::Struct<T>::value && requires { T::docs; };
+
+template <class T>
+struct is_vector : std::false_type {};
+template <class T>
+struct is_vector<std::vector<T>> : std::true_type {
+  using element = T;
+};
+template <class T>
+struct is_string_map : std::false_type {};
+template <>
+struct is_string_map<std::map<std::string, std::string>> : std::true_type {};
+
+/// The members' names of a reflected struct, in declaration order.
+template <reflected T>
+std::vector<std::string_view> member_names() {
+  std::vector<std::string_view> names;
+  boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+    names.emplace_back(boost::hana::to<char const*>(boost::hana::first(pair)));
+  });
+  return names;
+}
+
+/// True when `T::docs` names exactly T's members, in order (used in static_asserts).
+template <class T>
+constexpr bool docs_match_members() {
+  constexpr std::size_t n = std::size(T::docs);
+  if (n != decltype(boost::hana::length(boost::hana::accessors<T>()))::value) return false;
+  bool ok = true;
+  std::size_t i = 0;
+  boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+    if (std::string_view(boost::hana::to<char const*>(boost::hana::first(pair))) != T::docs[i].name) ok = false;
+    ++i;
+  });
+  return ok;
+}
+
+template <class T>
+const field_doc& doc_of(std::string_view member) {
+  for (const auto& d : T::docs)
+    if (d.name == member) return d;
+  throw std::logic_error("no documentation for setting " + std::string(member));
+}
+
+// ---------------------------------------------------------------------------
+// Where values come from, for messages and --print-config.
+// ---------------------------------------------------------------------------
+
+struct origin_map {
+  std::map<std::string, std::string> by_key;  ///< "mysql.port" -> "tor.yaml:4" / "TOR_MYSQL_PORT"
+  [[nodiscard]] const std::string* find(const std::string& key) const {
+    auto it = by_key.find(key);
+    return it == by_key.end() ? nullptr : &it->second;
+  }
+};
+
+/// Context of one read: which file (or environment variable) the node is from.
+struct read_context {
+  std::string file;     ///< display name of the YAML file
+  std::string env_var;  ///< set when the node was made from an environment variable
+  origin_map* origins = nullptr;
+
+  [[nodiscard]] std::string where(const YAML::Node& n) const {
+    if (!env_var.empty()) return "environment variable " + env_var;
+    const auto m = n.Mark();
+    if (m.is_null()) return file;
+    return file + ':' + std::to_string(m.line + 1) + ':' + std::to_string(m.column + 1);
+  }
+  [[noreturn]] void fail(const YAML::Node& n, const std::string& key, const std::string& what) const {
+    throw config_error(where(n) + ": " + key + ": " + what);
+  }
+  void record(const YAML::Node& n, const std::string& key) const {
+    if (!origins) return;
+    if (!env_var.empty()) {
+      origins->by_key[key] = env_var;
+    } else {
+      const auto m = n.Mark();
+      origins->by_key[key] = m.is_null() ? file : file + ':' + std::to_string(m.line + 1);
+    }
+  }
+};
+
+namespace detail {
+
+inline std::string kind_of(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null: return "nothing";
+    case YAML::NodeType::Scalar: return "\"" + n.Scalar() + "\"";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a map";
+    default: return "an undefined value";
+  }
+}
+
+inline std::string lower(std::string_view s) {
+  std::string r(s);
+  for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+inline std::string upper(std::string_view s) {
+  std::string r(s);
+  for (auto& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return r;
+}
+
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+/// " (did you mean \"x\"?)" when a known name is close to `name`, else a list of the known names.
+inline std::string suggest(std::string_view name, const std::vector<std::string_view>& known) {
+  std::string_view best;
+  std::size_t best_d = 3;
+  const auto lname = lower(name);
+  for (auto k : known) {
+    const auto lk = lower(k);
+    auto d = edit_distance(lname, lk);
+    if (lname.rfind(lk, 0) == 0 || lk.rfind(lname, 0) == 0) d = std::min<std::size_t>(d, 1);  // dbHostname
+    if (d < best_d) best_d = d, best = k;
+  }
+  if (!best.empty()) return " (did you mean \"" + std::string(best) + "\"?)";
+  std::string list;
+  for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+  return " (known keys: " + list + ")";
+}
+
+template <class Int>
+std::string int_range() {
+  return std::to_string(std::numeric_limits<Int>::min()) + ".." + std::to_string(std::numeric_limits<Int>::max());
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------
+// Text forms of scalar values (shared by the reader, the printer and the docs).
+// ---------------------------------------------------------------------------
+
+/// Parses "250ms", "5s", "2m", "1h" (or "0").
+inline bool parse_duration(std::string_view s, std::chrono::milliseconds& out) {
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc{} || end == s.data()) return false;
+  const std::string_view unit(end, static_cast<std::size_t>(s.data() + s.size() - end));
+  std::uint64_t scale = 0;
+  if (unit == "ms") scale = 1;
+  else if (unit == "s") scale = 1000;
+  else if (unit == "m" || unit == "min") scale = 60'000;
+  else if (unit == "h") scale = 3'600'000;
+  else if (unit.empty() && n == 0) scale = 1;
+  else return false;
+  if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / scale) return false;
+  out = std::chrono::milliseconds(static_cast<std::int64_t>(n * scale));
+  return true;
+}
+
+inline std::string format_duration(std::chrono::milliseconds d) {
+  const auto ms = d.count();
+  if (ms == 0) return "0s";
+  if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+/// Parses "1048576", "512KiB", "64MiB", "1GiB" (also KB/MB/GB as powers of 1000).
+inline bool parse_byte_size(std::string_view s, std::uint64_t& out) {
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc{} || end == s.data()) return false;
+  const std::string_view unit(end, static_cast<std::size_t>(s.data() + s.size() - end));
+  static constexpr std::pair<std::string_view, std::uint64_t> units[] = {
+      {"", 1},          {"B", 1},           {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30},
+      {"KB", 1000ull}, {"MB", 1000'000ull}, {"GB", 1000'000'000ull}};
+  for (const auto& [name, scale] : units) {
+    if (unit != name) continue;
+    if (n > std::numeric_limits<std::uint64_t>::max() / scale) return false;
+    out = n * scale;
+    return true;
+  }
+  return false;
+}
+
+inline std::string format_byte_size(std::uint64_t b) {
+  if (b != 0 && b % (1ull << 30) == 0) return std::to_string(b >> 30) + "GiB";
+  if (b != 0 && b % (1ull << 20) == 0) return std::to_string(b >> 20) + "MiB";
+  if (b != 0 && b % (1ull << 10) == 0) return std::to_string(b >> 10) + "KiB";
+  return std::to_string(b);
+}
+
+template <named_enum E>
+std::string_view enum_name(E e) {
+  for (const auto& [v, name] : enum_names<E>::values)
+    if (v == e) return name;
+  return "?";
+}
+
+template <named_enum E>
+std::string enum_choices() {
+  std::string s;
+  for (const auto& [v, name] : enum_names<E>::values) s += (s.empty() ? "" : ", ") + std::string(name);
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------
+
+template <class T>
+void read_value(const YAML::Node& n, T& out, const std::string& key, const read_context& ctx);
+
+/// Reads the keys present in map `n` into `out`; keys absent keep their value.
+/// `prefix` is the dotted path of `out` ("mysql" for the mysql section).
+template <reflected T>
+void read_struct(const YAML::Node& n, T& out, const std::string& prefix, const read_context& ctx) {
+  if (n.IsNull()) return;  // "mysql:" with nothing under it
+  if (!n.IsMap()) ctx.fail(n, prefix, "expected a map of settings, got " + detail::kind_of(n));
+  const auto known = member_names<T>();
+  std::vector<std::string> seen;
+  for (const auto& kv : n) {
+    const auto name = kv.first.Scalar();
+    const std::string key = prefix.empty() ? name : prefix + '.' + name;
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) ctx.fail(kv.first, key, "is set twice");
+    seen.push_back(name);
+    bool found = false;
+    boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+      if (found || name != boost::hana::to<char const*>(boost::hana::first(pair))) return;
+      found = true;
+      read_value(kv.second, boost::hana::second(pair)(out), key, ctx);
+    });
+    if (!found) ctx.fail(kv.first, key, "unknown key" + detail::suggest(name, known));
+  }
+}
+
+template <class T>
+void read_value(const YAML::Node& n, T& out, const std::string& key, const read_context& ctx) {
+  const auto scalar = [&](const char* expected) -> const std::string& {
+    if (!n.IsScalar()) ctx.fail(n, key, std::string("expected ") + expected + ", got " + detail::kind_of(n));
+    return n.Scalar();
+  };
+  if constexpr (reflected<T>) {
+    read_struct(n, out, key, ctx);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    out = n.IsNull() ? std::string() : scalar("a string");
+  } else if constexpr (std::is_same_v<T, secret>) {
+    out.value = n.IsNull() ? std::string() : scalar("a string");
+  } else if constexpr (std::is_same_v<T, bool>) {
+    const auto s = detail::lower(scalar("true or false"));
+    if (s == "true" || s == "yes" || s == "on" || s == "1") out = true;
+    else if (s == "false" || s == "no" || s == "off" || s == "0") out = false;
+    else ctx.fail(n, key, "expected true or false, got \"" + n.Scalar() + "\"");
+  } else if constexpr (std::is_integral_v<T>) {
+    const auto& s = scalar("an integer");
+    T v{};
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc::result_out_of_range)
+      ctx.fail(n, key, "\"" + s + "\" is out of range (" + detail::int_range<T>() + ")");
+    if (ec != std::errc{} || end != s.data() + s.size()) ctx.fail(n, key, "expected an integer, got \"" + s + "\"");
+    out = v;
+  } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
+    const auto& s = scalar("a duration");
+    if (!parse_duration(s, out)) ctx.fail(n, key, "expected a duration such as 250ms, 5s, 2m or 1h, got \"" + s + "\"");
+  } else if constexpr (std::is_same_v<T, byte_size>) {
+    const auto& s = scalar("a size");
+    if (!parse_byte_size(s, out.bytes))
+      ctx.fail(n, key, "expected a size in bytes such as 1048576, 512KiB or 64MiB, got \"" + s + "\"");
+  } else if constexpr (named_enum<T>) {
+    const auto& s = scalar("a name");
+    bool found = false;
+    for (const auto& [v, name] : enum_names<T>::values)
+      if (name == s) out = v, found = true;
+    if (!found) ctx.fail(n, key, "expected one of " + enum_choices<T>() + ", got \"" + s + "\"");
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    out.clear();
+    if (n.IsNull()) {
+    } else if (n.IsScalar()) {  // "a,b,c": handy in the environment
+      std::string_view s = n.Scalar();
+      while (!s.empty()) {
+        const auto comma = s.find(',');
+        auto item = s.substr(0, comma);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (!item.empty()) out.emplace_back(item);
+        if (comma == std::string_view::npos) break;
+        s.remove_prefix(comma + 1);
+      }
+    } else if (n.IsSequence()) {
+      std::size_t i = 0;
+      for (const auto& item : n) {
+        if (!item.IsScalar())
+          ctx.fail(item, key + '[' + std::to_string(i) + ']', "expected a string, got " + detail::kind_of(item));
+        out.push_back(item.Scalar());
+        ++i;
+      }
+    } else {
+      ctx.fail(n, key, "expected a list of strings, got " + detail::kind_of(n));
+    }
+  } else if constexpr (is_vector<T>::value) {
+    out.clear();
+    if (n.IsNull()) {
+    } else if (!n.IsSequence()) {
+      ctx.fail(n, key, "expected a list, got " + detail::kind_of(n));
+    } else {
+      std::size_t i = 0;
+      for (const auto& item : n) {
+        out.emplace_back();
+        read_value(item, out.back(), key + '[' + std::to_string(i++) + ']', ctx);
+      }
+    }
+  } else if constexpr (is_string_map<T>::value) {
+    out.clear();
+    if (n.IsNull()) {
+    } else if (!n.IsMap()) {
+      ctx.fail(n, key, "expected a map of names to values, got " + detail::kind_of(n));
+    } else {
+      for (const auto& kv : n) {
+        const auto name = kv.first.Scalar();
+        if (!kv.second.IsScalar())
+          ctx.fail(kv.second, key + '.' + name, "expected a value, got " + detail::kind_of(kv.second));
+        out[name] = kv.second.Scalar();
+      }
+    }
+  } else {
+    static_assert(sizeof(T) == 0, "this setting type has no YAML reader: add a branch to read_value");
+  }
+  ctx.record(n, key);
+}
+
+// ---------------------------------------------------------------------------
+// Environment overrides: TOR_<SECTION>_<KEY>
+// ---------------------------------------------------------------------------
+
+/// The environment variable for a member of a section: TOR_MYSQL_PORT.
+inline std::string env_name(std::string_view section, std::string_view member) {
+  return "TOR_" + detail::upper(section) + '_' + detail::upper(member);
+}
+
+/// Overrides members of one section from `env` (name -> value). Lists of
+/// maps and maps are written as YAML flow text (`[{pattern: a, topic: b}]`),
+/// lists of strings also as "a,b,c"; everything else as its plain text.
+template <reflected T>
+void apply_env(T& section, std::string_view section_name, const std::map<std::string, std::string>& env,
+               origin_map* origins) {
+  boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+    const std::string_view member = boost::hana::to<char const*>(boost::hana::first(pair));
+    const std::string var = env_name(section_name, member);
+    const auto it = env.find(var);
+    if (it == env.end()) return;
+    auto& field = boost::hana::second(pair)(section);
+    using F = std::remove_cvref_t<decltype(field)>;
+    read_context ctx{"", var, origins};
+    const std::string key = std::string(section_name) + '.' + std::string(member);
+    YAML::Node node;
+    if constexpr ((is_vector<F>::value && !std::is_same_v<F, std::vector<std::string>>) || is_string_map<F>::value) {
+      try {
+        node = YAML::Load(it->second);
+      } catch (const YAML::Exception& e) {
+        throw config_error("environment variable " + var + ": " + key + ": not valid YAML (" + e.msg +
+                           "); write it like [{a: 1, b: 2}] or {name: value}");
+      }
+    } else {
+      node = YAML::Node(it->second);
+    }
+    read_value(node, field, key, ctx);
+  });
+}
+
+/// TOR_<SECTION>_<KEY> variables that name no setting of that section, so
+/// the service can mention them (other tools share the TOR_ prefix, so they
+/// are not errors).
+template <reflected T>
+std::vector<std::string> unknown_env(std::string_view section_name, const std::map<std::string, std::string>& env) {
+  std::vector<std::string> out;
+  const std::string prefix = "TOR_" + detail::upper(section_name) + '_';
+  const auto names = member_names<T>();
+  for (const auto& [name, value] : env) {
+    if (name.rfind(prefix, 0) != 0) continue;
+    const bool known = std::any_of(names.begin(), names.end(), [&](auto m) { return env_name(section_name, m) == name; });
+    if (!known) out.push_back(name);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Printing (YAML) and documenting
+// ---------------------------------------------------------------------------
+
+template <class T>
+void emit_value(YAML::Emitter& out, const T& v) {
+  if constexpr (reflected<T>) {
+    out << YAML::BeginMap;
+    boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+      out << YAML::Key << boost::hana::to<char const*>(boost::hana::first(pair)) << YAML::Value;
+      emit_value(out, boost::hana::second(pair)(v));
+    });
+    out << YAML::EndMap;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    out << YAML::DoubleQuoted << v;
+  } else if constexpr (std::is_same_v<T, secret>) {
+    out << YAML::DoubleQuoted << (v.value.empty() ? "" : "********");
+  } else if constexpr (std::is_same_v<T, bool>) {
+    out << (v ? "true" : "false");
+  } else if constexpr (std::is_integral_v<T>) {
+    out << std::to_string(v);
+  } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
+    out << format_duration(v);
+  } else if constexpr (std::is_same_v<T, byte_size>) {
+    out << format_byte_size(v.bytes);
+  } else if constexpr (named_enum<T>) {
+    out << std::string(enum_name(v));
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    out << YAML::Flow << YAML::BeginSeq;
+    for (const auto& s : v) out << YAML::DoubleQuoted << s;
+    out << YAML::EndSeq;
+  } else if constexpr (is_vector<T>::value) {
+    if (v.empty()) {
+      out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
+    } else {
+      out << YAML::BeginSeq;
+      for (const auto& item : v) emit_value(out, item);
+      out << YAML::EndSeq;
+    }
+  } else if constexpr (is_string_map<T>::value) {
+    if (v.empty()) {
+      out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+    } else {
+      out << YAML::BeginMap;
+      for (const auto& [k, val] : v) out << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << val;
+      out << YAML::EndMap;
+    }
+  } else {
+    static_assert(sizeof(T) == 0, "this setting type has no printer: add a branch to emit_value");
+  }
+}
+
+/// A value as it appears in the reference table (compact, one line).
+template <class T>
+std::string inline_text(const T& v) {
+  YAML::Emitter e;
+  e << YAML::Flow;
+  emit_value(e, v);
+  return e.c_str();
+}
+
+/// A short name of a setting's type for the reference.
+template <class T>
+std::string type_name() {
+  if constexpr (std::is_same_v<T, std::string>) return "string";
+  else if constexpr (std::is_same_v<T, secret>) return "string (secret)";
+  else if constexpr (std::is_same_v<T, bool>) return "bool";
+  else if constexpr (std::is_integral_v<T>) return "integer";
+  else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) return "duration";
+  else if constexpr (std::is_same_v<T, byte_size>) return "size";
+  else if constexpr (named_enum<T>) {
+    std::string s;
+    for (const auto& [v, name] : enum_names<T>::values) s += (s.empty() ? "" : "|") + std::string(name);
+    return s;
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) return "list of strings";
+  else if constexpr (is_vector<T>::value) return "list of maps";
+  else if constexpr (is_string_map<T>::value) return "map of strings";
+  else return "?";
+}
+
+}  // namespace tor_service::config

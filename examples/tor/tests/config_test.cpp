@@ -1,0 +1,266 @@
+// The service's configuration: YAML in both layouts, environment overrides,
+// validation messages (one line naming the key and its line) and the
+// generated reference staying in sync with docs/configuration.md.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "config/config.hpp"
+
+using namespace tor_service::config;
+using namespace std::chrono_literals;
+using env_map = std::map<std::string, std::string>;
+
+namespace {
+
+const char* minimal = R"(
+mysql:
+  user: tor
+kafka:
+  brokers: [127.0.0.1:9092]
+outbox:
+  tables: [app.outbox]
+)";
+
+std::string error_of(const std::string& yaml, const env_map& env = {}) {
+  try {
+    (void)load(yaml, "tor.yaml", env);
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("a minimal file takes every other value from the defaults") {
+  const auto l = load(minimal, "tor.yaml", {});
+  const auto& s = l.values;
+  CHECK(s.mysql.user == "tor");
+  CHECK(s.mysql.host == "127.0.0.1");
+  CHECK(s.mysql.port == 3306);
+  CHECK(s.kafka.brokers == std::vector<std::string>{"127.0.0.1:9092"});
+  CHECK(s.outbox.tables == std::vector<std::string>{"app.outbox"});
+  CHECK(s.outbox.preset == outbox_preset::debezium);
+  CHECK(s.outbox.key_column == "aggregateid");
+  CHECK(s.router.checkpoint_interval == 1s);
+  CHECK(s.router.max_in_flight_bytes.bytes == 64u << 20);
+  CHECK(s.redis.host.empty());
+  CHECK(*l.origins.find("mysql.user") == "tor.yaml:3");
+  CHECK(l.origins.find("mysql.host") == nullptr);
+}
+
+TEST_CASE("values of every type are read from YAML") {
+  const auto l = load(R"(
+mysql: {user: u, password: "p:w", port: 3307, start: "mysql-bin.000002:4", heartbeat: 2s, read_timeout: 1m}
+kafka:
+  brokers: "a:1, b:2"
+  linger: 250ms
+  properties: {security.protocol: plaintext}
+  on_poison: dead_letter
+  dead_letter_topic: dlq
+  topics: [{name: t1, partitions: 3}]
+outbox:
+  tables: ["*.outbox"]
+  routes:
+    - {pattern: "Order.*", topic: orders}
+  fields: [{column: tenant, header: x-tenant}, {column: shard, partition: yes}]
+  on_update: fail
+router: {max_in_flight_bytes: 512KiB, flush_timeout: 1h}
+log: {format: json, level: debug}
+)",
+                      "tor.yaml", {});
+  const auto& s = l.values;
+  CHECK(s.mysql.password.value == "p:w");
+  CHECK(s.mysql.port == 3307);
+  CHECK(s.mysql.start == "mysql-bin.000002:4");
+  CHECK(s.mysql.read_timeout == 1min);
+  CHECK(s.kafka.brokers == std::vector<std::string>{"a:1", "b:2"});
+  CHECK(s.kafka.linger == 250ms);
+  CHECK(s.kafka.properties.at("security.protocol") == "plaintext");
+  CHECK(s.kafka.on_poison == poison_policy::dead_letter);
+  REQUIRE(s.kafka.topics.size() == 1);
+  CHECK(s.kafka.topics[0].partitions == 3);
+  CHECK(s.kafka.topics[0].replication_factor == -1);
+  REQUIRE(s.outbox.routes.size() == 1);
+  CHECK(s.outbox.routes[0].topic == "orders");
+  REQUIRE(s.outbox.fields.size() == 2);
+  CHECK(s.outbox.fields[1].partition);
+  CHECK(s.outbox.on_update == update_policy::fail);
+  CHECK(s.router.max_in_flight_bytes.bytes == 512 * 1024);
+  CHECK(s.router.flush_timeout == 1h);
+  CHECK(s.log.format == log_format::json);
+  CHECK(s.log.level == log_level::debug);
+}
+
+TEST_CASE("environment variables TOR_<SECTION>_<KEY> override the file") {
+  const env_map env = {{"TOR_MYSQL_PORT", "3999"},
+                       {"TOR_MYSQL_PASSWORD", "s3cret: {not yaml}"},
+                       {"TOR_KAFKA_BROKERS", "k1:9092,k2:9092"},
+                       {"TOR_OUTBOX_ROUTES", "[{pattern: a.*, topic: ta}, {pattern: b, topic: tb}]"},
+                       {"TOR_KAFKA_PROPERTIES", "{acks: all}"},
+                       {"TOR_ROUTER_CHECKPOINT_INTERVAL", "250ms"},
+                       {"TOR_KAFKA_PORT", "29092"},  // another tool's variable: not a setting
+                       {"TOR_RUN_DIR", "/tmp/x"},
+                       {"PATH", "/bin"}};
+  const auto l = load(minimal, "tor.yaml", env);
+  const auto& s = l.values;
+  CHECK(s.mysql.port == 3999);
+  CHECK(s.mysql.password.value == "s3cret: {not yaml}");
+  CHECK(s.kafka.brokers == std::vector<std::string>{"k1:9092", "k2:9092"});
+  REQUIRE(s.outbox.routes.size() == 2);
+  CHECK(s.outbox.routes[1].topic == "tb");
+  CHECK(s.kafka.properties.at("acks") == "all");
+  CHECK(s.router.checkpoint_interval == 250ms);
+  CHECK(*l.origins.find("mysql.port") == "TOR_MYSQL_PORT");
+  CHECK(l.ignored_env == std::vector<std::string>{"TOR_KAFKA_PORT"});
+}
+
+TEST_CASE("environment values are checked like file values") {
+  CHECK(error_of(minimal, {{"TOR_MYSQL_PORT", "70000"}}) ==
+        "environment variable TOR_MYSQL_PORT: mysql.port: \"70000\" is out of range (0..65535)");
+  CHECK(error_of(minimal, {{"TOR_OUTBOX_ROUTES", "[{pattern: a"}}).rfind(
+            "environment variable TOR_OUTBOX_ROUTES: outbox.routes: not valid YAML", 0) == 0);
+  CHECK(error_of(minimal, {{"TOR_OUTBOX_ROUTES", "[{pattern: '(', topic: t}]"}}).rfind(
+            "TOR_OUTBOX_ROUTES: outbox.routes[0].pattern: bad regular expression \"(\"", 0) == 0);
+}
+
+TEST_CASE("the original Tor's file is accepted as it is") {
+  const auto l = load(R"(dbHost: db.local
+dbPort: "3307"
+dbUser: tor
+dbPassword: secret
+dbOutboxTableRef: outbox
+dbAggregateIDColumnName: aggregate_id
+dbAggregateTypeColumnName: aggregate_type
+dbPayloadColumnName: payload
+kafkaBrokers:
+  - kafka:9092
+kafkaTopics:
+  - name: orders
+    numPartitions: 6
+    replicationFactor: 1
+    aggregateTypeRegexp: ^order$
+  - name: everything
+    aggregateTypeRegexp: ""
+kafkaHeaderMappings:
+  - columnName: tenant_id
+    headerName: x-tenant
+redisHost: redis
+redisPort: 6380
+redisDB: 2
+redisKey: tor-state
+)",
+                      "old.yaml", {});
+  const auto& s = l.values;
+  CHECK(s.mysql.host == "db.local");
+  CHECK(s.mysql.port == 3307);
+  CHECK(s.mysql.user == "tor");
+  CHECK(s.mysql.password.value == "secret");
+  CHECK(s.outbox.tables == std::vector<std::string>{"*.outbox"});
+  CHECK(s.outbox.preset == outbox_preset::original_tor);
+  CHECK(s.outbox.id_column.empty());  // the id is the binlog coordinates, as the original had no id column
+  CHECK(s.outbox.type_column.empty());
+  CHECK(s.outbox.key_column == "aggregate_id");
+  REQUIRE(s.outbox.routes.size() == 2);
+  CHECK(s.outbox.routes[0].pattern == ".*(?:^order$).*");
+  CHECK(s.outbox.routes[0].topic == "orders");
+  CHECK(s.outbox.routes[1].pattern == ".*(?:).*");
+  CHECK(s.outbox.unrouted == invalid_policy::skip);
+  REQUIRE(s.kafka.topics.size() == 2);
+  CHECK(s.kafka.topics[0].partitions == 6);
+  CHECK(s.kafka.topics[1].partitions == -1);
+  CHECK(s.kafka.create_topics);
+  REQUIRE(s.outbox.fields.size() == 1);
+  CHECK(s.outbox.fields[0].column == "tenant_id");
+  CHECK(s.outbox.fields[0].header == "x-tenant");
+  CHECK(s.redis.host == "redis");
+  CHECK(s.redis.port == 6380);
+  CHECK(s.redis.db == 2);
+  CHECK(s.redis.key == "tor-state");
+  CHECK(*l.origins.find("redis.key") == "old.yaml:24 (redisKey)");
+  CHECK(l.legacy_keys.size() == 15);
+}
+
+TEST_CASE("each bad file gives one line naming the key and its line") {
+  SECTION("unknown key, with a suggestion") {
+    CHECK(error_of("mysql:\n  user: tor\n  pasword: x\n") ==
+          "tor.yaml:3:3: mysql.pasword: unknown key (did you mean \"password\"?)");
+    CHECK(error_of("mysqll:\n  user: tor\n") == "tor.yaml:1:1: mysqll: unknown key (did you mean \"mysql\"?)");
+    CHECK(error_of("dbHostname: x\n") == "tor.yaml:1:1: dbHostname: unknown key (did you mean \"dbHost\"?)");
+  }
+  SECTION("wrong type") {
+    CHECK(error_of("mysql:\n  port: [1]\n") == "tor.yaml:2:9: mysql.port: expected an integer, got a list");
+    CHECK(error_of("mysql:\n  port: abc\n") == "tor.yaml:2:9: mysql.port: expected an integer, got \"abc\"");
+    CHECK(error_of("router:\n  checkpoint_interval: 5\n") ==
+          "tor.yaml:2:24: router.checkpoint_interval: expected a duration such as 250ms, 5s, 2m or 1h, got \"5\"");
+    CHECK(error_of("log:\n  format: xml\n") == "tor.yaml:2:11: log.format: expected one of text, json, got \"xml\"");
+    CHECK(error_of("kafka:\n  create_topics: maybe\n") ==
+          "tor.yaml:2:18: kafka.create_topics: expected true or false, got \"maybe\"");
+    CHECK(error_of("kafka: 3\n") == "tor.yaml:1:8: kafka: expected a map of settings, got \"3\"");
+  }
+  SECTION("missing required value") {
+    CHECK(error_of("kafka: {brokers: [a:1]}\noutbox: {tables: [a.b]}\n") ==
+          "tor.yaml: mysql.user: required, but empty or not set (set mysql.user in the file or TOR_MYSQL_USER in "
+          "the environment)");
+    CHECK(error_of(std::string(minimal) + "  routes: [{pattern: x}]\n") ==
+          "tor.yaml:8: outbox.routes[0].topic: required, but empty or not set");
+  }
+  SECTION("bad regular expression") {
+    CHECK(error_of(std::string(minimal) + "  routes:\n    - pattern: \"order(\"\n      topic: t\n")
+              .rfind("tor.yaml:9: outbox.routes[0].pattern: bad regular expression \"order(\": ", 0) == 0);
+    CHECK(error_of("dbUser: u\nkafkaBrokers: a:1\ndbOutboxTableRef: outbox\n"
+                   "kafkaTopics:\n  - name: t\n    aggregateTypeRegexp: \"[\"\n")
+              .rfind("tor.yaml:5 (kafkaTopics): outbox.routes[0].pattern: bad regular expression", 0) == 0);
+  }
+  SECTION("semantic checks name the key") {
+    CHECK(error_of(std::string(minimal) + "  tables: [outbox]\n") == "tor.yaml:8:3: outbox.tables: is set twice");
+    CHECK(error_of("mysql: {user: u, start: nowhere}\nkafka: {brokers: [a:1]}\noutbox: {tables: [a.b]}\n") ==
+          "tor.yaml:1: mysql.start: expected end, beginning or FILE:OFFSET, got \"nowhere\"");
+    CHECK(error_of("mysql: {user: u}\nkafka: {brokers: [nohost]}\noutbox: {tables: [a.b]}\n") ==
+          "tor.yaml:2: kafka.brokers: broker \"nohost\" is not host:port");
+    CHECK(error_of("mysql: {user: u}\nkafka: {brokers: [a:1]}\noutbox: {tables: [outbox]}\n") ==
+          "tor.yaml:3: outbox.tables: table \"outbox\" must be written schema.table (or *.table for every schema)");
+    CHECK(error_of(std::string(minimal) + "kafka_x: 1\n") ==
+          "tor.yaml:8:1: kafka_x: unknown key (did you mean \"kafka\"?)");
+  }
+  SECTION("an original key and its new key both set") {
+    CHECK(error_of(std::string(minimal) + "dbUser: other\n") ==
+          "tor.yaml:8:9: dbUser: sets mysql.user, which is also set at tor.yaml:3; keep one of them");
+  }
+  SECTION("not YAML") {
+    CHECK(error_of("mysql:\n  user: [tor\n").rfind("tor.yaml:3:1: not valid YAML: ", 0) == 0);
+  }
+}
+
+TEST_CASE("the printed settings mask secrets and say where values came from") {
+  const auto l = load(std::string(minimal) + "redis: {host: r, password: hunter2}\n", "tor.yaml",
+                      {{"TOR_MYSQL_PASSWORD", "pw"}});
+  const auto text = to_yaml(l);
+  CHECK(text.find("hunter2") == std::string::npos);
+  CHECK(text.find("pw\"") == std::string::npos);
+  CHECK(text.find("password: \"********\"  # from TOR_MYSQL_PASSWORD") != std::string::npos);
+  CHECK(text.find("user: \"tor\"  # from tor.yaml:3") != std::string::npos);
+  // What is printed loads back to the same settings (secrets aside).
+  auto again = load(text, "printed.yaml", {{"TOR_MYSQL_PASSWORD", "pw"}, {"TOR_REDIS_PASSWORD", "hunter2"}});
+  CHECK(again.values.kafka.brokers == l.values.kafka.brokers);
+  CHECK(again.values.router.max_in_flight_bytes == l.values.router.max_in_flight_bytes);
+  CHECK(again.values.outbox.topic_template == l.values.outbox.topic_template);
+}
+
+TEST_CASE("docs/configuration.md lists every key with its default") {
+  std::ifstream in(std::string(TOR_SOURCE_DIR) + "/docs/configuration.md");
+  REQUIRE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string doc = text.str();
+  const std::string begin = "<!-- BEGIN GENERATED: tor --print-reference -->\n";
+  const std::string end = "<!-- END GENERATED -->";
+  const auto b = doc.find(begin);
+  const auto e = doc.find(end);
+  REQUIRE(b != std::string::npos);
+  REQUIRE(e != std::string::npos);
+  INFO("regenerate the reference with: build/examples/tor/tor --print-reference");
+  CHECK(doc.substr(b + begin.size(), e - b - begin.size()) == reference_markdown());
+}
