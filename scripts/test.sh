@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# test.sh - the one command that runs every test on a fresh machine.
+#
+# Installs what is missing (scripts/install-deps.sh), builds, starts a private
+# MariaDB, Kafka and Redis under a temp dir on private ports
+# (scripts/servers.sh), runs the whole CTest suite (unit, compile-fail,
+# package, mysql, kafka, redis, e2e), rebuilds the unit tests under
+# ASan/UBSan and runs them, fuzzes the row decoder for a bounded time, then
+# stops the servers.
+#
+#   scripts/test.sh                 everything
+#   TOR_TEST_SANITIZE=0             skip the sanitizer pass
+#   TOR_FUZZ_SECONDS=60             fuzzing time (0 skips it)
+#   TOR_TEST_LABELS='unit|mysql'    only these CTest labels (regex)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+BUILD=${TOR_BUILD_DIR:-$ROOT/build/test}
+SAN_BUILD=${TOR_SAN_BUILD_DIR:-$ROOT/build/sanitize}
+LABELS=${TOR_TEST_LABELS:-}
+JOBS=${TOR_JOBS:-$(nproc)}
+log() { echo "[test] $*" >&2; }
+
+scripts/install-deps.sh
+
+log "building in $BUILD"
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$BUILD" -j "$JOBS"
+
+# Private servers for this run only.
+export TOR_RUN_DIR
+TOR_RUN_DIR=$(mktemp -d /tmp/tor-test.XXXXXX)
+export TOR_MYSQL_PORT=${TOR_MYSQL_PORT:-43306}
+export TOR_KAFKA_PORT=${TOR_KAFKA_PORT:-49092}
+export TOR_REDIS_PORT=${TOR_REDIS_PORT:-46379}
+cleanup() {
+  scripts/servers.sh stop all >/dev/null 2>&1 || true
+  rm -rf "$TOR_RUN_DIR"
+}
+trap cleanup EXIT
+scripts/servers.sh start all
+eval "$(scripts/servers.sh env)"
+
+status=0
+label_args=()
+[[ -n $LABELS ]] && label_args=(-L "$LABELS")
+log "tests without servers (parallel)"
+(cd "$BUILD" && ctest --output-on-failure -j "$JOBS" -L 'unit|compile-fail' "${label_args[@]}") || status=1
+log "tests against the real servers (one at a time: some restart a server)"
+(cd "$BUILD" && ctest --output-on-failure -LE 'unit|compile-fail' "${label_args[@]}") || status=1
+
+if [[ ${TOR_TEST_SANITIZE:-1} != 0 ]]; then
+  log "unit tests under ASan/UBSan in $SAN_BUILD"
+  cmake -S . -B "$SAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTOR_SANITIZE=ON \
+    -DTOR_BUILD_EXAMPLES=OFF -DTOR_BUILD_BENCHMARKS=OFF >/dev/null
+  cmake --build "$SAN_BUILD" -j "$JOBS"
+  (cd "$SAN_BUILD" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --output-on-failure -j "$JOBS" -L unit -E '^package:') || status=1
+fi
+
+if [[ ${TOR_FUZZ_SECONDS:-60} != 0 && -x tests/fuzz/run.sh ]]; then
+  log "fuzzing the row decoder for ${TOR_FUZZ_SECONDS:-60} s"
+  tests/fuzz/run.sh "${TOR_FUZZ_SECONDS:-60}" || status=1
+fi
+
+if ((status)); then log "FAILED"; else log "all tests passed"; fi
+exit $status
