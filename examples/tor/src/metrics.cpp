@@ -1,0 +1,179 @@
+#include "metrics.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace tor_service {
+
+namespace {
+
+std::string label_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+std::string number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+double seconds_since_epoch(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+class writer {
+ public:
+  void family(const char* name, const char* type, const char* help) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+  void sample(const char* name, double v, const std::string& labels = {}) {
+    out_ += name;
+    if (!labels.empty()) out_ += '{' + labels + '}';
+    out_ += ' ' + number(v) + '\n';
+  }
+  void sample(const char* name, std::uint64_t v, const std::string& labels = {}) {
+    out_ += name;
+    if (!labels.empty()) out_ += '{' + labels + '}';
+    out_ += ' ' + std::to_string(v) + '\n';
+  }
+  void one(const char* name, const char* type, const char* help, std::uint64_t v) {
+    family(name, type, help);
+    sample(name, v);
+  }
+  void one(const char* name, const char* type, const char* help, double v) {
+    family(name, type, help);
+    sample(name, v);
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+}  // namespace
+
+std::uint64_t binlog_file_number(const std::string& file) {
+  const auto dot = file.rfind('.');
+  std::uint64_t n = 0;
+  if (dot != std::string::npos) std::from_chars(file.data() + dot + 1, file.data() + file.size(), n);
+  return n;
+}
+
+std::optional<std::uint64_t> binlog_bytes_between(const tor::binlog_position& from, const tor::binlog_position& to,
+                                                  const std::vector<std::pair<std::string, std::uint64_t>>& files) {
+  if (from.empty() || to.empty()) return std::nullopt;
+  if (!(from < to)) return 0;
+  if (from.file == to.file) return to.offset - from.offset;
+  std::uint64_t total = 0;
+  bool in_range = false;
+  for (const auto& [name, size] : files) {
+    if (name == from.file) {
+      in_range = true;
+      total += size > from.offset ? size - from.offset : 0;
+      continue;
+    }
+    if (name == to.file) {
+      if (!in_range) return std::nullopt;
+      return total + to.offset;
+    }
+    if (in_range) total += size;
+  }
+  return std::nullopt;
+}
+
+std::string render_prometheus(const metrics_snapshot& s) {
+  writer w;
+  const auto& r = s.router;
+  w.family("tor_build_info", "gauge", "Version of the running Tor.");
+  w.sample("tor_build_info", std::uint64_t{1}, "version=\"" + label_escape(s.version) + '"');
+  w.one("tor_start_time_seconds", "gauge", "When the process started, in seconds since the epoch.",
+        seconds_since_epoch(s.started));
+  w.one("tor_ready", "gauge", "1 while the router runs (connected, reading, publishing), else 0.",
+        std::uint64_t{s.ready ? 1u : 0u});
+  w.one("tor_restarts_total", "counter", "Router restarts after transient failures.", s.restarts);
+
+  w.one("tor_events_read_total", "counter", "Change events read from the binlog (begin, row, commit, heartbeat).",
+        r.events_read);
+  w.one("tor_transactions_total", "counter", "Transactions read from the binlog.", r.transactions);
+  w.one("tor_rows_total", "counter", "Row changes read from the binlog (every table).", r.rows);
+
+  w.family("tor_messages_sent_total", "counter", "Messages handed to Kafka, by topic.");
+  for (const auto& [topic, t] : s.topics) w.sample("tor_messages_sent_total", t.sent, "topic=\"" + label_escape(topic) + '"');
+  w.family("tor_messages_acknowledged_total", "counter", "Messages Kafka acknowledged, by topic.");
+  for (const auto& [topic, t] : s.topics)
+    w.sample("tor_messages_acknowledged_total", t.acknowledged, "topic=\"" + label_escape(topic) + '"');
+  w.family("tor_messages_failed_total", "counter", "Messages Kafka refused for good, by topic (the router stops).");
+  for (const auto& [topic, t] : s.topics)
+    w.sample("tor_messages_failed_total", t.failed, "topic=\"" + label_escape(topic) + '"');
+  w.family("tor_messages_skipped_total", "counter", "Poison messages skipped (kafka.on_poison: skip), by topic.");
+  for (const auto& [topic, t] : s.topics)
+    w.sample("tor_messages_skipped_total", t.skipped, "topic=\"" + label_escape(topic) + '"');
+  w.family("tor_messages_dead_lettered_total", "counter",
+           "Poison messages sent to the dead-letter topic (kafka.on_poison: dead_letter), by topic.");
+  for (const auto& [topic, t] : s.topics)
+    w.sample("tor_messages_dead_lettered_total", t.dead_lettered, "topic=\"" + label_escape(topic) + '"');
+
+  w.one("tor_in_flight_messages", "gauge", "Messages sent and not yet acknowledged.",
+        static_cast<std::uint64_t>(r.in_flight_messages));
+  w.one("tor_in_flight_bytes", "gauge", "Bytes of messages sent and not yet acknowledged.",
+        static_cast<std::uint64_t>(r.in_flight_bytes));
+
+  if (r.last_saved) {
+    w.one("tor_checkpoint_binlog_file", "gauge", "Binlog file number of the saved checkpoint.",
+          binlog_file_number(r.last_saved->position.file));
+    w.one("tor_checkpoint_binlog_offset", "gauge", "Binlog offset of the saved checkpoint.",
+          r.last_saved->position.offset);
+  }
+  if (r.last_saved_at.time_since_epoch().count() != 0) {
+    w.one("tor_checkpoint_saved_time_seconds", "gauge", "When the checkpoint was last saved (seconds since the epoch).",
+          seconds_since_epoch(r.last_saved_at));
+    w.one("tor_checkpoint_age_seconds", "gauge", "Seconds since the checkpoint was last saved.",
+          std::chrono::duration<double>(s.now - r.last_saved_at).count());
+  }
+  w.one("tor_checkpoint_save_failures", "gauge", "Failed checkpoint saves since the last successful one.",
+        r.save_failures);
+  if (!r.read_position.empty()) {
+    w.one("tor_read_binlog_file", "gauge", "Binlog file number just after the last transaction read.",
+          binlog_file_number(r.read_position.file));
+    w.one("tor_read_binlog_offset", "gauge", "Binlog offset just after the last transaction read.",
+          r.read_position.offset);
+  }
+  if (r.last_commit_time.time_since_epoch().count() != 0)
+    w.one("tor_last_commit_time_seconds", "gauge", "Commit time of the last transaction read (seconds since the epoch).",
+          seconds_since_epoch(r.last_commit_time));
+  if (s.lag.server_end) {
+    w.one("tor_source_binlog_end_file", "gauge", "Binlog file number of the end of the server's binlog.",
+          binlog_file_number(s.lag.server_end->file));
+    w.one("tor_source_binlog_end_offset", "gauge", "Offset of the end of the server's binlog.", s.lag.server_end->offset);
+  }
+  if (s.lag.bytes_behind)
+    w.one("tor_source_bytes_behind", "gauge", "Bytes of binlog between the read position and the server's binlog end.",
+          *s.lag.bytes_behind);
+  if (s.lag.seconds_behind)
+    w.one("tor_source_seconds_behind", "gauge",
+          "Seconds behind the source: 0 when caught up, else the age of the last transaction read.",
+          *s.lag.seconds_behind);
+  w.one("tor_source_lag_check_failures", "gauge", "Consecutive failed queries of the server's binlog end.",
+        s.lag.check_failures);
+  return w.take();
+}
+
+}  // namespace tor_service

@@ -1,0 +1,64 @@
+// /metrics rendering and the binlog distance used for "bytes behind".
+#include <catch2/catch.hpp>
+
+#include "metrics.hpp"
+
+using namespace tor_service;
+using files = std::vector<std::pair<std::string, std::uint64_t>>;
+
+TEST_CASE("bytes between two binlog positions") {
+  const files f = {{"bin.000001", 1000}, {"bin.000002", 500}, {"bin.000003", 300}};
+  CHECK(binlog_bytes_between({"bin.000002", 100}, {"bin.000002", 400}, f) == 300);
+  CHECK(binlog_bytes_between({"bin.000002", 400}, {"bin.000002", 400}, f) == 0);
+  CHECK(binlog_bytes_between({"bin.000003", 10}, {"bin.000002", 400}, f) == 0);  // ahead: nothing to read
+  CHECK(binlog_bytes_between({"bin.000001", 900}, {"bin.000003", 50}, f) == 100 + 500 + 50);
+  CHECK(binlog_bytes_between({"bin.000001", 900}, {"bin.000002", 50}, f) == 150);
+  // A purged or unknown file in between: the distance cannot be told.
+  CHECK_FALSE(binlog_bytes_between({"bin.000000", 4}, {"bin.000002", 50}, f).has_value());
+  CHECK_FALSE(binlog_bytes_between({}, {"bin.000002", 50}, f).has_value());
+  CHECK(binlog_file_number("mysql-bin.000042") == 42);
+  CHECK(binlog_file_number("noext") == 0);
+}
+
+TEST_CASE("the Prometheus text names every family once and labels topics") {
+  metrics_snapshot s;
+  s.version = "1.2.3";
+  s.now = std::chrono::system_clock::time_point(std::chrono::seconds(1000));
+  s.started = std::chrono::system_clock::time_point(std::chrono::seconds(900));
+  s.ready = true;
+  s.router.events_read = 42;
+  s.router.in_flight_messages = 3;
+  s.router.last_saved = tor::checkpoint{{"mysql-bin.000007", 1234}, {}, "1"};
+  s.router.last_saved_at = std::chrono::system_clock::time_point(std::chrono::seconds(990));
+  s.topics["orders"] = {10, 9, 0, 0, 0};
+  s.topics["we\"ird"] = {1, 1, 0, 0, 0};
+  s.lag.server_end = tor::binlog_position{"mysql-bin.000007", 2000};
+  s.lag.bytes_behind = 766;
+  s.lag.seconds_behind = 1.5;
+  const auto text = render_prometheus(s);
+  const auto has = [&](const std::string& line) { return text.find(line + "\n") != std::string::npos; };
+  CHECK(has("tor_build_info{version=\"1.2.3\"} 1"));
+  CHECK(has("tor_ready 1"));
+  CHECK(has("tor_events_read_total 42"));
+  CHECK(has("tor_messages_sent_total{topic=\"orders\"} 10"));
+  CHECK(has("tor_messages_acknowledged_total{topic=\"orders\"} 9"));
+  CHECK(has("tor_messages_sent_total{topic=\"we\\\"ird\"} 1"));
+  CHECK(has("tor_in_flight_messages 3"));
+  CHECK(has("tor_checkpoint_binlog_file 7"));
+  CHECK(has("tor_checkpoint_binlog_offset 1234"));
+  CHECK(has("tor_checkpoint_age_seconds 10"));
+  CHECK(has("tor_source_bytes_behind 766"));
+  CHECK(has("tor_source_seconds_behind 1.5"));
+  // Each family has exactly one TYPE line.
+  std::size_t types = 0;
+  for (auto p = text.find("# TYPE tor_messages_sent_total "); p != std::string::npos;
+       p = text.find("# TYPE tor_messages_sent_total ", p + 1))
+    ++types;
+  CHECK(types == 1);
+  // Unknown values are left out rather than reported as 0.
+  metrics_snapshot empty;
+  const auto t2 = render_prometheus(empty);
+  CHECK(t2.find("tor_source_seconds_behind ") == std::string::npos);
+  CHECK(t2.find("tor_checkpoint_age_seconds ") == std::string::npos);
+  CHECK(t2.find("tor_ready 0\n") != std::string::npos);
+}
