@@ -1,0 +1,401 @@
+// tor::redis::state_store keeps the router's checkpoint in Redis, under one
+// key, as the JSON document of tor/core/checkpoint_json.hpp (so `redis-cli
+// GET <key>` shows it). It satisfies tor::state_store.
+//
+// Fencing: an instance claims an owner epoch when it first loads (or saves),
+// and every save is a Lua script that refuses atomically once a newer
+// instance has claimed the key; the refused save throws tor::error of kind
+// `fenced` naming the new owner, and the router stops. Two instances started
+// by mistake can therefore never move the checkpoint backwards or past each
+// other. See tor/redis/detail/scripts.hpp and docs/state-stores.md.
+//
+// Failures: an unreachable, restarting or loading Redis gives kind
+// `transient` (the router keeps publishing and retries; the connection is
+// re-made on a later call, with exponential backoff); wrong credentials,
+// missing permissions and bad stored data give kind `state` with what to
+// do. `status()` tells how stale the saved checkpoint is.
+//
+// Not thread-safe: one router thread owns the store.
+#pragma once
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <tor/core/checkpoint.hpp>
+#include <tor/core/checkpoint_json.hpp>
+#include <tor/core/concepts.hpp>
+#include <tor/core/error.hpp>
+#include <tor/redis/detail/hiredis.hpp>
+#include <tor/redis/detail/scripts.hpp>
+#include <tor/state/detail/identity.hpp>
+#include <tor/state/status.hpp>
+
+namespace tor::redis {
+
+struct state_store_config {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string unix_socket;  ///< when set, used instead of host and port
+  int database = 0;         ///< SELECTed after connecting
+  std::string username;     ///< ACL user (Redis 6+); empty: the default user
+  std::string password;     ///< empty: no AUTH
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds command_timeout{2000};
+  std::string key = "tor:checkpoint";  ///< the owner record lives at `<key>:owner`
+  std::chrono::milliseconds reconnect_backoff_min{100};  ///< first wait after a failed connection
+  std::chrono::milliseconds reconnect_backoff_max{10000};
+  int wait_replicas = 0;  ///< when > 0, each save waits (WAIT) until this many replicas have it
+  std::chrono::milliseconds wait_timeout{1000};
+  std::string holder;  ///< recorded with the claim and in each document; default host:pid
+
+  /// Throws tor::error (invalid_argument) naming the first bad setting.
+  void validate() const {
+    auto bad = [](const std::string& what) {
+      throw error(error_kind::invalid_argument, "Redis state store: " + what);
+    };
+    if (key.empty()) bad("key is empty");
+    if (unix_socket.empty()) {
+      if (host.empty()) bad("host is empty (set host, or unix_socket)");
+      if (port < 1 || port > 65535) bad("port " + std::to_string(port) + " is not in 1..65535");
+    }
+    if (database < 0) bad("database " + std::to_string(database) + " is negative");
+    if (!username.empty() && password.empty())
+      bad("username \"" + username + "\" is set without a password (Redis AUTH needs both)");
+    if (connect_timeout.count() <= 0) bad("connect_timeout must be positive");
+    if (command_timeout.count() <= 0) bad("command_timeout must be positive");
+    if (reconnect_backoff_min.count() <= 0) bad("reconnect_backoff_min must be positive");
+    if (reconnect_backoff_max < reconnect_backoff_min) bad("reconnect_backoff_max is below reconnect_backoff_min");
+    if (wait_replicas < 0) bad("wait_replicas " + std::to_string(wait_replicas) + " is negative");
+    if (wait_replicas > 0 && wait_timeout.count() <= 0) bad("wait_timeout must be positive when wait_replicas is set");
+  }
+
+  /// "127.0.0.1:6379" or "unix:/run/redis.sock", plus the database when not 0.
+  [[nodiscard]] std::string endpoint() const {
+    std::string s = unix_socket.empty() ? host + ':' + std::to_string(port) : "unix:" + unix_socket;
+    if (database != 0) s += " database " + std::to_string(database);
+    return s;
+  }
+};
+
+class state_store {
+ public:
+  /// Validates the configuration; connects lazily, on the first call.
+  explicit state_store(state_store_config config) : config_(std::move(config)) {
+    config_.validate();
+    if (config_.holder.empty()) config_.holder = tor::detail::process_identity();
+    owner_key_ = config_.key + ":owner";
+  }
+
+  /// The saved checkpoint, or nullopt when the key does not exist. The first
+  /// call claims ownership (see claim()). Throws tor::error: `state` quoting
+  /// the value when the key holds something that is not a checkpoint,
+  /// `transient` when Redis cannot be reached.
+  std::optional<checkpoint> load() {
+    auto doc = load_document();
+    if (!doc) return std::nullopt;
+    return std::move(doc->state);
+  }
+
+  /// Like load(), with what the document records (who saved it, when, in which format).
+  std::optional<checkpoint_document> load_document() {
+    if (!epoch_) return claim_and_read();
+    return read("load the checkpoint", false);
+  }
+
+  /// Reads the stored document without claiming ownership: for tools that
+  /// inspect a running deployment and must not fence it off.
+  std::optional<checkpoint_document> peek() { return read("read the checkpoint", false); }
+
+  /// Makes this instance the owner of the key: increments the owner epoch,
+  /// which fences off every instance that claimed before. Done once; later
+  /// calls return the epoch already held.
+  std::uint64_t claim() {
+    if (!epoch_) (void)claim_and_read();
+    return *epoch_;
+  }
+
+  /// Saves atomically, unless a newer owner has claimed the key. Throws
+  /// tor::error: `fenced` (stop the router), `transient` (Redis unreachable,
+  /// loading, or fewer replicas than wait_replicas acknowledged: the router
+  /// keeps publishing and retries), `state` (credentials, permissions, a
+  /// key of the wrong type).
+  void save(const checkpoint& c) {
+    if (!epoch_) (void)claim_and_read(true, false);
+    const auto now = state_store_status::clock::now();
+    const auto doc = encode_checkpoint_json({c, utc_timestamp(now), config_.holder, *epoch_, checkpoint_format::tor_v1});
+    const auto epoch_text = std::to_string(*epoch_);
+    const auto now_text = utc_timestamp(now);
+    run("save the checkpoint", true, [&](detail::connection& conn) {
+      auto r = eval(conn, save_sha_, detail::save_script,
+                    {config_.key, owner_key_}, {epoch_text, doc, config_.holder, now_text});
+      if (r->type == REDIS_REPLY_ERROR) {
+        const auto code = detail::error_code(*r);
+        if (code == "TORFENCED") throw fenced(detail::text_of(*r));
+        if (code == "TORWRONGTYPE")
+          throw error(error_kind::state, "cannot save the checkpoint to " + where() + ": the key holds a Redis " +
+                                             std::string(detail::text_of(*r).substr(13)) +
+                                             ", not a checkpoint string. Tor does not overwrite it: find out what "
+                                             "wrote it, then delete it or choose another key");
+        throw reply_error(*r, "save the checkpoint");
+      }
+      if (r->type != REDIS_REPLY_INTEGER) throw unexpected(*r, "the save script");
+      if (config_.wait_replicas > 0) wait_for_replicas(conn);
+    });
+    status_.record_success(now);
+  }
+
+  /// The epoch this instance holds, once claimed.
+  [[nodiscard]] std::optional<std::uint64_t> owner_epoch() const noexcept { return epoch_; }
+  [[nodiscard]] const state_store_status& status() const noexcept { return status_; }
+  [[nodiscard]] const state_store_config& config() const noexcept { return config_; }
+  /// "Redis key 'tor:checkpoint' at 127.0.0.1:6379", as used in messages.
+  [[nodiscard]] std::string where() const { return "Redis key '" + config_.key + "' at " + config_.endpoint(); }
+
+ private:
+  using steady = std::chrono::steady_clock;
+
+  // ---- operations ---------------------------------------------------------
+
+  // `decode`: a save that claims does not need the stored value, and must
+  // not be blocked by one it is about to replace.
+  std::optional<checkpoint_document> claim_and_read(bool during_save = false, bool decode = true) {
+    const auto now = utc_timestamp(state_store_status::clock::now());
+    std::optional<checkpoint_document> result;
+    run("claim the checkpoint key", during_save, [&](detail::connection& conn) {
+      auto r = eval(conn, claim_sha_, detail::claim_script, {config_.key, owner_key_}, {config_.holder, now});
+      if (r->type == REDIS_REPLY_ERROR) throw reply_error(*r, "claim the checkpoint key");
+      if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 || r->element[0]->type != REDIS_REPLY_INTEGER ||
+          r->element[1]->type != REDIS_REPLY_STRING)
+        throw unexpected(*r, "the claim script");
+      const auto epoch = static_cast<std::uint64_t>(r->element[0]->integer);
+      const auto kind = detail::text_of(*r->element[1]);
+      // The claim holds even when what is stored turns out unreadable: this
+      // instance is the owner now, and an operator fixes the value.
+      epoch_ = epoch;
+      if (kind == "none" || (!decode && kind == "string")) return;
+      if (kind != "string" || r->elements < 3 || r->element[2]->type != REDIS_REPLY_STRING) throw wrong_type(kind);
+      result = decode_checkpoint_json(detail::text_of(*r->element[2]), where());
+    });
+    return result;
+  }
+
+  std::optional<checkpoint_document> read(const char* action, bool during_save) {
+    std::optional<checkpoint_document> result;
+    run(action, during_save, [&](detail::connection& conn) {
+      auto r = conn.command({"GET", config_.key});
+      if (r->type == REDIS_REPLY_NIL) return;
+      if (r->type == REDIS_REPLY_ERROR && detail::error_code(*r) == "WRONGTYPE") {
+        auto t = conn.command({"TYPE", config_.key});
+        throw wrong_type(t->type == REDIS_REPLY_STATUS ? detail::text_of(*t) : "non-string value");
+      }
+      if (r->type == REDIS_REPLY_ERROR) throw reply_error(*r, action);
+      if (r->type != REDIS_REPLY_STRING) throw unexpected(*r, "GET");
+      result = decode_checkpoint_json(detail::text_of(*r), where());
+    });
+    return result;
+  }
+
+  void wait_for_replicas(detail::connection& conn) {
+    const auto n = std::to_string(config_.wait_replicas);
+    auto r = conn.command({"WAIT", n, std::to_string(config_.wait_timeout.count())});
+    if (r->type == REDIS_REPLY_ERROR) throw reply_error(*r, "wait for replicas");
+    if (r->type != REDIS_REPLY_INTEGER) throw unexpected(*r, "WAIT");
+    if (r->integer < config_.wait_replicas)
+      throw error(error_kind::transient,
+                  "the checkpoint was saved on the Redis primary (" + where() + ") but only " +
+                      std::to_string(r->integer) + " of " + n + " replicas acknowledged it within " +
+                      std::to_string(config_.wait_timeout.count()) +
+                      " ms (wait_replicas); a failover now could lose it. Saves are retried; check the replicas "
+                      "(INFO replication) or lower wait_replicas");
+  }
+
+  // Runs EVALSHA, falling back to EVAL when the server does not have the
+  // script cached (restarted, or SCRIPT FLUSH); EVAL caches it again.
+  detail::reply_ptr eval(detail::connection& conn, std::string& sha, std::string_view script,
+                         std::initializer_list<std::string_view> keys, std::initializer_list<std::string_view> args) {
+    const auto nkeys = std::to_string(keys.size());
+    auto call = [&](std::string_view verb, std::string_view body) {
+      std::vector<std::string_view> argv{verb, body, nkeys};
+      argv.insert(argv.end(), keys.begin(), keys.end());
+      argv.insert(argv.end(), args.begin(), args.end());
+      return conn.command(argv);
+    };
+    if (sha.empty()) {
+      auto loaded = conn.command({"SCRIPT", "LOAD", script});
+      if (loaded->type == REDIS_REPLY_ERROR) throw reply_error(*loaded, "load a Lua script (SCRIPT LOAD)");
+      if (loaded->type != REDIS_REPLY_STRING) throw unexpected(*loaded, "SCRIPT LOAD");
+      sha = std::string(detail::text_of(*loaded));
+    }
+    auto r = call("EVALSHA", sha);
+    if (r->type == REDIS_REPLY_ERROR && detail::error_code(*r) == "NOSCRIPT") r = call("EVAL", script);
+    return r;
+  }
+
+  // ---- connection management ----------------------------------------------
+
+  // Runs `body` on a live connection. A connection that breaks is dropped;
+  // when it was an old connection the server closed meanwhile (e.g. Redis
+  // restarted between saves), the call is retried once on a fresh one, so a
+  // restart between saves costs no failed save. Failures are recorded in
+  // status() and thrown as tor::error.
+  template <class Body>
+  void run(const char* action, bool during_save, Body&& body) {
+    try {
+      for (int attempt = 0;; ++attempt) {
+        const bool fresh = !conn_;
+        detail::connection& conn = connect(action);
+        try {
+          body(conn);
+          return;
+        } catch (const detail::io_failure& f) {
+          drop();
+          if (!fresh && f.broken_pipe && attempt == 0) continue;
+          backoff_after_failure();
+          throw error(error_kind::transient,
+                      "cannot " + std::string(action) + " in " + where() + ": " +
+                          (f.timed_out ? "no answer within command_timeout (" +
+                                             std::to_string(config_.command_timeout.count()) + " ms)"
+                                       : "the connection failed (" + f.text + ")") +
+                          consequence(during_save));
+        }
+      }
+    } catch (const error& e) {
+      status_.record_failure(e.what(), during_save);
+      throw;
+    }
+  }
+
+  detail::connection& connect(const char* action) {
+    if (conn_) return *conn_;
+    const auto now = steady::now();
+    if (now < next_attempt_)
+      throw error(error_kind::transient,
+                  "cannot " + std::string(action) + " in " + where() + ": Redis was unreachable (" +
+                      last_connect_error_ + "); next connection attempt in " +
+                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt_ - now).count()) +
+                      " ms");
+    try {
+      auto conn = std::make_unique<detail::connection>(config_.host, config_.port, config_.unix_socket,
+                                                       config_.connect_timeout, config_.command_timeout);
+      if (!config_.password.empty()) {
+        auto r = config_.username.empty() ? conn->command({"AUTH", config_.password})
+                                          : conn->command({"AUTH", config_.username, config_.password});
+        if (r->type == REDIS_REPLY_ERROR) throw reply_error(*r, "authenticate (AUTH)");
+      }
+      if (config_.database != 0) {
+        auto r = conn->command({"SELECT", std::to_string(config_.database)});
+        if (r->type == REDIS_REPLY_ERROR) throw reply_error(*r, "select database " + std::to_string(config_.database));
+      }
+      conn_ = std::move(conn);
+      // Script SHAs are looked up again on a new connection: the server may be a new one.
+      claim_sha_.clear();
+      save_sha_.clear();
+      backoff_ = {};
+      return *conn_;
+    } catch (const detail::io_failure& f) {
+      last_connect_error_ = f.text;
+      backoff_after_failure();
+      throw error(error_kind::transient, "cannot " + std::string(action) + " in " + where() +
+                                             ": cannot connect (" + f.text + ")");
+    }
+  }
+
+  void drop() noexcept { conn_.reset(); }
+
+  void backoff_after_failure() {
+    backoff_ = backoff_.count() == 0 ? config_.reconnect_backoff_min
+                                     : std::min(backoff_ * 2, config_.reconnect_backoff_max);
+    next_attempt_ = steady::now() + backoff_;
+  }
+
+  // ---- errors ---------------------------------------------------------------
+
+  static std::string consequence(bool during_save) {
+    return during_save ? "; the router keeps publishing and retries the save, the saved checkpoint lags meanwhile"
+                       : "; retry when Redis is reachable";
+  }
+
+  // Classifies an error reply from the server.
+  [[nodiscard]] error reply_error(const redisReply& r, const std::string& action) const {
+    const auto code = detail::error_code(r);
+    const auto text = detail::text_of(r);
+    const std::string quoted = "\"" + std::string(text.substr(0, 300)) + "\"";
+    const std::string head = "cannot " + action + " in " + where() + ": Redis answered " + quoted;
+    for (const std::string_view passing : {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "READONLY",
+                                           "OOM", "MISCONF", "NOREPLICAS"})
+      if (code == passing)
+        return error(error_kind::transient, head + " (the server is loading, busy, failing over, read-only or out "
+                                                   "of memory; this passes or needs an operator, saves are retried)");
+    const std::string user = config_.username.empty() ? std::string("the default user") : "user '" + config_.username + "'";
+    if (code == "NOAUTH")
+      return error(error_kind::state, head + ". Redis requires a password: set the password (and the username "
+                                             "for an ACL user) in the Redis settings");
+    if (code == "WRONGPASS" || text.find("invalid password") != std::string_view::npos ||
+        text.find("without any password configured") != std::string_view::npos)
+      return error(error_kind::state, head + ". Redis refused the credentials of " + user +
+                                          ": check the username and password in the Redis settings");
+    if (code == "NOPERM")
+      return error(error_kind::state, head + ". " + user +
+                                          " lacks a permission Tor needs: grant the ACL rules listed in "
+                                          "docs/state-stores.md for keys '" + config_.key + "' and '" + owner_key_ + "'");
+    if (code == "TORBADOWNER")
+      return error(error_kind::state, "cannot " + action + " in " + where() + ": the owner record '" + owner_key_ +
+                                          "' is damaged (" + std::string(text.substr(12, 200)) +
+                                          "). Stop every Tor instance using this key, delete '" + owner_key_ +
+                                          "' and start one instance");
+    if (code == "WRONGTYPE")
+      return error(error_kind::state, head + ". A key Tor uses ('" + config_.key + "' or '" + owner_key_ +
+                                          "') holds another kind of value: find out what wrote it");
+    return error(error_kind::state, head);
+  }
+
+  [[nodiscard]] error unexpected(const redisReply& r, const std::string& what) const {
+    return error(error_kind::state, "unexpected answer from " + where() + " to " + what + ": " +
+                                        detail::type_name(r) + " " + quote_found(detail::text_of(r), 100) +
+                                        " (is this a Redis server?)");
+  }
+
+  [[nodiscard]] error wrong_type(std::string_view kind) const {
+    return error(error_kind::state, "cannot read the checkpoint in " + where() + ": the key holds a Redis " +
+                                        std::string(kind) + ", not a string with a checkpoint document. " +
+                                        std::string(tor::detail::checkpoint_what_to_do));
+  }
+
+  // "TORFENCED <epoch> <holder> at <claimed_at>"
+  [[nodiscard]] error fenced(std::string_view reply) const {
+    auto rest = reply.substr(std::min<std::size_t>(reply.size(), 10));
+    const auto space = rest.find(' ');
+    const auto newer = rest.substr(0, space);
+    const auto who = space == std::string_view::npos ? std::string_view("an unknown holder") : rest.substr(space + 1);
+    return error(error_kind::fenced,
+                 "checkpoint not saved: " + where() + " is owned by a newer Tor instance (owner epoch " +
+                     std::string(newer) + ", claimed by " + std::string(who) + "); this instance (epoch " +
+                     std::to_string(*epoch_) + ", " + config_.holder +
+                     ") has been fenced off and must stop. Two instances were running against the same key: keep "
+                     "only one. To make this one the owner again, stop the other and restart this one (it claims a "
+                     "new epoch at start)");
+  }
+
+  state_store_config config_;
+  std::string owner_key_;
+  std::unique_ptr<detail::connection> conn_;
+  std::string claim_sha_;
+  std::string save_sha_;
+  std::optional<std::uint64_t> epoch_;
+  steady::time_point next_attempt_{};
+  std::chrono::milliseconds backoff_{0};
+  std::string last_connect_error_;
+  state_store_status status_;
+};
+
+static_assert(tor::state_store<state_store>);
+
+}  // namespace tor::redis
