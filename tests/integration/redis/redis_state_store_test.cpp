@@ -290,7 +290,7 @@ TEST_CASE("Redis state store refuses bad stored data, quoting it", "[redis]") {
   a({"DEL", key, key + ":owner"});
 }
 
-TEST_CASE("Redis state store authenticates as an ACL user; wrong credentials are a clear error", "[redis]") {
+TEST_CASE("Redis state store authenticates as an ACL user, and wrong credentials are a clear error", "[redis]") {
   admin a(redis_port());
   const auto key = fresh_key(a, "acl");
   const auto user = "tor-test-acl-" + std::to_string(::getpid());
@@ -540,4 +540,31 @@ TEST_CASE("Redis state store survives restarts and outages of its server", "[red
     CHECK(contains(a({"INFO", "commandstats"}), "cmdstat_evalsha:calls=2,"));
     CHECK(state_store(config_for(key, server.port)).peek()->state == at(6));
   }
+}
+
+// The example quoted in docs/state-stores.md.
+TEST_CASE("Redis state store: the documented example", "[redis]") {
+  admin a(redis_port());
+  const auto key = fresh_key(a, "docs");
+  const int port = redis_port();
+  // [docs-redis-example]
+  tor::redis::state_store_config cfg;
+  cfg.host = "127.0.0.1";
+  cfg.port = port;
+  cfg.key = key;  // the owner record lives at key + ":owner"
+  tor::redis::state_store store(cfg);
+
+  std::optional<tor::checkpoint> resume = store.load();  // claims ownership of the key
+  // ... the router publishes, then saves the committable checkpoint:
+  try {
+    store.save({{"mysql-bin.000003", 1234}, {}, ""});
+  } catch (const tor::error& e) {
+    if (e.kind() == tor::error_kind::fenced) throw;  // another instance took over: stop
+    if (!e.transient()) throw;                       // credentials, permissions, bad data
+    // transient: keep publishing, save again later; store.status() shows the lag
+  }
+  // [docs-redis-example]
+  CHECK_FALSE(resume.has_value());
+  CHECK(store.peek()->state == checkpoint{{"mysql-bin.000003", 1234}, {}, ""});
+  a({"DEL", key, key + ":owner"});
 }
