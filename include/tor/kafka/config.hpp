@@ -127,6 +127,9 @@ struct config {
       {"compression.codec", c.compression},
       // Same key -> same partition as Java producers (Kafka Connect, Debezium).
       {"partitioner", "murmur2_random"},
+      // Reconnect within a second of a broker coming back (librdkafka's
+      // default backs off up to 10 s, which the router would sit out).
+      {"reconnect.backoff.max.ms", "1000"},
       // Logs are served by poll() on the caller's thread, not librdkafka's.
       {"log.queue", "true"},
   };
