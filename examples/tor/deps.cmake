@@ -2,7 +2,7 @@
 # TOR_SERVICE_DEPS_FOUND. Included by examples/tor and tests/e2e, which must
 # agree on whether the service is built (tests/ is configured first, so it
 # cannot ask for the target).
-include_guard(GLOBAL)
+
 find_package(yaml-cpp QUIET)
 find_package(spdlog QUIET)
 find_package(fmt QUIET)
