@@ -1,0 +1,472 @@
+#include "service.hpp"
+
+#include <tor/core/router.hpp>
+#include <tor/kafka/detail/topics.hpp>
+#include <tor/kafka/dispatcher.hpp>
+#include <tor/redis/state_store.hpp>
+#include <tor/state/file_state_store.hpp>
+
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <set>
+#include <variant>
+
+#include "http.hpp"
+#include "lag.hpp"
+#include "log.hpp"
+#include "mapper.hpp"
+#include "metrics.hpp"
+#include "mysql_probe.hpp"
+#include "observed_source.hpp"
+#include "source.hpp"
+
+namespace tor_service {
+
+namespace {
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+std::string_view kind_name(tor::error_kind k) {
+  switch (k) {
+    case tor::error_kind::invalid_argument: return "invalid_argument";
+    case tor::error_kind::transient: return "transient";
+    case tor::error_kind::fenced: return "fenced";
+    case tor::error_kind::source: return "source";
+    case tor::error_kind::mapping: return "mapping";
+    case tor::error_kind::dispatch: return "dispatch";
+    case tor::error_kind::state: return "state";
+  }
+  return "?";
+}
+
+// ---- building the policies from the settings ---------------------------------
+
+tor::kafka::config kafka_config_from(const config::kafka_settings& k) {
+  tor::kafka::config c;
+  c.brokers = join(k.brokers, ",");
+  c.client_id = k.client_id;
+  c.linger = k.linger;
+  c.delivery_timeout = k.delivery_timeout;
+  c.max_in_flight = k.max_in_flight;
+  c.compression = k.compression;
+  c.properties = k.properties;
+  switch (k.on_poison) {
+    case config::poison_policy::stop: c.on_poison = tor::kafka::poison_policy::stop; break;
+    case config::poison_policy::skip: c.on_poison = tor::kafka::poison_policy::skip; break;
+    case config::poison_policy::dead_letter: c.on_poison = tor::kafka::poison_policy::dead_letter; break;
+  }
+  c.dead_letter_topic = k.dead_letter_topic;
+  c.topics.create_missing = k.create_topics;
+  c.topics.partitions = k.topic_partitions;
+  c.topics.replication_factor = k.topic_replication_factor;
+  c.log = [](tor::kafka::log_level lv, std::string_view facility, std::string_view text) {
+    using L = tor::kafka::log_level;
+    const level l = lv == L::error ? level::error
+                    : lv == L::warning ? level::warn
+                    : lv == L::notice  ? level::info
+                    : lv == L::info    ? level::debug
+                                       : level::trace;
+    log(l, "kafka", {{"facility", facility}, {"text", text}});
+  };
+  return c;
+}
+
+/// The checkpoint in Redis, or in a file when no Redis is configured.
+class any_state_store {
+ public:
+  explicit any_state_store(const config::settings& s) {
+    if (!s.redis.host.empty()) {
+      tor::redis::state_store_config c;
+      c.host = s.redis.host;
+      c.port = s.redis.port;
+      c.database = static_cast<int>(s.redis.db);
+      c.username = s.redis.user;
+      c.password = s.redis.password.value;
+      c.connect_timeout = s.redis.timeout;
+      c.command_timeout = s.redis.timeout;
+      c.key = s.redis.key;
+      store_.emplace<tor::redis::state_store>(std::move(c));
+    } else {
+      store_.emplace<tor::file_state_store>(s.state.file);
+      file_ = s.state.file;
+    }
+  }
+  std::optional<tor::checkpoint> load() {
+    return std::visit([](auto& s) -> std::optional<tor::checkpoint> {
+      if constexpr (std::is_same_v<std::decay_t<decltype(s)>, std::monostate>) return std::nullopt;
+      else return s.load();
+    }, store_);
+  }
+  void save(const tor::checkpoint& c) {
+    std::visit([&](auto& s) {
+      if constexpr (!std::is_same_v<std::decay_t<decltype(s)>, std::monostate>) s.save(c);
+    }, store_);
+  }
+  /// Reads without claiming ownership (for --check): never fences a running Tor.
+  std::optional<tor::checkpoint> peek() {
+    if (auto* r = std::get_if<tor::redis::state_store>(&store_)) {
+      auto doc = r->peek();
+      if (!doc) return std::nullopt;
+      return doc->state;
+    }
+    return load();
+  }
+  [[nodiscard]] std::string describe() const {
+    if (const auto* r = std::get_if<tor::redis::state_store>(&store_)) return r->where();
+    if (std::holds_alternative<tor::file_state_store>(store_)) return "file " + file_;
+    return "?";
+  }
+
+ private:
+  std::variant<std::monostate, tor::redis::state_store, tor::file_state_store> store_;
+  std::string file_;
+};
+
+static_assert(tor::state_store<any_state_store>);
+
+// ---- what /metrics shows, across router restarts -------------------------------
+
+class metrics_hub {
+ public:
+  metrics_hub() : started_(std::chrono::system_clock::now()) {}
+
+  template <class Router>
+  void attach(const Router& r, const tor::kafka::dispatcher& d, const lag_monitor& lag) {
+    std::lock_guard lock(mutex_);
+    live_router_ = [&r] { return r.stats(); };
+    live_topics_ = [&d] { return d.counts(); };
+    live_lag_ = &lag;
+  }
+
+  /// Before the policies go away: keep their totals.
+  void detach() {
+    std::lock_guard lock(mutex_);
+    if (live_router_) {
+      const auto s = live_router_();
+      carried_.events_read += s.events_read;
+      carried_.transactions += s.transactions;
+      carried_.rows += s.rows;
+      carried_.messages_sent += s.messages_sent;
+      carried_.messages_acknowledged += s.messages_acknowledged;
+      carried_.messages_failed += s.messages_failed;
+      last_ = s;
+    }
+    if (live_topics_)
+      for (const auto& [topic, c] : live_topics_()) add(carried_topics_[topic], c);
+    if (live_lag_) last_lag_ = live_lag_->current();
+    live_router_ = nullptr;
+    live_topics_ = nullptr;
+    live_lag_ = nullptr;
+  }
+
+  void restarted() { ++restarts_; }
+
+  metrics_snapshot snapshot(bool ready) const {
+    metrics_snapshot s;
+    s.version = TOR_VERSION;
+    s.now = std::chrono::system_clock::now();
+    s.started = started_;
+    s.ready = ready;
+    s.restarts = restarts_;
+    std::lock_guard lock(mutex_);
+    // Counters add up over router restarts; the rest is the current router's.
+    const auto live = live_router_ ? live_router_() : tor::router_stats{};
+    s.router = live_router_ ? live : last_;
+    s.router.events_read = carried_.events_read + live.events_read;
+    s.router.transactions = carried_.transactions + live.transactions;
+    s.router.rows = carried_.rows + live.rows;
+    s.router.messages_sent = carried_.messages_sent + live.messages_sent;
+    s.router.messages_acknowledged = carried_.messages_acknowledged + live.messages_acknowledged;
+    s.router.messages_failed = carried_.messages_failed + live.messages_failed;
+    s.topics = carried_topics_;
+    if (live_topics_)
+      for (const auto& [topic, c] : live_topics_()) add(s.topics[topic], c);
+    s.lag = live_lag_ ? live_lag_->current() : last_lag_;
+    return s;
+  }
+
+  [[nodiscard]] std::uint64_t events_read() const {
+    std::lock_guard lock(mutex_);
+    return carried_.events_read + (live_router_ ? live_router_().events_read : 0);
+  }
+
+ private:
+  static void add(topic_metrics& t, const tor::kafka::topic_counts& c) {
+    t.sent += c.sent;
+    t.acknowledged += c.acknowledged;
+    t.failed += c.failed;
+    t.skipped += c.skipped;
+    t.dead_lettered += c.dead_lettered;
+  }
+
+  std::chrono::system_clock::time_point started_;
+  mutable std::mutex mutex_;
+  std::function<tor::router_stats()> live_router_;
+  std::function<std::map<std::string, tor::kafka::topic_counts>()> live_topics_;
+  const lag_monitor* live_lag_ = nullptr;
+  tor::router_stats carried_, last_;
+  std::map<std::string, topic_metrics> carried_topics_;
+  source_lag last_lag_;
+  std::atomic<std::uint64_t> restarts_{0};
+};
+
+// ---- topics --------------------------------------------------------------------
+
+/// Checks (and, with kafka.create_topics, creates) the topics known before
+/// any row is read: the routes' topics and kafka.topics, each list with its
+/// own partition and replication settings.
+void prepare_topics(tor::kafka::dispatcher& d, const config::kafka_settings& k, const std::set<std::string>& routed) {
+  std::map<std::pair<int, int>, std::set<std::string>> groups;  // (partitions, replication) -> topics
+  std::set<std::string> listed;
+  for (const auto& t : k.topics) {
+    groups[{t.partitions >= 0 ? t.partitions : k.topic_partitions,
+            t.replication_factor >= 0 ? t.replication_factor : k.topic_replication_factor}]
+        .insert(t.name);
+    listed.insert(t.name);
+  }
+  for (const auto& t : routed)
+    if (!listed.count(t)) groups[{k.topic_partitions, k.topic_replication_factor}].insert(t);
+  if (k.on_poison == config::poison_policy::dead_letter)
+    groups[{k.topic_partitions, k.topic_replication_factor}].insert(k.dead_letter_topic);
+  for (const auto& [settings, topics] : groups) {
+    auto o = d.settings().topics;
+    o.partitions = settings.first;
+    o.replication_factor = settings.second;
+    const auto partitions =
+        tor::kafka::detail::check_topics(d.native_handle(), topics, o, d.settings().brokers, d.settings().log);
+    for (const auto& [name, n] : partitions) debug("topic ready", {{"topic", name}, {"partitions", n}});
+  }
+}
+
+std::string routes_text(const config::outbox_settings& o) {
+  if (o.routes.empty()) return "template " + o.topic_template;
+  std::string s;
+  for (const auto& r : o.routes) s += (s.empty() ? "" : ", ") + r.pattern + " -> " + r.topic;
+  return s;
+}
+
+/// Logs failing checkpoint saves without flooding: the first, then every 30 s.
+class save_failure_log {
+ public:
+  void failed(const tor::error& e) {
+    const auto now = steady::now();
+    ++count_;
+    if (count_ == 1 || now - last_ >= 30s) {
+      warn("cannot save the checkpoint; publishing goes on and the save is retried",
+           {{"error", e.what()}, {"failures", count_}});
+      last_ = now;
+    }
+  }
+  void saved(const tor::checkpoint& c) {
+    if (count_ > 0) info("checkpoint saved again", {{"checkpoint", c.to_string()}, {"failures", count_}});
+    count_ = 0;
+    trace("checkpoint saved", {{"checkpoint", c.to_string()}});
+  }
+
+ private:
+  std::uint64_t count_ = 0;
+  steady::time_point last_{};
+};
+
+/// Waits up to `d`, or until a stop is requested.
+void sleep_for(std::stop_token stop, std::chrono::milliseconds d) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lock(m);
+  cv.wait_for(lock, stop, d, [] { return false; });
+}
+
+}  // namespace
+
+int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
+  const auto& s = loaded.values;
+  service_state state;
+  metrics_hub hub;
+  std::stop_callback on_stop(stop, [&] { state.set(service_state::phase::stopping); });
+
+  http_endpoint http(state, [&] { return hub.snapshot(state.ready()); });
+  if (s.http.port != 0) {
+    try {
+      http.start(s.http.address, s.http.port);
+    } catch (const std::exception& e) {
+      error("cannot start", {{"error", e.what()}});
+      return exit_startup;
+    }
+  }
+
+  info("starting Tor",
+       {{"version", TOR_VERSION},
+        {"source", "mysql " + s.mysql.user + "@" + s.mysql.host + ":" + std::to_string(s.mysql.port)},
+        {"tables", join(s.outbox.tables, ",")},
+        {"routes", routes_text(s.outbox)},
+        {"kafka", join(s.kafka.brokers, ",")},
+        {"state", s.redis.host.empty() ? "file " + s.state.file
+                                       : "redis " + s.redis.host + ":" + std::to_string(s.redis.port) + " key " +
+                                             s.redis.key},
+        {"http", s.http.port ? s.http.address + ":" + std::to_string(s.http.port) : std::string("off")}});
+  if (!loaded.legacy_keys.empty())
+    info("configuration uses the original Tor's keys; `tor --print-config` shows it in the new layout",
+         {{"keys", join(loaded.legacy_keys, ",")}});
+  if (!loaded.ignored_env.empty())
+    debug("environment variables ignored (no such setting)", {{"names", join(loaded.ignored_env, ",")}});
+
+  auto backoff = 1000ms;
+  while (!stop.stop_requested()) {
+    bool started = false;
+    const auto began = steady::now();
+    try {
+      // Build the policies. A configuration the adapters refuse is a
+      // configuration error even though the file parsed.
+      tor::kafka::dispatcher dispatcher(kafka_config_from(s.kafka));
+      any_state_store store(s);
+      service_mapper mapper(s.outbox, [](const std::string& w) { warn("outbox row", {{"warning", w}}); });
+      auto source = make_source(s.mysql);
+      read_progress progress;
+      observed_source observed(*source, progress);
+
+      // Check the servers before reading anything.
+      mysql_probe probe(s.mysql);
+      const auto server = probe.query_settings();
+      const auto problems = mysql_probe::problems(server);
+      if (!problems.empty()) throw tor::error(tor::error_kind::source, "MySQL at " + s.mysql.host + ": " + problems[0]);
+      prepare_topics(dispatcher, s.kafka, mapper.static_topics());
+      const auto resume = store.load();
+      if (resume)
+        info("resuming after the saved checkpoint", {{"checkpoint", resume->to_string()}, {"state", store.describe()}});
+      else
+        info("no checkpoint saved yet: starting at the configured start",
+             {{"start", s.mysql.start}, {"state", store.describe()}});
+
+      save_failure_log saves;
+      tor::router_options opt;
+      opt.max_in_flight_messages = s.router.max_in_flight_messages;
+      opt.max_in_flight_bytes = s.router.max_in_flight_bytes.bytes;
+      opt.checkpoint_interval = s.router.checkpoint_interval;
+      opt.idle_wait = s.router.idle_wait;
+      opt.flush_timeout = s.router.flush_timeout;
+      opt.final_save_timeout = s.router.final_save_timeout;
+      opt.on_saved = [&](const tor::checkpoint& c) { saves.saved(c); };
+      opt.on_save_failed = [&](const tor::error& e) { saves.failed(e); };
+      tor::router router(observed, dispatcher, store, mapper, std::move(opt));
+
+      lag_monitor lag([&probe] { return probe.query_binlog_end(); }, progress, [&hub] { return hub.events_read(); },
+                      s.log.progress_interval);
+      hub.attach(router, dispatcher, lag);
+      struct detach_on_exit {
+        metrics_hub& h;
+        lag_monitor& l;
+        ~detach_on_exit() {
+          l.stop();
+          h.detach();
+        }
+      } detach{hub, lag};
+      lag.start();
+
+      started = true;
+      if (!stop.stop_requested()) state.set(service_state::phase::running);
+      info("running", {{"server", server.version}, {"server_id", server.server_id}});
+      router.run(stop);
+
+      const auto st = router.stats();
+      info("stopped cleanly", {{"checkpoint", st.last_saved ? st.last_saved->to_string() : std::string("(none)")},
+                               {"messages_acknowledged", st.messages_acknowledged}});
+      return exit_ok;
+    } catch (const tor::error& e) {
+      if (e.kind() == tor::error_kind::fenced) {
+        state.set(service_state::phase::failed, e.what());
+        error("another Tor took over the checkpoint; stopping (run one Tor per checkpoint key)",
+              {{"error", e.what()}});
+        return exit_fenced;
+      }
+      if (e.kind() == tor::error_kind::transient && !stop.stop_requested()) {
+        if (steady::now() - began > 60s) backoff = 1000ms;  // it ran fine for a while
+        state.set(service_state::phase::restarting, e.what());
+        warn(started ? "router stopped on a transient error; restarting from the saved checkpoint"
+                     : "a server is not reachable; retrying",
+             {{"error", e.what()}, {"retry_in_ms", backoff.count()}});
+        hub.restarted();
+        sleep_for(stop, backoff);
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, 30s);
+        continue;
+      }
+      if (e.kind() == tor::error_kind::transient) return exit_ok;  // stopping anyway
+      state.set(service_state::phase::failed, e.what());
+      error(started ? "stopped on an error" : "cannot start", {{"error", e.what()}, {"kind", kind_name(e.kind())}});
+      if (!started) return e.kind() == tor::error_kind::invalid_argument ? exit_config : exit_startup;
+      return exit_fatal;
+    } catch (const std::exception& e) {
+      state.set(service_state::phase::failed, e.what());
+      error(started ? "stopped on an error" : "cannot start", {{"error", e.what()}});
+      return started ? exit_fatal : exit_startup;
+    }
+  }
+  return exit_ok;
+}
+
+int run_check(const config::loaded_settings& loaded) {
+  const auto& s = loaded.values;
+  int failures = 0;
+  const auto report = [&](bool ok, const std::string& what, const std::string& detail) {
+    std::printf("%-4s %-6s %s\n", ok ? "ok" : "FAIL", what.c_str(), detail.c_str());
+    std::fflush(stdout);
+    if (!ok) ++failures;
+  };
+  report(true, "config", "valid" + std::string(loaded.legacy_keys.empty() ? "" : " (original Tor keys translated)"));
+
+  try {
+    mysql_probe probe(s.mysql);
+    const auto server = probe.query_settings();
+    const auto problems = mysql_probe::problems(server);
+    const auto end = probe.query_binlog_end();
+    std::string detail = s.mysql.host + ":" + std::to_string(s.mysql.port) + " " + server.version + ", binlog " +
+                         server.binlog_format + "/" + server.row_image + ", end " + end.end.to_string();
+    for (const auto& p : problems) detail += "; " + p;
+    if (problems.empty() && server.row_metadata != "FULL" && !server.row_metadata.empty())
+      detail += " (binlog_row_metadata is " + server.row_metadata + ": column names are read from the schema)";
+    report(problems.empty(), "mysql", detail);
+    check_source(s.mysql);
+  } catch (const std::exception& e) {
+    report(false, "mysql", e.what());
+  }
+
+  try {
+    tor::kafka::dispatcher d(kafka_config_from(s.kafka));
+    service_mapper mapper(s.outbox, nullptr);
+    auto wanted = mapper.static_topics();
+    for (const auto& t : s.kafka.topics) wanted.insert(t.name);
+    if (s.kafka.on_poison == config::poison_policy::dead_letter) wanted.insert(s.kafka.dead_letter_topic);
+    const auto known = tor::kafka::detail::read_topics(d.native_handle(), 10s, d.settings().brokers);
+    std::vector<std::string> present, missing;
+    for (const auto& t : wanted) (known.count(t) ? present : missing).push_back(t);
+    std::string detail = join(s.kafka.brokers, ",") + ", " + std::to_string(known.size()) + " topics";
+    if (!present.empty()) detail += "; routed topics present: " + join(present, ",");
+    if (!missing.empty())
+      detail += s.kafka.create_topics ? "; will be created at start: " + join(missing, ",")
+                                      : "; MISSING: " + join(missing, ",") +
+                                            " (create them, or set kafka.create_topics: true)";
+    if (s.outbox.routes.empty()) detail += "; topics from template " + s.outbox.topic_template + " must exist";
+    report(missing.empty() || s.kafka.create_topics, "kafka", detail);
+  } catch (const std::exception& e) {
+    report(false, "kafka", e.what());
+  }
+
+  try {
+    any_state_store store(s);
+    const auto c = store.peek();
+    report(true, "state", store.describe() + ": " + (c ? "checkpoint " + c->to_string() : std::string("no checkpoint yet")));
+  } catch (const std::exception& e) {
+    report(false, "state", e.what());
+  }
+  return failures ? exit_startup : exit_ok;
+}
+
+}  // namespace tor_service
