@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <variant>
@@ -54,12 +55,15 @@ class read_progress {
 template <tor::source Source>
 class observed_source {
  public:
-  observed_source(Source& inner, read_progress& progress) : inner_(inner), progress_(progress) {}
+  /// `on_open` runs once the stream is open: from then on every commit is seen.
+  observed_source(Source& inner, read_progress& progress, std::function<void()> on_open = {})
+      : inner_(inner), progress_(progress), on_open_(std::move(on_open)) {}
 
   void open(const std::optional<tor::checkpoint>& from) {
     progress_.reset();
     if (from) progress_.on_commit(from->position, {});
     inner_.open(from);
+    if (on_open_) on_open_();
   }
 
   std::optional<tor::change_event> next(std::chrono::milliseconds wait) {
@@ -74,6 +78,7 @@ class observed_source {
  private:
   Source& inner_;
   read_progress& progress_;
+  std::function<void()> on_open_;
 };
 
 }  // namespace tor_service

@@ -331,13 +331,17 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       service_mapper mapper(s.outbox, [](const std::string& w) { warn("outbox row", {{"warning", w}}); });
       auto source = make_source(s.mysql);
       read_progress progress;
-      observed_source observed(*source, progress);
-
       // Check the servers before reading anything.
       mysql_probe probe(s.mysql);
       const auto server = probe.query_settings();
       const auto problems = mysql_probe::problems(server);
       if (!problems.empty()) throw tor::error(tor::error_kind::source, "MySQL at " + s.mysql.host + ": " + problems[0]);
+      // Ready once the stream is open: from then on every commit is seen.
+      observed_source observed(*source, progress, [&] {
+        if (!stop.stop_requested()) state.set(service_state::phase::running);
+        info("reading the binlog", {{"server", server.version}, {"server_id", server.server_id}});
+      });
+
       prepare_topics(dispatcher, s.kafka, mapper.static_topics());
       const auto resume = store.load();
       if (resume)
@@ -372,8 +376,6 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       lag.start();
 
       started = true;
-      if (!stop.stop_requested()) state.set(service_state::phase::running);
-      info("running", {{"server", server.version}, {"server_id", server.server_id}});
       router.run(stop);
 
       const auto st = router.stats();
