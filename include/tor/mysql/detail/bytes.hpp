@@ -43,7 +43,8 @@ class byte_reader {
   [[nodiscard]] std::span<const std::uint8_t> rest() const noexcept { return {p_, remaining()}; }
 
   void need(std::size_t n) const {
-    if (n > remaining()) throw truncated{offset(), n, remaining()};
+    if (n > remaining()) [[unlikely]]
+      short_read(n);
   }
   void skip(std::size_t n) {
     need(n);
@@ -116,6 +117,10 @@ class byte_reader {
     const auto n = lenenc();
     if (n > remaining()) throw truncated{offset(), static_cast<std::size_t>(n < SIZE_MAX ? n : SIZE_MAX), remaining()};
     return text(static_cast<std::size_t>(n));
+  }
+
+  [[noreturn, gnu::cold, gnu::noinline]] void short_read(std::size_t n) const {
+    throw truncated{offset(), n, remaining()};
   }
 
   static std::string hex(std::uint8_t b) {
