@@ -61,9 +61,11 @@ class dispatcher {
   /// Checks that every topic in `topics` (and the dead-letter topic, with
   /// that policy) exists. Missing topics are created when
   /// config.topics.create_missing is set; otherwise throws tor::error listing
-  /// them and saying how to fix it. Returns each topic's partition count.
-  /// Throws a transient tor::error when the brokers cannot be reached within
-  /// config.topics.timeout.
+  /// them and saying how to fix it. Also refuses a topic whose
+  /// max.message.bytes is below the producer's batch.size: librdkafka does
+  /// not split a batch the broker refuses, so ordinary messages would fail.
+  /// Returns each topic's partition count. Throws a transient tor::error
+  /// when the brokers cannot be reached within config.topics.timeout.
   std::map<std::string, int> check_topics(std::set<std::string> topics) {
     const auto& c = p_->settings();
     if (c.on_poison == poison_policy::dead_letter) topics.insert(c.dead_letter_topic);

@@ -33,6 +33,7 @@ std::map<std::string, int> create(const std::set<std::string>& topics, int parti
   c.topics.create_missing = true;
   c.topics.partitions = partitions;
   c.topics.configs = std::move(configs);
+  c.properties["batch.size"] = "16384";  // fits any topic a test makes; this dispatcher only creates
   dispatcher d(c);
   return d.check_topics(topics);
 }
@@ -229,6 +230,26 @@ TEST_CASE("the start-up topic check creates missing topics when asked to") {
   d.poll(reports, 0ms);
   REQUIRE(reports.size() == 1);
   CHECK(reports[0].ok());
+}
+
+TEST_CASE("the start-up topic check refuses a topic that cannot take the producer's largest batch") {
+  const auto small = unique_topic("small-batches");
+  create({small}, 1, {{"max.message.bytes", "100000"}});
+  auto c = broker_config();
+  {
+    dispatcher d(c);  // librdkafka's default batch.size: 1,000,000 bytes
+    try {
+      d.check_topics({small});
+      FAIL("check_topics accepted a topic smaller than a batch");
+    } catch (const tor::error& e) {
+      INFO(e.what());
+      CHECK(e.kind() == tor::error_kind::invalid_argument);
+      CHECK_THAT(e.what(), Catch::Contains(small + " (100000)") && Catch::Contains("batch.size to at most 100000"));
+    }
+  }
+  c.properties["batch.size"] = "100000";
+  dispatcher d(c);
+  CHECK(d.check_topics({small}) == std::map<std::string, int>{{small, 1}});
 }
 
 TEST_CASE("an unreachable broker makes the topic check fail as transient") {

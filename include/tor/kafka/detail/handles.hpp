@@ -31,6 +31,8 @@ using queue_handle = std::unique_ptr<rd_kafka_queue_t, c_deleter<&rd_kafka_queue
 using event_handle = std::unique_ptr<rd_kafka_event_t, c_deleter<&rd_kafka_event_destroy>>;
 using new_topic_handle = std::unique_ptr<rd_kafka_NewTopic_t, c_deleter<&rd_kafka_NewTopic_destroy>>;
 using admin_options_handle = std::unique_ptr<rd_kafka_AdminOptions_t, c_deleter<&rd_kafka_AdminOptions_destroy>>;
+using config_resource_handle =
+    std::unique_ptr<rd_kafka_ConfigResource_t, c_deleter<&rd_kafka_ConfigResource_destroy>>;
 using metadata_handle = std::unique_ptr<const rd_kafka_metadata_t, c_deleter<&rd_kafka_metadata_destroy>>;
 using partition_list_handle =
     std::unique_ptr<rd_kafka_topic_partition_list_t, c_deleter<&rd_kafka_topic_partition_list_destroy>>;

@@ -1,12 +1,16 @@
 // The start-up check of routed topics: read the cluster's metadata, report
 // the topics that do not exist, or create them through the Admin API
-// (CreateTopics) and wait until every partition has a leader.
+// (CreateTopics) and wait until every partition has a leader; then make sure
+// each topic accepts the producer's largest batch (DescribeConfigs).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -98,6 +102,67 @@ inline void create_topics(rd_kafka_t* rk, const std::vector<std::string>& names,
                                           "of brokers, topics.configs, and the CREATE permission on the cluster)");
 }
 
+/// Each topic's max.message.bytes (DescribeConfigs). Throws tor::error
+/// when the brokers do not answer.
+inline std::map<std::string, std::int64_t> max_message_bytes(rd_kafka_t* rk, const std::set<std::string>& topics,
+                                                             std::chrono::milliseconds timeout) {
+  std::vector<config_resource_handle> owned;
+  std::vector<rd_kafka_ConfigResource_t*> raw;
+  for (const auto& t : topics) {
+    owned.emplace_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t.c_str()));
+    raw.push_back(owned.back().get());
+  }
+  char errstr[512] = {};
+  admin_options_handle opts{rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS)};
+  const auto ms = static_cast<int>(timeout.count());
+  rd_kafka_AdminOptions_set_request_timeout(opts.get(), ms, errstr, sizeof errstr);
+  queue_handle q{rd_kafka_queue_new(rk)};
+  rd_kafka_DescribeConfigs(rk, raw.data(), raw.size(), opts.get(), q.get());
+  event_handle ev{rd_kafka_queue_poll(q.get(), ms + 5000)};
+  if (!ev) throw error(error_kind::transient, "kafka: no answer to describing topic configs within " + std::to_string(ms) + " ms");
+  if (rd_kafka_event_error(ev.get()))
+    throw error(error_kind::transient,
+                std::string("kafka: describing topic configs failed: ") + rd_kafka_event_error_string(ev.get()));
+  std::size_t count = 0;
+  const auto** resources = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev.get()), &count);
+  std::map<std::string, std::int64_t> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (auto err = rd_kafka_ConfigResource_error(resources[i]))
+      throw error(error_kind::dispatch, std::string("kafka: cannot describe topic '") +
+                                            rd_kafka_ConfigResource_name(resources[i]) + "': " + describe_error(err));
+    std::size_t n = 0;
+    const auto** entries = rd_kafka_ConfigResource_configs(resources[i], &n);
+    for (std::size_t j = 0; j < n; ++j)
+      if (std::string_view(rd_kafka_ConfigEntry_name(entries[j])) == "max.message.bytes" && rd_kafka_ConfigEntry_value(entries[j]))
+        out[rd_kafka_ConfigResource_name(resources[i])] = std::stoll(rd_kafka_ConfigEntry_value(entries[j]));
+  }
+  return out;
+}
+
+/// librdkafka builds batches up to batch.size bytes and, unlike the Java
+/// client, never splits one the broker refuses as too large: every message
+/// of it would fail (or, with skip, be dropped). So a topic must accept a
+/// whole batch. Throws tor::error naming the topics and the setting to change.
+inline void check_batch_fits(rd_kafka_t* rk, const std::set<std::string>& topics, std::chrono::milliseconds timeout) {
+  char buf[32] = {};
+  std::size_t size = sizeof buf;
+  if (rd_kafka_conf_get(rd_kafka_conf(rk), "batch.size", buf, &size) != RD_KAFKA_CONF_OK) return;
+  const std::int64_t batch = std::stoll(buf);
+  std::string problems;
+  std::int64_t smallest = batch;
+  for (const auto& [topic, limit] : max_message_bytes(rk, topics, timeout))
+    if (limit < batch) {
+      problems += (problems.empty() ? "" : ", ") + topic + " (" + std::to_string(limit) + ")";
+      smallest = std::min(smallest, limit);
+    }
+  if (!problems.empty())
+    throw error(error_kind::invalid_argument,
+                "kafka: the producer's batch.size is " + std::to_string(batch) +
+                    " bytes but these topics accept smaller batches (max.message.bytes): " + problems +
+                    ". A batch of ordinary messages would be refused as too large; set the property batch.size to at "
+                    "most " + std::to_string(smallest) + ", or raise the topics' max.message.bytes");
+}
+
 /// See dispatcher::check_topics.
 inline std::map<std::string, int> check_topics(rd_kafka_t* rk, const std::set<std::string>& wanted,
                                                const topic_options& o, const std::string& brokers,
@@ -133,7 +198,10 @@ inline std::map<std::string, int> check_topics(rd_kafka_t* rk, const std::set<st
       if (it == known.end() || !it->second.ready) not_ready.push_back(name);
       else partitions[name] = it->second.partitions;
     }
-    if (not_ready.empty()) return partitions;
+    if (not_ready.empty()) {
+      check_batch_fits(rk, wanted, o.timeout);
+      return partitions;
+    }
     if (std::chrono::steady_clock::now() >= end)
       throw error(error_kind::transient, "kafka: topics " + join(not_ready) + " on " + brokers +
                                              " have no leader for some partition after " +
