@@ -264,3 +264,12 @@ TEST_CASE("docs/configuration.md lists every key with its default") {
   INFO("regenerate the reference with: build/examples/tor/tor --print-reference");
   CHECK(doc.substr(b + begin.size(), e - b - begin.size()) == reference_markdown());
 }
+
+TEST_CASE("the shipped example configurations load") {
+  for (const char* name : {"tor.example.yaml", "original-tor.yaml", "docker/tor.yaml"}) {
+    INFO(name);
+    const auto l = load_file(std::string(TOR_SOURCE_DIR) + "/examples/tor/" + name, {{"TOR_MYSQL_PASSWORD", "x"}});
+    CHECK_FALSE(l.values.outbox.tables.empty());
+    CHECK_FALSE(l.values.kafka.brokers.empty());
+  }
+}
