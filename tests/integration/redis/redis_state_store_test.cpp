@@ -187,7 +187,9 @@ TEST_CASE("Redis state store reads the original Tor's value and upgrades it on t
   const auto doc = s.load_document();
   REQUIRE(doc);
   CHECK(doc->format == tor::checkpoint_format::original_tor);
-  CHECK(doc->state == checkpoint{{"mysql-bin.000003", 1234}, {}, ""});
+  CHECK(doc->state.position == tor::binlog_position{"mysql-bin.000003", 1234});
+  CHECK(doc->state.gtids.empty());
+  CHECK(doc->state.server_id.empty());
   CHECK(a({"GET", key}) == R"({"name":"mysql-bin.000003","pos":1234})");  // loading changes nothing
 
   s.save(at(5000));
@@ -556,8 +558,10 @@ TEST_CASE("Redis state store: the documented example", "[redis]") {
 
   std::optional<tor::checkpoint> resume = store.load();  // claims ownership of the key
   // ... the router publishes, then saves the committable checkpoint:
+  tor::checkpoint done;  // in the router: the committable checkpoint
+  done.position = tor::binlog_position::parse("mysql-bin.000003:1234");
   try {
-    store.save({{"mysql-bin.000003", 1234}, {}, ""});
+    store.save(done);
   } catch (const tor::error& e) {
     if (e.kind() == tor::error_kind::fenced) throw;  // another instance took over: stop
     if (!e.transient()) throw;                       // credentials, permissions, bad data
@@ -565,6 +569,6 @@ TEST_CASE("Redis state store: the documented example", "[redis]") {
   }
   // [docs-redis-example]
   CHECK_FALSE(resume.has_value());
-  CHECK(store.peek()->state == checkpoint{{"mysql-bin.000003", 1234}, {}, ""});
+  CHECK(store.peek()->state == done);
   a({"DEL", key, key + ":owner"});
 }
