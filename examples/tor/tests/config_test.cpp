@@ -273,3 +273,32 @@ TEST_CASE("the shipped example configurations load") {
     CHECK_FALSE(l.values.kafka.brokers.empty());
   }
 }
+
+TEST_CASE("code quoted in the docs is the compiled code") {
+  // A fenced block right after <!-- quote: PATH --> must appear verbatim in PATH.
+  const auto read = [](const std::string& path) {
+    std::ifstream in(std::string(TOR_SOURCE_DIR) + "/" + path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  std::size_t quotes = 0;
+  for (const char* doc : {"docs/getting-started.md", "docs/configuration.md", "docs/architecture.md",
+                          "docs/guarantees.md", "docs/operations.md", "docs/custom-mapper.md", "docs/testing.md"}) {
+    const std::string text = read(doc);
+    REQUIRE_FALSE(text.empty());
+    const std::string marker = "<!-- quote: ";
+    for (auto p = text.find(marker); p != std::string::npos; p = text.find(marker, p + 1)) {
+      const auto path_end = text.find(" -->", p);
+      const std::string path = text.substr(p + marker.size(), path_end - p - marker.size());
+      const auto open = text.find("```", path_end);
+      const auto body = text.find('\n', open) + 1;
+      const auto close = text.find("\n```", body);
+      const std::string block = text.substr(body, close - body + 1);
+      INFO(doc << " quotes " << path << ":\n" << block);
+      CHECK(read(path).find(block) != std::string::npos);
+      ++quotes;
+    }
+  }
+  CHECK(quotes >= 6);
+}
