@@ -354,9 +354,16 @@ TEST_CASE("Redis state store connects over a unix socket and to another database
 }
 
 TEST_CASE("Redis state store: an unreachable server is transient, with backoff", "[redis]") {
+  auto cfg = config_for("tor:test:unreachable");
   std::string dir = (fs::temp_directory_path() / "tor-redis-none.XXXXXX").string();
   REQUIRE(::mkdtemp(dir.data()) != nullptr);
-  auto cfg = config_for("tor:test:unreachable");
+  struct remove_dir {
+    std::string path;
+    ~remove_dir() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  } cleanup{dir};
   cfg.unix_socket = dir + "/no-server.sock";
   cfg.reconnect_backoff_min = 5000ms;
   cfg.reconnect_backoff_max = 5000ms;
@@ -370,7 +377,6 @@ TEST_CASE("Redis state store: an unreachable server is transient, with backoff",
   CHECK(s.status().failed_saves == 2);
   CHECK(s.status().consecutive_failures == 2);
   CHECK_FALSE(s.status().last_save.has_value());
-  fs::remove_all(dir);
 }
 
 TEST_CASE("Redis state store: bad settings are refused before connecting", "[redis]") {
