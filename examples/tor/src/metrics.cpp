@@ -22,7 +22,15 @@ std::string label_escape(const std::string& s) {
 std::string number(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[40];
+  char buf[64];
+  // Timestamps (1.7e9) need their decimals; small values read best short.
+  if (std::fabs(v) >= 1e5) {
+    std::snprintf(buf, sizeof buf, "%.3f", v);
+    std::string s(buf);
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+    return s;
+  }
   std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
 }

@@ -170,6 +170,12 @@ class metrics_hub {
 
   void restarted() { ++restarts_; }
 
+  /// Topics shown (at 0) before their first message, so rates and alerts have a series.
+  void expect_topics(const std::set<std::string>& topics) {
+    std::lock_guard lock(mutex_);
+    for (const auto& t : topics) carried_topics_.try_emplace(t);
+  }
+
   metrics_snapshot snapshot(bool ready) const {
     metrics_snapshot s;
     s.version = TOR_VERSION;
@@ -343,6 +349,7 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       });
 
       prepare_topics(dispatcher, s.kafka, mapper.static_topics());
+      hub.expect_topics(mapper.static_topics());
       const auto resume = store.load();
       if (resume)
         info("resuming after the saved checkpoint", {{"checkpoint", resume->to_string()}, {"state", store.describe()}});
@@ -400,7 +407,10 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
         backoff = std::min<std::chrono::milliseconds>(backoff * 2, 30s);
         continue;
       }
-      if (e.kind() == tor::error_kind::transient) return exit_ok;  // stopping anyway
+      if (e.kind() == tor::error_kind::transient) {  // stopping anyway
+        info("stopped before the router ran", {{"error", e.what()}});
+        return exit_ok;
+      }
       state.set(service_state::phase::failed, e.what());
       error(started ? "stopped on an error" : "cannot start", {{"error", e.what()}, {"kind", kind_name(e.kind())}});
       if (!started) return e.kind() == tor::error_kind::invalid_argument ? exit_config : exit_startup;
@@ -411,6 +421,7 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       return started ? exit_fatal : exit_startup;
     }
   }
+  info("stopped before the router ran");
   return exit_ok;
 }
 

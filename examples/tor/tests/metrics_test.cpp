@@ -49,12 +49,16 @@ TEST_CASE("the Prometheus text names every family once and labels topics") {
   CHECK(has("tor_checkpoint_age_seconds 10"));
   CHECK(has("tor_source_bytes_behind 766"));
   CHECK(has("tor_source_seconds_behind 1.5"));
+  CHECK(has("tor_start_time_seconds 900"));
   // Each family has exactly one TYPE line.
   std::size_t types = 0;
   for (auto p = text.find("# TYPE tor_messages_sent_total "); p != std::string::npos;
        p = text.find("# TYPE tor_messages_sent_total ", p + 1))
     ++types;
   CHECK(types == 1);
+  // Epoch timestamps keep their precision.
+  s.started = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'795'690'000'250));
+  CHECK(render_prometheus(s).find("tor_start_time_seconds 1795690000.25\n") != std::string::npos);
   // Unknown values are left out rather than reported as 0.
   metrics_snapshot empty;
   const auto t2 = render_prometheus(empty);
