@@ -25,8 +25,11 @@ class checkpoint_tracker {
     if (open_)
       throw error(error_kind::source, "source framing error: begin at " + b.position.to_string() +
                                           " inside an open transaction");
+    // Transactions share their file name until the binlog rotates, so the
+    // name is kept once rather than copied per transaction.
+    if (!file_ || *file_ != b.position.file) file_ = std::make_shared<const std::string>(b.position.file);
     txns_.push_back(txn{});
-    txns_.back().begin = b.position;
+    txns_.back().file = file_;
     txns_.back().gtid = b.gtid;
     open_ = true;
   }
@@ -38,7 +41,11 @@ class checkpoint_tracker {
                                           row.position.to_string() + " outside a transaction");
     txn& t = txns_.back();
     ++t.pending;
-    if (row.table && (t.tables.empty() || t.tables.back() != row.table)) t.tables.push_back(row.table);
+    if (!t.table) {
+      t.table = row.table;
+    } else if (row.table && row.table != t.table && (t.more_tables.empty() || t.more_tables.back() != row.table)) {
+      t.more_tables.push_back(row.table);
+    }
     msgs_.push_back(msg{txns_.size() - 1 + txn_base_, bytes, row.table.get(), row.position.offset, row.row_index,
                         false});
     ++in_flight_;
@@ -76,7 +83,8 @@ class checkpoint_tracker {
     const msg& m = msgs_[token - msg_base_];
     const txn& t = txns_[m.txn - txn_base_];
     std::string s = "table " + (m.table ? m.table->qualified_name() : std::string("?")) + ", binlog " +
-                    t.begin.file + ':' + std::to_string(m.offset) + " row " + std::to_string(m.row);
+                    (t.file ? *t.file : std::string("?")) + ':' + std::to_string(m.offset) + " row " +
+                    std::to_string(m.row);
     if (!t.gtid.empty()) s += ", gtid " + t.gtid;
     return s;
   }
@@ -99,9 +107,11 @@ class checkpoint_tracker {
     std::size_t pending = 0;
     bool committed = false;
     checkpoint end;
-    binlog_position begin;
+    std::shared_ptr<const std::string> file;  // binlog file the transaction is in
     std::string gtid;
-    std::vector<std::shared_ptr<const table_info>> tables;  // keeps msg::table alive
+    // Keep msg::table alive; most transactions touch one table.
+    std::shared_ptr<const table_info> table;
+    std::vector<std::shared_ptr<const table_info>> more_tables;
   };
   struct msg {
     std::uint64_t txn;
@@ -113,6 +123,8 @@ class checkpoint_tracker {
   };
 
   msg& lookup(std::uint64_t token) {
+    if (token >= 1 && token < msg_base_)  // already acknowledged and forgotten
+      throw error(error_kind::dispatch, "dispatcher reported token " + std::to_string(token) + " twice");
     if (token < msg_base_ || token >= next_token_)
       throw error(error_kind::dispatch, "dispatcher reported unknown token " + std::to_string(token));
     return msgs_[token - msg_base_];
@@ -138,6 +150,7 @@ class checkpoint_tracker {
   std::size_t in_flight_bytes_ = 0;
   bool open_ = false;
   std::optional<checkpoint> committable_;
+  std::shared_ptr<const std::string> file_;
 };
 
 }  // namespace tor

@@ -11,6 +11,7 @@
 //   std::jthread t{[&](std::stop_token st) { r.run(st); }};
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -78,7 +79,8 @@ class router {
   /// failure (then saves what is committable, best effort, and throws
   /// tor::error naming the event). Call once per router.
   void run(std::stop_token stop = {}) {
-    auto start = store_.load();
+    auto start = load_checkpoint(stop);
+    if (stop.stop_requested()) return;
     if (start) {
       saved_ = *start;
       std::lock_guard lock(mutex_);
@@ -116,6 +118,25 @@ class router {
  private:
   using steady = std::chrono::steady_clock;
 
+  // Where to resume. A transient failure is retried (never read as "no
+  // checkpoint", which would restart from the configured start and lose or
+  // repeat data); anything else stops the router.
+  std::optional<checkpoint> load_checkpoint(const std::stop_token& stop) {
+    auto wait = opt_.idle_wait;
+    while (true) {
+      try {
+        return store_.load();
+      } catch (const error& e) {
+        if (!e.transient()) throw;
+        bump(save_failures_, std::uint64_t{1});
+        if (opt_.on_save_failed) opt_.on_save_failed(e);
+        if (stop.stop_requested()) return std::nullopt;
+        std::this_thread::sleep_for(wait);
+        wait = std::min(wait * 2, std::chrono::milliseconds(5000));
+      }
+    }
+  }
+
   template <class T>
   static void bump(std::atomic<T>& a, T by = 1) {  // single writer: no read-modify-write needed
     a.store(a.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
@@ -142,10 +163,11 @@ class router {
       if (ev) {
         bump(events_, std::uint64_t{1});
         handle(*ev);
+        if (since_poll % 16 == 0) maybe_save(next_save);  // reading the clock per event costs more than the event
       } else {
         serve_acks(std::chrono::milliseconds(0));
+        maybe_save(next_save);
       }
-      maybe_save(next_save);
     }
   }
 

@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace tor {
@@ -80,11 +82,22 @@ inline std::string fraction(unsigned micro) {
 }
 }  // namespace detail
 
+/// The text of a string-like value (text, bytes, JSON, DECIMAL) without a
+/// copy; nullopt for other alternatives, which `to_text` formats.
+[[nodiscard]] inline std::optional<std::string_view> text_view(const value& v) noexcept {
+  if (const auto* s = std::get_if<std::string>(&v)) return std::string_view(*s);
+  if (const auto* b = std::get_if<bytes_value>(&v)) return std::string_view(b->data);
+  if (const auto* j = std::get_if<json_value>(&v)) return std::string_view(j->text);
+  if (const auto* d = std::get_if<decimal_value>(&v)) return std::string_view(d->text);
+  return std::nullopt;
+}
+
 /// The value as text, the way MySQL prints it: numbers in decimal, DATE
 /// "2024-01-31", DATETIME "2024-01-31 12:00:00.5", TIMESTAMP in UTC with a
 /// trailing 'Z' ("2024-01-31T12:00:00.5Z"), TIME "-01:02:03", NULL as "".
 /// Used where a column becomes a key, header or topic.
 [[nodiscard]] inline std::string to_text(const value& v) {
+  if (const auto t = text_view(v)) return std::string(*t);
   struct visitor {
     std::string operator()(null_value) const { return {}; }
     std::string operator()(std::int64_t i) const { return std::to_string(i); }

@@ -139,18 +139,21 @@ class outbox_mapper {
       return;
     }
 
-    const std::string* topic = route_topic(to_text(*route), row);
+    const auto route_text = text_view(*route);
+    const std::string* topic = route_text ? route_topic(*route_text, row) : route_topic(to_text(*route), row);
     if (!topic) return;
 
     message m;
     m.topic = *topic;
     m.key = to_text(*key);
-    if (is_null(*payload) || (to_text(*payload).empty())) {
-      if (!cfg_.tombstone_on_empty_payload) m.value.emplace();
-    } else {
+    if (const auto text = text_view(*payload)) {
+      if (!text->empty() || !cfg_.tombstone_on_empty_payload) m.value.emplace(*text);
+    } else if (!is_null(*payload)) {
       m.value = to_text(*payload);
+    } else if (!cfg_.tombstone_on_empty_payload) {
+      m.value.emplace();
     }
-    m.headers.reserve(4 + cfg_.fields.size());
+    m.headers.reserve(5 + cfg_.fields.size());
     m.headers.push_back({std::string(headers::id), id ? to_text(*id) : coordinates(row)});
     if (cols->type && img.has(*cols->type)) m.headers.push_back({"eventType", to_text(img.values[*cols->type])});
     for (std::size_t i = 0; i < cfg_.fields.size(); ++i) {
@@ -165,8 +168,7 @@ class outbox_mapper {
       }
     }
     m.headers.push_back({std::string(headers::binlog_file), row.position.file});
-    m.headers.push_back(
-        {std::string(headers::binlog_pos), std::to_string(row.position.offset) + '/' + std::to_string(row.row_index)});
+    m.headers.push_back({std::string(headers::binlog_pos), offset_and_row(row)});
     if (!tx.gtid.empty()) m.headers.push_back({std::string(headers::gtid), tx.gtid});
     m.timestamp = tx.timestamp;
     if (ts) {
@@ -225,9 +227,15 @@ class outbox_mapper {
   static std::string where(const row_change& row) {
     return row.position.to_string() + " row " + std::to_string(row.row_index);
   }
-  static std::string coordinates(const row_change& row) {
-    return row.position.file + ':' + std::to_string(row.position.offset) + '/' + std::to_string(row.row_index);
+  // "OFFSET/ROW", formatted without temporaries: this runs for every message.
+  static std::string offset_and_row(const row_change& row) {
+    char buf[48];
+    char* p = std::to_chars(buf, buf + 24, row.position.offset).ptr;
+    *p++ = '/';
+    p = std::to_chars(p, buf + sizeof buf, row.row_index).ptr;
+    return std::string(buf, p);
   }
+  static std::string coordinates(const row_change& row) { return row.position.file + ':' + offset_and_row(row); }
 
   // The column's value, or nullptr after reporting it missing (fail throws; skip warns).
   const value* required(const row_change& row, const row_image& img, const std::optional<std::size_t>& idx,
@@ -245,8 +253,9 @@ class outbox_mapper {
     if (cfg_.warn) cfg_.warn("skipping row: " + msg);
   }
 
-  const std::string* route_topic(const std::string& by, const row_change& row) {
-    if (auto it = topic_cache_.find(by); it != topic_cache_.end()) return it->second ? &*it->second : nullptr;
+  const std::string* route_topic(std::string_view by_view, const row_change& row) {
+    if (auto it = topic_cache_.find(by_view); it != topic_cache_.end()) return it->second ? &*it->second : nullptr;
+    const std::string by(by_view);
     std::optional<std::string> topic;
     if (cfg_.routes.empty()) {
       std::string t = cfg_.topic_template;
@@ -302,7 +311,12 @@ class outbox_mapper {
   std::vector<std::shared_ptr<const table_info>> non_outbox_;
   const table_info* last_table_ = nullptr;
   const columns* last_ = nullptr;
-  std::unordered_map<std::string, std::optional<std::string>> topic_cache_;
+  // Transparent hashing: look up by string_view without building a string.
+  struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::optional<std::string>, text_hash, std::equal_to<>> topic_cache_;
 };
 
 }  // namespace tor

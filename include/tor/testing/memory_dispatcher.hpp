@@ -55,7 +55,10 @@ class memory_dispatcher {
     const int p = partition_for(m);
     std::optional<std::string> failure;
     if (opt_.fail) failure = opt_.fail(m);
-    auto& q = pending_[{m.topic, p}];
+    // Consecutive messages usually share a partition: skip the map lookup then.
+    if (last_queue_ == pending_.end() || last_queue_->first.second != p || last_queue_->first.first != m.topic)
+      last_queue_ = pending_.try_emplace({m.topic, p}).first;
+    auto& q = last_queue_->second;
     q.push_back(entry{token, std::move(failure), opt_.record ? std::optional<message>(std::move(m)) : std::nullopt});
     ++sent_;
     high_water_ = std::max(high_water_, sent_ - reported_);
@@ -191,6 +194,7 @@ class memory_dispatcher {
   options opt_;
   std::mt19937_64 rng_;
   queue_map pending_;
+  queue_map::iterator last_queue_ = pending_.end();
   std::map<key, std::vector<record>> delivered_;
   std::size_t releasable_ = 0;
   std::uint64_t sent_ = 0;

@@ -21,6 +21,10 @@ class memory_state_store {
 
   std::optional<checkpoint> load() {
     std::lock_guard lock(s_->mutex);
+    if (s_->load_failures_left > 0) {
+      --s_->load_failures_left;
+      throw error(s_->load_failure_kind, "memory_state_store: injected failure loading the checkpoint");
+    }
     return s_->current;
   }
 
@@ -44,6 +48,13 @@ class memory_state_store {
     s_->failure_kind = kind;
   }
 
+  /// The next `count` loads throw tor::error of this kind.
+  void fail_next_loads(std::size_t count, error_kind kind = error_kind::transient) {
+    std::lock_guard lock(s_->mutex);
+    s_->load_failures_left = count;
+    s_->load_failure_kind = kind;
+  }
+
   /// Every successful save, oldest first.
   [[nodiscard]] std::vector<checkpoint> history() const {
     std::lock_guard lock(s_->mutex);
@@ -62,6 +73,8 @@ class memory_state_store {
     std::size_t failures_left = 0;
     std::size_t attempts = 0;
     error_kind failure_kind = error_kind::transient;
+    std::size_t load_failures_left = 0;
+    error_kind load_failure_kind = error_kind::transient;
   };
   std::shared_ptr<shared> s_;
 };

@@ -405,3 +405,29 @@ TEST_CASE("the router resumes after the saved checkpoint and skips nothing", "[r
   REQUIRE(got.size() == 1);
   CHECK(*got[0].msg.find_header("id") == "e2");
 }
+
+TEST_CASE("a transient failure to load the checkpoint is retried, never read as no checkpoint", "[router][state]") {
+  memory_binlog log;
+  const auto first = log.append({test::outbox_row("e1", "Order", "k", "p")});
+  const auto second = log.append({test::outbox_row("e2", "Order", "k", "p")});
+  memory_state_store store;
+  store.save(first);
+  store.fail_next_loads(3, error_kind::transient);
+  memory_source src(log);
+  memory_dispatcher disp;
+  outbox_mapper mapper(simple_config());
+  router r(src, disp, store, mapper, test::fast_options());
+  running run(r);
+  // history(), not load(): the test must not consume the injected load failures itself.
+  REQUIRE(eventually([&] { return store.history().back() == second; }));
+  run.stop();
+  CHECK(r.stats().messages_sent == 1);
+  REQUIRE(disp.delivered("events").size() == 1);  // resumed after `first`, not from the start
+  CHECK(*disp.delivered("events")[0].msg.find_header("id") == "e2");
+
+  memory_state_store broken;
+  broken.fail_next_loads(1, error_kind::state);
+  memory_source src2(log);
+  router r2(src2, disp, broken, mapper, test::fast_options());
+  CHECK_THROWS_WITH(r2.run(), Catch::Contains("injected failure loading"));
+}

@@ -213,7 +213,7 @@ TEST_CASE("strings: CHAR, BINARY padding, VARCHAR length prefixes, BLOB and TEXT
   row.u8(36).raw(uuid);
   row.le(emoji_run.size(), 2).raw(emoji_run);
   row.u8(3).raw(std::string("\x01\x00\x02", 3));
-  row.u8(5).raw("hello");
+  row.u8(5).raw("caf\xe9\x80");  // latin1 (Windows-1252) bytes
   row.le(4, 2).raw("\xf0\x9f\x98\x80");
   row.u8(2).raw(std::string("\x00\xff", 2));
   row.u8(1).raw("\x7f");
@@ -225,7 +225,7 @@ TEST_CASE("strings: CHAR, BINARY padding, VARCHAR length prefixes, BLOB and TEXT
   CHECK(img.values[0] == value{uuid});
   CHECK(img.values[1] == value{emoji_run});
   CHECK(img.values[2] == value{tor::bytes_value{std::string("\x01\x00\x02", 3) + std::string(13, '\0')}});
-  CHECK(img.values[3] == value{std::string("hello")});
+  CHECK(img.values[3] == value{std::string("caf\xc3\xa9\xe2\x82\xac")});  // converted to UTF-8: café€
   CHECK(img.values[4] == value{std::string("\xf0\x9f\x98\x80")});
   CHECK(img.values[5] == value{tor::bytes_value{std::string("\x00\xff", 2)}});
   CHECK(img.values[6] == value{tor::bytes_value{"\x7f"}});
