@@ -272,3 +272,48 @@ TEST_CASE("the Kafka dispatcher keeps the dispatcher laws against the real broke
   dispatcher d(broker_config());
   tor::laws::check_dispatcher_laws(d, topic, 4);
 }
+
+namespace {
+// The usage shown in docs/kafka-dispatcher.md, compiled and run here.
+void documented_usage(const std::string& brokers, const std::string& topic) {
+  // [usage]
+  tor::kafka::config cfg;
+  cfg.brokers = brokers;                                // bootstrap.servers
+  cfg.properties["compression.codec"] = "lz4";          // any librdkafka property
+  cfg.on_poison = tor::kafka::poison_policy::dead_letter;
+  cfg.dead_letter_topic = topic + ".dlq";
+  cfg.topics.create_missing = true;                     // else: an error listing missing topics
+  cfg.log = tor::kafka::clog_sink;                      // librdkafka's log lines, on this thread
+
+  tor::kafka::dispatcher kafka(cfg);
+  kafka.check_topics({topic});                          // at start: every routed topic
+
+  tor::message m;
+  m.topic = topic;
+  m.key = "order-42";
+  m.value = R"({"status":"paid"})";
+  m.headers = {{"id", "7f3c"}, {"tor.binlog.file", "mysql-bin.000003"}, {"tor.binlog.pos", "1234/0"}};
+  kafka.send(std::move(m), /*token=*/1);
+
+  std::vector<tor::delivery> reports;
+  while (kafka.poll(reports, std::chrono::milliseconds(100)) == 0) {
+  }
+  for (const auto& r : reports)
+    if (!r.ok()) throw std::runtime_error(r.error);  // names topic, key and binlog position
+
+  kafka.flush(std::chrono::seconds(10));                // at a graceful stop
+  // [usage]
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].token == 1);
+  CHECK(kafka.counts().at(topic).acknowledged == 1);
+}
+}  // namespace
+
+TEST_CASE("the usage shown in the documentation works") {
+  const auto topic = unique_topic("docs");
+  documented_usage(real_brokers(), topic);
+  CHECK(cluster_topics(real_brokers()).count(topic + ".dlq") == 1);
+  const auto records = read_topic(real_brokers(), topic, 1, 1);
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].key == "order-42");
+}

@@ -103,7 +103,7 @@ inline void create_topics(rd_kafka_t* rk, const std::vector<std::string>& names,
 }
 
 /// Each topic's max.message.bytes (DescribeConfigs). Throws tor::error
-/// when the brokers do not answer.
+/// when the brokers refuse or do not answer.
 inline std::map<std::string, std::int64_t> max_message_bytes(rd_kafka_t* rk, const std::set<std::string>& topics,
                                                              std::chrono::milliseconds timeout) {
   std::vector<config_resource_handle> owned;
@@ -119,21 +119,21 @@ inline std::map<std::string, std::int64_t> max_message_bytes(rd_kafka_t* rk, con
   queue_handle q{rd_kafka_queue_new(rk)};
   rd_kafka_DescribeConfigs(rk, raw.data(), raw.size(), opts.get(), q.get());
   event_handle ev{rd_kafka_queue_poll(q.get(), ms + 5000)};
-  if (!ev) throw error(error_kind::transient, "kafka: no answer to describing topic configs within " + std::to_string(ms) + " ms");
-  if (rd_kafka_event_error(ev.get()))
-    throw error(error_kind::transient,
-                std::string("kafka: describing topic configs failed: ") + rd_kafka_event_error_string(ev.get()));
+  if (!ev) throw error(error_kind::transient, "no answer within " + std::to_string(ms) + " ms");
+  if (rd_kafka_event_error(ev.get())) throw error(error_kind::transient, rd_kafka_event_error_string(ev.get()));
   std::size_t count = 0;
-  const auto** resources = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev.get()), &count);
+  const auto** resources =
+      rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev.get()), &count);
   std::map<std::string, std::int64_t> out;
   for (std::size_t i = 0; i < count; ++i) {
     if (auto err = rd_kafka_ConfigResource_error(resources[i]))
-      throw error(error_kind::dispatch, std::string("kafka: cannot describe topic '") +
-                                            rd_kafka_ConfigResource_name(resources[i]) + "': " + describe_error(err));
+      throw error(error_kind::dispatch,
+                  std::string("topic '") + rd_kafka_ConfigResource_name(resources[i]) + "': " + describe_error(err));
     std::size_t n = 0;
     const auto** entries = rd_kafka_ConfigResource_configs(resources[i], &n);
     for (std::size_t j = 0; j < n; ++j)
-      if (std::string_view(rd_kafka_ConfigEntry_name(entries[j])) == "max.message.bytes" && rd_kafka_ConfigEntry_value(entries[j]))
+      if (std::string_view(rd_kafka_ConfigEntry_name(entries[j])) == "max.message.bytes" &&
+          rd_kafka_ConfigEntry_value(entries[j]))
         out[rd_kafka_ConfigResource_name(resources[i])] = std::stoll(rd_kafka_ConfigEntry_value(entries[j]));
   }
   return out;
@@ -142,15 +142,29 @@ inline std::map<std::string, std::int64_t> max_message_bytes(rd_kafka_t* rk, con
 /// librdkafka builds batches up to batch.size bytes and, unlike the Java
 /// client, never splits one the broker refuses as too large: every message
 /// of it would fail (or, with skip, be dropped). So a topic must accept a
-/// whole batch. Throws tor::error naming the topics and the setting to change.
-inline void check_batch_fits(rd_kafka_t* rk, const std::set<std::string>& topics, std::chrono::milliseconds timeout) {
+/// whole batch. Throws tor::error naming the topics and the setting to
+/// change. When the topic configs cannot be read (no DESCRIBE_CONFIGS
+/// permission, an old broker) it only logs a warning: the check is a safety
+/// net, not a requirement.
+inline void check_batch_fits(rd_kafka_t* rk, const std::set<std::string>& topics, std::chrono::milliseconds timeout,
+                             const log_sink& log) {
   char buf[32] = {};
   std::size_t size = sizeof buf;
   if (rd_kafka_conf_get(rd_kafka_conf(rk), "batch.size", buf, &size) != RD_KAFKA_CONF_OK) return;
   const std::int64_t batch = std::stoll(buf);
+  std::map<std::string, std::int64_t> limits;
+  try {
+    limits = max_message_bytes(rk, topics, timeout);
+  } catch (const error& e) {
+    if (log)
+      log(log_level::warning, "tor",
+          std::string("cannot read the topics' max.message.bytes (") + e.what() +
+              "); make sure each routed topic accepts batches of batch.size=" + std::to_string(batch) + " bytes");
+    return;
+  }
   std::string problems;
   std::int64_t smallest = batch;
-  for (const auto& [topic, limit] : max_message_bytes(rk, topics, timeout))
+  for (const auto& [topic, limit] : limits)
     if (limit < batch) {
       problems += (problems.empty() ? "" : ", ") + topic + " (" + std::to_string(limit) + ")";
       smallest = std::min(smallest, limit);
@@ -199,7 +213,7 @@ inline std::map<std::string, int> check_topics(rd_kafka_t* rk, const std::set<st
       else partitions[name] = it->second.partitions;
     }
     if (not_ready.empty()) {
-      check_batch_fits(rk, wanted, o.timeout);
+      check_batch_fits(rk, wanted, o.timeout, log);
       return partitions;
     }
     if (std::chrono::steady_clock::now() >= end)
