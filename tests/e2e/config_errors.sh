@@ -21,7 +21,7 @@ redis:
 outbox:
   tables: [app.outbox]
   routes:
-    - {pattern: order, topic: orders}"
+    - {pattern: order, topic: \"$E2E_TOPIC\"}"
 
 # expect_config_error NAME EXPECTED_PREFIX YAML
 expect_config_error() {
@@ -39,17 +39,17 @@ expect_config_error "unknown key" "2:3: mysql.hots: unknown key (did you mean \"
   "${good/  host: 127.0.0.1/  hots: 127.0.0.1}"
 expect_config_error "wrong type" "3:9: mysql.port: expected an integer, got \"three\"" \
   "${good/port: $TOR_MYSQL_PORT/port: three}"
-expect_config_error "missing required value" "1: mysql.user: required, but empty or not set" \
+expect_config_error "missing required value" "2: mysql.user: required, but empty or not set" \
   "${good/  user: tor/}"
-expect_config_error "bad regex" "15: outbox.routes[0].pattern: bad regular expression \"order(\"" \
+expect_config_error "bad regex" "15: outbox.routes[0].pattern: bad regular expression \"order(\": unbalanced ( )" \
   "${good/pattern: order/pattern: \"order(\"}"
 expect_config_error "bad duration" "17:24: router.checkpoint_interval: expected a duration" \
   "$good
 router:
   checkpoint_interval: often"
-expect_config_error "not YAML" "2:" "mysql: [
+expect_config_error "not YAML" "3:1: not valid YAML" "mysql: [
   port: 1"
-expect_config_error "original key clashing with a new one" "16:1: dbHost: sets mysql.host, which is also set at" \
+expect_config_error "original key clashing with a new one" "16:9: dbHost: sets mysql.host, which is also set at" \
   "$good
 dbHost: other"
 
@@ -74,12 +74,17 @@ grep -q 'password: "\*\*\*\*\*\*\*\*"  # from TOR_REDIS_PASSWORD' <<<"$printed" 
 printf '%s\n' "$printed" >"$E2E_DIR/printed.yaml"
 run_tor --config "$E2E_DIR/printed.yaml" --print-config >/dev/null || fail "--print-config output does not load back"
 
-# --check against the real servers: all good -> 0, a wrong MySQL port -> 3.
-rc=0; report=$(run_tor --config "$E2E_DIR/tor.yaml" --check) || rc=$?
+# --check against the real servers: all good -> 0 (the topic is missing but
+# would be created), a missing topic that would not be -> 3, a wrong MySQL port -> 3.
+rc=0; report=$(env -i PATH="$PATH" TOR_KAFKA_CREATE_TOPICS=true "$TOR_BIN" --config "$E2E_DIR/tor.yaml" --check) || rc=$?
 note "--check: $report"
 ((rc == 0)) || fail "--check of a good config exited $rc:
 $report"
 grep -q '^ok   mysql' <<<"$report" || fail "--check did not report MySQL: $report"
+grep -q "^ok   kafka .*will be created at start: $E2E_TOPIC" <<<"$report" || fail "--check did not report the topic: $report"
+rc=0; report=$(run_tor --config "$E2E_DIR/tor.yaml" --check) || rc=$?
+((rc == 3)) || fail "--check with a missing topic exited $rc, expected 3"
+grep -q "^FAIL kafka .*MISSING: $E2E_TOPIC" <<<"$report" || fail "--check did not flag the missing topic: $report"
 printf '%s\n' "${good/port: $TOR_MYSQL_PORT/port: 1}" >"$E2E_DIR/bad-port.yaml"
 rc=0; report=$(run_tor --config "$E2E_DIR/bad-port.yaml" --check) || rc=$?
 ((rc == 3)) || fail "--check with a wrong MySQL port exited $rc, expected 3"

@@ -79,7 +79,6 @@ mysql:
   server_id: $((1000 + RANDOM % 30000))
   start: "$start"
   heartbeat: 1s
-  read_timeout: 10s
 kafka:
   brokers: ["$TOR_KAFKA_BROKERS"]
   create_topics: true

@@ -22,8 +22,10 @@ void mysql_probe::connect() {
   mysql_optionsv(c.get(), MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
   mysql_optionsv(c.get(), MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
   mysql_optionsv(c.get(), MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
-  if (!mysql_real_connect(c.get(), settings_.host.c_str(), settings_.user.c_str(), settings_.password.value.c_str(),
-                          nullptr, settings_.port, nullptr, 0)) {
+  const bool unix_socket = !settings_.socket.empty();
+  if (!mysql_real_connect(c.get(), unix_socket ? "localhost" : settings_.host.c_str(), settings_.user.c_str(),
+                          settings_.password.value.c_str(), nullptr, settings_.port,
+                          unix_socket ? settings_.socket.c_str() : nullptr, 0)) {
     const auto code = mysql_errno(c.get());
     // 1045 access denied, 1044/1227 privileges: configuration, not an outage.
     const auto kind = code == 1045 || code == 1044 || code == 1227 ? tor::error_kind::source : tor::error_kind::transient;
@@ -57,48 +59,15 @@ std::vector<std::vector<std::string>> mysql_probe::query(const std::string& sql)
   return rows;
 }
 
-binlog_end mysql_probe::query_binlog_end() {
-  binlog_end e;
-  const auto status = query("SHOW MASTER STATUS");
-  if (status.empty() || status[0].size() < 2)
-    throw tor::error(tor::error_kind::source, "SHOW MASTER STATUS returned nothing: is the binlog enabled (log_bin)?");
-  e.end.file = status[0][0];
-  std::from_chars(status[0][1].data(), status[0][1].data() + status[0][1].size(), e.end.offset);
+std::vector<std::pair<std::string, std::uint64_t>> mysql_probe::binary_logs() {
+  std::vector<std::pair<std::string, std::uint64_t>> files;
   for (const auto& row : query("SHOW BINARY LOGS")) {
     if (row.size() < 2) continue;
     std::uint64_t size = 0;
     std::from_chars(row[1].data(), row[1].data() + row[1].size(), size);
-    e.files.emplace_back(row[0], size);
+    files.emplace_back(row[0], size);
   }
-  return e;
-}
-
-server_settings mysql_probe::query_settings() {
-  server_settings s;
-  const auto v = query("SELECT VERSION(), @@log_bin, @@binlog_format, @@binlog_row_image, @@server_id");
-  if (v.empty() || v[0].size() < 5) throw tor::error(tor::error_kind::source, "cannot read the server's settings");
-  s.version = v[0][0];
-  s.mariadb = s.version.find("MariaDB") != std::string::npos;
-  s.log_bin = v[0][1] == "1" || v[0][1] == "ON";
-  s.binlog_format = v[0][2];
-  s.row_image = v[0][3];
-  s.server_id = v[0][4];
-  try {
-    const auto m = query("SELECT @@binlog_row_metadata");
-    if (!m.empty() && !m[0].empty()) s.row_metadata = m[0][0];
-  } catch (const tor::error&) {  // older servers have no such variable
-  }
-  return s;
-}
-
-std::vector<std::string> mysql_probe::problems(const server_settings& s) {
-  std::vector<std::string> p;
-  if (!s.log_bin) p.push_back("the binary log is off: start the server with log_bin (log-bin=mysql-bin)");
-  if (s.binlog_format != "ROW")
-    p.push_back("binlog_format is " + s.binlog_format + ": set binlog_format=ROW (row images are what Tor reads)");
-  if (s.row_image != "FULL")
-    p.push_back("binlog_row_image is " + s.row_image + ": set binlog_row_image=FULL so outbox rows are complete");
-  return p;
+  return files;
 }
 
 }  // namespace tor_service

@@ -35,6 +35,20 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
   return s;
 }
 
+/// Error texts may list several problems on several lines; a log line is one line.
+std::string one_line(std::string_view text) {
+  std::string s;
+  for (char c : text) {
+    if (c == '\n') {
+      while (!s.empty() && s.back() == ' ') s.pop_back();
+      s += "; ";
+    } else if (c != ' ' || (!s.empty() && s.back() != ' ')) {
+      s += c;
+    }
+  }
+  return s;
+}
+
 std::string_view kind_name(tor::error_kind k) {
   switch (k) {
     case tor::error_kind::invalid_argument: return "invalid_argument";
@@ -327,26 +341,30 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
 
   auto backoff = 1000ms;
   while (!stop.stop_requested()) {
-    bool started = false;
+    bool built = false, started = false;
     const auto began = steady::now();
     try {
-      // Build the policies. A configuration the adapters refuse is a
+      // Build the policies (no I/O yet). What the adapters refuse here is a
       // configuration error even though the file parsed.
       tor::kafka::dispatcher dispatcher(kafka_config_from(s.kafka));
       any_state_store store(s);
-      service_mapper mapper(s.outbox, [](const std::string& w) { warn("outbox row", {{"warning", w}}); });
-      auto source = make_source(s.mysql);
-      read_progress progress;
-      // Check the servers before reading anything.
+      service_mapper mapper(s.outbox, [](const std::string& w) { warn("outbox row", {{"warning", one_line(w)}}); });
+      tor::mysql::binlog_source source(source_config_from(s.mysql, s.outbox.tables));
       mysql_probe probe(s.mysql);
-      const auto server = probe.query_settings();
-      const auto problems = mysql_probe::problems(server);
-      if (!problems.empty()) throw tor::error(tor::error_kind::source, "MySQL at " + s.mysql.host + ": " + problems[0]);
+      read_progress progress;
+      built = true;
+
       // Ready once the stream is open: from then on every commit is seen.
-      observed_source observed(*source, progress, [&] {
-        if (!stop.stop_requested()) state.set(service_state::phase::running);
-        info("reading the binlog", {{"server", server.version}, {"server_id", server.server_id}});
-      });
+      observed_source observed(
+          source, progress,
+          [&] {
+            started = true;
+            if (!stop.stop_requested()) state.set(service_state::phase::running);
+            for (const auto& w : source.warnings()) warn("MySQL", {{"warning", one_line(w)}});
+            info("reading the binlog", {{"server", source.server_identity()},
+                                        {"replica_server_id", source.config().server_id}});
+          },
+          explicit_start(s.mysql));
 
       prepare_topics(dispatcher, s.kafka, mapper.static_topics());
       hub.expect_topics(mapper.static_topics());
@@ -369,8 +387,16 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       opt.on_save_failed = [&](const tor::error& e) { saves.failed(e); };
       tor::router router(observed, dispatcher, store, mapper, std::move(opt));
 
-      lag_monitor lag([&probe] { return probe.query_binlog_end(); }, progress, [&hub] { return hub.events_read(); },
-                      s.log.progress_interval);
+      // The server's binlog end comes from the source's status connection;
+      // file sizes are needed only when Tor reads an older file.
+      lag_monitor lag(
+          [&] {
+            binlog_end e;
+            e.end = source.status().end;
+            if (progress.get().position.file != e.end.file) e.files = probe.binary_logs();
+            return e;
+          },
+          progress, [&hub] { return hub.events_read(); }, s.log.progress_interval);
       hub.attach(router, dispatcher, lag);
       struct detach_on_exit {
         metrics_hub& h;
@@ -382,7 +408,6 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       } detach{hub, lag};
       lag.start();
 
-      started = true;
       router.run(stop);
 
       const auto st = router.stats();
@@ -390,34 +415,35 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
                                {"messages_acknowledged", st.messages_acknowledged}});
       return exit_ok;
     } catch (const tor::error& e) {
+      const auto why = one_line(e.what());
       if (e.kind() == tor::error_kind::fenced) {
-        state.set(service_state::phase::failed, e.what());
-        error("another Tor took over the checkpoint; stopping (run one Tor per checkpoint key)",
-              {{"error", e.what()}});
+        state.set(service_state::phase::failed, why);
+        error("another Tor took over the checkpoint; stopping (run one Tor per checkpoint key)", {{"error", why}});
         return exit_fenced;
       }
       if (e.kind() == tor::error_kind::transient && !stop.stop_requested()) {
         if (steady::now() - began > 60s) backoff = 1000ms;  // it ran fine for a while
-        state.set(service_state::phase::restarting, e.what());
+        state.set(service_state::phase::restarting, why);
         warn(started ? "router stopped on a transient error; restarting from the saved checkpoint"
                      : "a server is not reachable; retrying",
-             {{"error", e.what()}, {"retry_in_ms", backoff.count()}});
+             {{"error", why}, {"retry_in_ms", backoff.count()}});
         hub.restarted();
         sleep_for(stop, backoff);
         backoff = std::min<std::chrono::milliseconds>(backoff * 2, 30s);
         continue;
       }
       if (e.kind() == tor::error_kind::transient) {  // stopping anyway
-        info("stopped before the router ran", {{"error", e.what()}});
+        info("stopped before the router ran", {{"error", why}});
         return exit_ok;
       }
-      state.set(service_state::phase::failed, e.what());
-      error(started ? "stopped on an error" : "cannot start", {{"error", e.what()}, {"kind", kind_name(e.kind())}});
-      if (!started) return e.kind() == tor::error_kind::invalid_argument ? exit_config : exit_startup;
-      return exit_fatal;
+      state.set(service_state::phase::failed, why);
+      error(started ? "stopped on an error" : "cannot start", {{"error", why}, {"kind", kind_name(e.kind())}});
+      if (!built) return exit_config;
+      return started ? exit_fatal : exit_startup;
     } catch (const std::exception& e) {
-      state.set(service_state::phase::failed, e.what());
-      error(started ? "stopped on an error" : "cannot start", {{"error", e.what()}});
+      const auto why = one_line(e.what());
+      state.set(service_state::phase::failed, why);
+      error(started ? "stopped on an error" : "cannot start", {{"error", why}});
       return started ? exit_fatal : exit_startup;
     }
   }
@@ -436,19 +462,16 @@ int run_check(const config::loaded_settings& loaded) {
   report(true, "config", "valid" + std::string(loaded.legacy_keys.empty() ? "" : " (original Tor keys translated)"));
 
   try {
-    mysql_probe probe(s.mysql);
-    const auto server = probe.query_settings();
-    const auto problems = mysql_probe::problems(server);
-    const auto end = probe.query_binlog_end();
-    std::string detail = s.mysql.host + ":" + std::to_string(s.mysql.port) + " " + server.version + ", binlog " +
-                         server.binlog_format + "/" + server.row_image + ", end " + end.end.to_string();
-    for (const auto& p : problems) detail += "; " + p;
-    if (problems.empty() && server.row_metadata != "FULL" && !server.row_metadata.empty())
-      detail += " (binlog_row_metadata is " + server.row_metadata + ": column names are read from the schema)";
-    report(problems.empty(), "mysql", detail);
-    check_source(s.mysql);
+    const auto checked = check_source(s.mysql, s.outbox.tables);
+    tor::mysql::binlog_source source(source_config_from(s.mysql, s.outbox.tables));
+    const auto status = source.status();
+    std::string detail = (s.mysql.socket.empty() ? s.mysql.host + ":" + std::to_string(s.mysql.port) : s.mysql.socket) +
+                         " " + checked.version + ", binlog end " + status.end.to_string();
+    if (!status.gtids.empty()) detail += ", gtid " + status.gtids.to_string();
+    for (const auto& w : checked.warnings) detail += "; warning: " + one_line(w);
+    report(true, "mysql", detail);
   } catch (const std::exception& e) {
-    report(false, "mysql", e.what());
+    report(false, "mysql", one_line(e.what()));
   }
 
   try {
@@ -469,7 +492,7 @@ int run_check(const config::loaded_settings& loaded) {
     if (s.outbox.routes.empty()) detail += "; topics from template " + s.outbox.topic_template + " must exist";
     report(missing.empty() || s.kafka.create_topics, "kafka", detail);
   } catch (const std::exception& e) {
-    report(false, "kafka", e.what());
+    report(false, "kafka", one_line(e.what()));
   }
 
   try {
@@ -477,7 +500,7 @@ int run_check(const config::loaded_settings& loaded) {
     const auto c = store.peek();
     report(true, "state", store.describe() + ": " + (c ? "checkpoint " + c->to_string() : std::string("no checkpoint yet")));
   } catch (const std::exception& e) {
-    report(false, "state", e.what());
+    report(false, "state", one_line(e.what()));
   }
   return failures ? exit_startup : exit_ok;
 }

@@ -1,18 +1,37 @@
-// The binlog source, built from the `mysql` settings.
+// The binlog source, built from the `mysql` settings, and the pieces of the
+// service that talk to it: the start position for a first run, the check
+// `tor --check` makes, and the replica server id when none is configured.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
+#include <tor/core/checkpoint.hpp>
 #include <tor/mysql/binlog_source.hpp>
 
 #include "config/settings.hpp"
 
 namespace tor_service {
 
-std::unique_ptr<tor::mysql::binlog_source> make_source(const config::mysql_settings& s);
+[[nodiscard]] tor::mysql::binlog_source_config source_config_from(const config::mysql_settings& s,
+                                                                  const std::vector<std::string>& tables);
 
-/// For --check: opens a replication connection the way the service will and
-/// throws tor::error when the server refuses it (e.g. missing privileges).
-void check_source(const config::mysql_settings& s);
+/// `mysql.start` as a checkpoint to open at, when it is a FILE:OFFSET (nullopt for end and beginning).
+[[nodiscard]] std::optional<tor::checkpoint> explicit_start(const config::mysql_settings& s);
+
+/// The replica server id: the configured one, or one derived from the host name and process id.
+[[nodiscard]] std::uint32_t replica_server_id(const config::mysql_settings& s);
+
+/// For --check: the server's prerequisites, checked on a plain connection
+/// (no binlog dump, so a running Tor with the same server id is not
+/// disconnected). Returns the server's version and warnings; throws tor::error.
+struct source_check {
+  std::string version;
+  std::vector<std::string> warnings;
+};
+[[nodiscard]] source_check check_source(const config::mysql_settings& s, const std::vector<std::string>& tables);
 
 }  // namespace tor_service

@@ -221,12 +221,33 @@ class validator {
   std::string file_;
 };
 
+// std::regex_error's what() is empty or cryptic in some standard libraries; say it plainly.
+std::string regex_problem(const std::regex_error& e) {
+  using namespace std::regex_constants;
+  switch (e.code()) {
+    case error_collate: return "invalid collating element name";
+    case error_ctype: return "invalid character class name";
+    case error_escape: return "invalid escape or trailing backslash";
+    case error_backref: return "invalid back reference";
+    case error_brack: return "unbalanced [ ]";
+    case error_paren: return "unbalanced ( )";
+    case error_brace: return "unbalanced { }";
+    case error_badbrace: return "invalid range in { }";
+    case error_range: return "invalid character range such as [z-a]";
+    case error_space: return "out of memory";
+    case error_badrepeat: return "*, +, ? or { } with nothing to repeat";
+    case error_complexity: return "too complex";
+    case error_stack: return "too complex (stack)";
+    default: return e.what();
+  }
+}
+
 bool valid_regex(const std::string& re, std::string& why) {
   try {
     std::regex r(re, std::regex::ECMAScript);
     return true;
   } catch (const std::regex_error& e) {
-    why = e.what();
+    why = regex_problem(e) + " (ECMAScript syntax)";
     return false;
   }
 }
@@ -247,11 +268,9 @@ void validate_all(const loaded_settings& l, const std::string& file) {
     }
   }
   v.require(s.mysql.port != 0, "mysql.port", "must not be 0");
-  v.require(s.mysql.heartbeat.count() > 0, "mysql.heartbeat", "must be more than 0");
-  v.require(s.mysql.read_timeout > s.mysql.heartbeat, "mysql.read_timeout",
-            "must be longer than mysql.heartbeat (" + format_duration(s.mysql.heartbeat) +
-                "), or idle connections look dead");
-  v.require(s.mysql.connect_timeout.count() > 0, "mysql.connect_timeout", "must be more than 0");
+  v.require(s.mysql.heartbeat >= std::chrono::milliseconds(100) && s.mysql.heartbeat <= std::chrono::minutes(1),
+            "mysql.heartbeat", "must be between 100ms and 1m");
+  v.require(s.mysql.connect_timeout >= std::chrono::seconds(1), "mysql.connect_timeout", "must be at least 1s");
 
   // kafka
   for (std::size_t i = 0; i < s.kafka.brokers.size(); ++i) {
@@ -302,8 +321,8 @@ void validate_all(const loaded_settings& l, const std::string& file) {
   for (std::size_t i = 0; i < s.outbox.routes.size(); ++i) {
     const std::string key = "outbox.routes[" + std::to_string(i) + "].pattern";
     std::string why;
-    v.require(valid_regex(s.outbox.routes[i].pattern, why), key,
-              "bad regular expression \"" + s.outbox.routes[i].pattern + "\": " + why);
+    if (!valid_regex(s.outbox.routes[i].pattern, why))  // not inside require(): `why` must be set first
+      v.fail(key, "bad regular expression \"" + s.outbox.routes[i].pattern + "\": " + why);
   }
   if (s.outbox.routes.empty())
     v.require(!s.outbox.topic_template.empty(), "outbox.topic_template", "required when outbox.routes is empty");

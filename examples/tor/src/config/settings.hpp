@@ -25,31 +25,41 @@ using namespace std::chrono_literals;
 struct mysql_settings {
   std::string host = "127.0.0.1";
   std::uint16_t port = 3306;
+  std::string socket;
   std::string user;
   secret password;
   std::uint32_t server_id = 0;
   std::string start = "end";
-  std::chrono::milliseconds heartbeat = 5s;
+  std::chrono::milliseconds heartbeat = 1s;
   std::chrono::milliseconds connect_timeout = 10s;
-  std::chrono::milliseconds read_timeout = 30s;
+  std::chrono::milliseconds reconnect_timeout = 5min;
+  bool resume_by_gtid = true;
+  bool allow_different_server = false;
 
   static constexpr field_doc docs[] = {
       {"host", "Server host name or IP address."},
       {"port", "Server TCP port."},
-      {"user", "User with the REPLICATION SLAVE and REPLICATION CLIENT privileges (and SELECT, to read "
-               "column names when binlog_row_metadata is not FULL).",
+      {"socket", "Unix socket path; when set, used instead of host and port."},
+      {"user", "User with REPLICATION SLAVE, REPLICATION CLIENT and SELECT (SELECT reads column names when "
+               "binlog_row_metadata is not FULL).",
        true},
       {"password", "Password of `user`."},
-      {"server_id", "Server id Tor presents as a replica; must differ from every other replica of the server. "
-                    "0 picks one from the host name and process id."},
+      {"server_id", "Server id Tor presents as a replica: unique among everything replicating from the server "
+                    "(a second connection with the same id disconnects the first). 0 derives one from the host "
+                    "name and process id."},
       {"start", "Where to start when there is no checkpoint yet: `end` (only what is written from now on), "
                 "`beginning` (the oldest binlog still on the server) or a position `FILE:OFFSET`. Ignored once a "
                 "checkpoint exists."},
-      {"heartbeat", "Interval of the server's heartbeats while the binlog is idle; lets Tor notice a dead "
-                    "connection and keep its checkpoint moving."},
-      {"connect_timeout", "Timeout for connecting to the server."},
-      {"read_timeout", "A connection on which nothing (not even a heartbeat) arrives for this long is "
-                       "considered dead and reopened. Must be longer than `heartbeat`."},
+      {"heartbeat", "The server sends a heartbeat after this much idle time; three missed heartbeats mean a dead "
+                    "connection, which is reopened."},
+      {"connect_timeout", "Timeout for connecting to the server (whole seconds)."},
+      {"reconnect_timeout", "How long a lost replication connection is retried before Tor restarts from its "
+                            "checkpoint; 0 retries forever."},
+      {"resume_by_gtid", "Resume by GTID when the checkpoint has a GTID set (MariaDB), which survives a failover "
+                         "to another server of the same replication topology; otherwise by file and offset."},
+      {"allow_different_server", "Resume a file/offset checkpoint taken on a server with another identity. A "
+                                 "binlog position means nothing on another server: only for a server whose "
+                                 "identity changed but whose binlog did not."},
   };
 };
 
@@ -324,8 +334,8 @@ struct settings {
 
 }  // namespace tor_service::config
 
-BOOST_HANA_ADAPT_STRUCT(tor_service::config::mysql_settings, host, port, user, password, server_id, start, heartbeat,
-                        connect_timeout, read_timeout);
+BOOST_HANA_ADAPT_STRUCT(tor_service::config::mysql_settings, host, port, socket, user, password, server_id, start,
+                        heartbeat, connect_timeout, reconnect_timeout, resume_by_gtid, allow_different_server);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::kafka_topic_settings, name, partitions, replication_factor);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::kafka_settings, brokers, client_id, compression, linger,
                         delivery_timeout, max_in_flight, properties, on_poison, dead_letter_topic, create_topics,
