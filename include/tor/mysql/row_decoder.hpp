@@ -31,6 +31,7 @@
 #include <tor/core/event.hpp>
 #include <tor/core/value.hpp>
 #include <tor/mysql/detail/bytes.hpp>
+#include <tor/mysql/detail/charset.hpp>
 #include <tor/mysql/detail/decimal.hpp>
 #include <tor/mysql/detail/inflate.hpp>
 #include <tor/mysql/detail/json_binary.hpp>
@@ -148,6 +149,7 @@ struct column_plan {
   std::uint8_t fsp = 0;        // fractional digits; DECIMAL precision
   std::uint8_t scale = 0;      // DECIMAL scale
   bool text = false;           // string-like value is text (else bytes)
+  bool latin1 = false;         // text stored in latin1: converted to UTF-8
   std::uint32_t size = 0;      // BINARY(n) width to pad to; declared maximum of compressed columns
 };
 
@@ -387,6 +389,7 @@ inline void table_map::prepare() {
         break;
       default: p.kind = decode_kind::unsupported; break;
     }
+    p.latin1 = p.text && detail::is_latin1_collation(c.collation);
   }
 }
 
@@ -648,6 +651,7 @@ inline value read_compressed_column(byte_reader& r, const column_plan& p) {
       fail("compressed column value has an unknown header 0x" + byte_reader::hex(h));
     }
   }
+  if (p.latin1) return value(std::in_place_type<std::string>, latin1_to_utf8(out));
   if (p.text) return value(std::in_place_type<std::string>, std::move(out));
   return bytes_value{std::move(out)};
 }
@@ -685,7 +689,9 @@ inline void read_value(byte_reader& r, const column_plan& p, const column_def& c
     case decode_kind::string: {
       const auto len = static_cast<std::size_t>(p.len_bytes == 1 ? r.u8() : r.u16());
       const auto s = r.text(len);
-      if (p.text) {
+      if (p.latin1) {
+        out.emplace_back(std::in_place_type<std::string>, latin1_to_utf8(s));
+      } else if (p.text) {
         out.emplace_back(std::in_place_type<std::string>, s);
       } else {
         auto& b = std::get<bytes_value>(out.emplace_back(std::in_place_type<bytes_value>));
@@ -699,7 +705,8 @@ inline void read_value(byte_reader& r, const column_plan& p, const column_def& c
       const auto len = read_length(r, p.len_bytes);
       if (len > r.remaining()) throw truncated{r.offset(), static_cast<std::size_t>(std::min<std::uint64_t>(len, SIZE_MAX)), r.remaining()};
       const auto s = r.text(static_cast<std::size_t>(len));
-      if (p.text) out.emplace_back(std::in_place_type<std::string>, s);
+      if (p.latin1) out.emplace_back(std::in_place_type<std::string>, latin1_to_utf8(s));
+      else if (p.text) out.emplace_back(std::in_place_type<std::string>, s);
       else out.emplace_back(std::in_place_type<bytes_value>, bytes_value{std::string(s)});
       return;
     }
@@ -964,8 +971,11 @@ inline void apply_schema(table_map& m, std::span<const schema_column> schema) {
                    "Set binlog_row_metadata=FULL on the server so the binlog carries its own column names");
     if (!m.has_names) c.name = s.name;
     if (!m.has_signedness) c.is_unsigned = detail::lower_ascii(s.column_type).find("unsigned") != std::string::npos;
-    if (!m.has_charsets && detail::character_column(rt, m.flavor))
-      c.charset = s.charset.empty() || detail::lower_ascii(s.charset) == "binary" ? charset_kind::binary : charset_kind::text;
+    if (!m.has_charsets && detail::character_column(rt, m.flavor)) {
+      const auto cs = detail::lower_ascii(s.charset);
+      c.charset = cs.empty() || cs == "binary" ? charset_kind::binary : charset_kind::text;
+      c.collation = cs == "latin1" ? 8 : cs.empty() || cs == "binary" ? binary_collation : 0;
+    }
     if (!m.has_elements && (rt == column_type::enum_ || rt == column_type::set)) c.elements = detail::parse_elements(s.column_type);
   }
   m.prepare();

@@ -1,0 +1,625 @@
+// tor::mysql::binlog_source — the tor::source that reads a MySQL/MariaDB
+// binary log as a replica would, and yields change events in commit order.
+//
+// mariadb-connector-c speaks the replication protocol (connection, binlog
+// dump, event framing); tor::mysql::change_decoder frames transactions and
+// decodes rows. Reading and decoding run on a thread of their own that
+// fills a bounded queue, so the caller of next() only pops events, and
+// next() returns within its wait even while the log is idle. On a lost
+// connection the reader reconnects with backoff and resumes after the last
+// delivered transaction, skipping what it already delivered of a half-read
+// one, so the stream continues without gaps or repeats.
+//
+//   tor::mysql::binlog_source src({.host = "db", .port = 3306, .user = "tor",
+//                                  .password = "...", .server_id = 4242,
+//                                  .tables = {"shop.outbox"}});
+//   src.open(saved_checkpoint);          // std::nullopt: start at the end
+//   while (auto ev = src.next(100ms)) ...
+//
+// See docs/mysql-source.md for prerequisites, the type mapping and limits.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <tor/core/checkpoint.hpp>
+#include <tor/core/concepts.hpp>
+#include <tor/core/error.hpp>
+#include <tor/core/event.hpp>
+#include <tor/core/gtid.hpp>
+#include <tor/mysql/change_decoder.hpp>
+#include <tor/mysql/detail/connection.hpp>
+#include <tor/mysql/detail/event_queue.hpp>
+
+namespace tor::mysql {
+
+/// Where to start reading when there is no checkpoint.
+enum class start_at {
+  end,       ///< the current end of the binlog: only changes made from now on
+  earliest,  ///< the oldest binlog file the server still has
+};
+
+struct binlog_source_config {
+  // --- connection --------------------------------------------------------
+  std::string host = "127.0.0.1";
+  unsigned port = 3306;
+  std::string socket;  ///< unix socket; used instead of host/port when set
+  std::string user;
+  std::string password;
+  /// This replica's server_id: unique among everything replicating from
+  /// the server (a second dump with the same id disconnects the first) and
+  /// different from the server's own.
+  std::uint32_t server_id = 0;
+
+  // --- what to capture -----------------------------------------------------
+  /// "schema.table" names; '*' and '?' match any run of characters and any
+  /// single one ("shop.outbox", "tenant_*.outbox"). Empty: every table.
+  std::vector<std::string> tables;
+
+  // --- where to start without a checkpoint ----------------------------------
+  start_at start = start_at::end;
+
+  // --- safety ----------------------------------------------------------------
+  /// Resume by GTID when the checkpoint has a GTID set (MariaDB). Otherwise,
+  /// and on MySQL, resume by file and offset.
+  bool resume_by_gtid = true;
+  /// Resume a file/offset checkpoint taken on a server with another identity.
+  bool allow_different_server = false;
+  /// Refuse servers with binlog_row_image other than FULL.
+  bool require_full_row_image = true;
+
+  // --- liveness and recovery ---------------------------------------------------
+  /// The server sends a heartbeat after this much idle time; also bounds how
+  /// long a dead connection goes unnoticed (three missed heartbeats).
+  std::chrono::milliseconds heartbeat_period{1000};
+  std::chrono::seconds connect_timeout{10};
+  std::chrono::milliseconds reconnect_backoff{100};       ///< first wait before reconnecting
+  std::chrono::milliseconds reconnect_backoff_max{5000};  ///< waits double up to this
+  std::chrono::milliseconds reconnect_give_up{std::chrono::minutes(5)};  ///< then fail; 0: never
+
+  // --- buffering between the reader thread and next() --------------------------
+  std::size_t queue_max_events = 65536;
+  std::size_t queue_max_bytes = std::size_t{64} << 20;
+  std::size_t batch_events = 512;
+};
+
+/// The server's side of "how far behind": the current end of its binlog.
+struct server_status {
+  binlog_position end;   ///< SHOW MASTER STATUS
+  gtid_set gtids;        ///< executed GTIDs (MariaDB gtid_binlog_pos, MySQL gtid_executed)
+  std::string identity;  ///< as recorded in checkpoints
+  std::string version;
+};
+
+namespace detail {
+
+/// '*' matches any run of characters, '?' any one character.
+inline bool glob_match(std::string_view pattern, std::string_view text) {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+struct server_info {
+  std::string version;
+  server_flavor flavor = server_flavor::mariadb;
+  std::string identity;
+  std::uint32_t server_id = 0;
+  bool checksums = true;
+  bool full_metadata = false;
+  std::vector<std::string> warnings;
+};
+
+inline std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+inline std::string value_or(const std::optional<std::string>& v, std::string dflt = {}) { return v ? *v : dflt; }
+
+/// SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL 8.4+): file, position.
+inline std::optional<binlog_position> binlog_end(connection& c) {
+  std::vector<row> rows;
+  try {
+    rows = c.query("SHOW MASTER STATUS");
+  } catch (const server_error& e) {
+    if (e.code() != ER_PARSE_ERROR) throw;
+    rows = c.query("SHOW BINARY LOG STATUS");
+  }
+  if (rows.empty() || rows[0].size() < 2 || !rows[0][0] || !rows[0][1]) return std::nullopt;
+  return binlog_position{*rows[0][0], std::stoull(*rows[0][1])};
+}
+
+inline std::string server_identity(connection& c, server_flavor flavor) {
+  if (flavor == server_flavor::mysql) {
+    if (auto uuid = c.scalar("SELECT @@server_uuid")) return "mysql:" + *uuid;
+  }
+  const auto r = c.query("SELECT @@server_id, @@hostname, @@log_bin_basename");
+  if (r.empty() || r[0].size() < 3) return {};
+  return "mariadb:server_id=" + value_or(r[0][0]) + ";host=" + value_or(r[0][1]) + ";binlog=" + value_or(r[0][2]);
+}
+
+/// Checks what Tor needs of the server; throws one error with a line per
+/// unmet prerequisite.
+inline server_info inspect_server(connection& c, const binlog_source_config& cfg) {
+  server_info info;
+  std::vector<std::string> problems;
+  const auto v = c.query(
+      "SELECT @@version, @@server_id, @@log_bin, @@binlog_format, @@binlog_row_image, @@binlog_checksum");
+  if (v.empty() || v[0].size() < 6) throw tor::error(error_kind::source, "cannot read server variables from " + c.options().where());
+  info.version = value_or(v[0][0]);
+  info.flavor = info.version.find("MariaDB") != std::string::npos ? server_flavor::mariadb : server_flavor::mysql;
+  info.server_id = static_cast<std::uint32_t>(std::stoul(value_or(v[0][1], "0")));
+  const auto log_bin = lower(value_or(v[0][2]));
+  const auto format = lower(value_or(v[0][3]));
+  const auto image = lower(value_or(v[0][4]));
+  const auto checksum = lower(value_or(v[0][5]));
+  const auto where = c.options().where();
+  if (log_bin != "1" && log_bin != "on")
+    problems.push_back("binary logging is off on " + where + ": start the server with --log-bin --binlog-format=ROW");
+  if (format != "row")
+    problems.push_back("binlog_format is " + value_or(v[0][3]) + ", not ROW: row changes reach the binlog only with "
+                       "binlog_format=ROW (SET GLOBAL binlog_format=ROW, and set it in the server's configuration)");
+  if (image != "full" && cfg.require_full_row_image)
+    problems.push_back("binlog_row_image is " + value_or(v[0][4]) + ", not FULL: with MINIMAL an update carries only "
+                       "the changed columns and a delete only the key, so rows would reach the mapper incomplete "
+                       "(set binlog_row_image=FULL)");
+  if (checksum != "none" && checksum != "crc32")
+    problems.push_back("binlog_checksum is " + value_or(v[0][5]) + ": only NONE and CRC32 are supported");
+  info.checksums = checksum == "crc32";
+  if (cfg.server_id == 0)
+    problems.push_back("no replica server_id configured: choose one unique among the server's replicas");
+  else if (cfg.server_id == info.server_id)
+    problems.push_back("replica server_id " + std::to_string(cfg.server_id) + " is the server's own server_id: choose another");
+
+  try {
+    info.full_metadata = lower(value_or(c.scalar("SELECT @@binlog_row_metadata"))) == "full";
+  } catch (const server_error&) {
+    info.full_metadata = false;  // older servers log no optional metadata at all
+  }
+  if (!info.full_metadata)
+    info.warnings.push_back("binlog_row_metadata is not FULL: column names come from information_schema, read "
+                            "when a table is first seen; columns renamed or reordered while older events are "
+                            "still being read get today's names (set binlog_row_metadata=FULL to avoid this)");
+  if (info.flavor == server_flavor::mysql) {
+    try {
+      const auto comp = lower(value_or(c.scalar("SELECT @@binlog_transaction_compression")));
+      if (comp == "1" || comp == "on")
+        problems.push_back("binlog_transaction_compression is ON: Tor cannot read zstd-compressed transactions "
+                           "(SET GLOBAL binlog_transaction_compression=OFF)");
+    } catch (const server_error&) {
+    }
+  }
+
+  // Privileges: REPLICATION SLAVE from the grants (the dump needs it),
+  // REPLICATION CLIENT / BINLOG MONITOR by trying what needs it.
+  bool slave = false, via_roles = false;
+  for (const auto& g : c.query("SHOW GRANTS")) {
+    const auto text = value_or(g.empty() ? std::nullopt : g[0]);
+    const bool global = text.find(" ON *.* ") != std::string::npos;
+    if (global && (text.find("ALL PRIVILEGES") != std::string::npos || text.find("REPLICATION SLAVE") != std::string::npos))
+      slave = true;
+    if (text.find(" ON ") == std::string::npos && text.starts_with("GRANT ")) via_roles = true;
+  }
+  if (!slave && !via_roles)
+    problems.push_back("user '" + cfg.user + "' lacks REPLICATION SLAVE: GRANT REPLICATION SLAVE ON *.* TO '" + cfg.user + "'");
+  try {
+    (void)binlog_end(c);
+  } catch (const server_error& e) {
+    if (e.code() != ER_SPECIFIC_ACCESS_DENIED_ERROR && e.code() != ER_ACCESS_DENIED_ERROR) throw;
+    problems.push_back("user '" + cfg.user + "' lacks REPLICATION CLIENT (BINLOG MONITOR on MariaDB 10.5+), needed "
+                       "to find the end of the binlog: GRANT REPLICATION CLIENT ON *.* TO '" + cfg.user + "'");
+  }
+  for (const auto& t : cfg.tables) {
+    if (t.find_first_of("*?") != std::string::npos) continue;
+    const auto dot = t.find('.');
+    if (dot == std::string::npos) {
+      problems.push_back("captured table \"" + t + "\" is not schema.table");
+      continue;
+    }
+    try {
+      c.execute("SELECT 1 FROM `" + t.substr(0, dot) + "`.`" + t.substr(dot + 1) + "` LIMIT 0");
+    } catch (const server_error& e) {
+      if (e.code() == ER_TABLEACCESS_DENIED_ERROR || e.code() == ER_DBACCESS_DENIED_ERROR)
+        problems.push_back("user '" + cfg.user + "' lacks SELECT on " + t + " (needed to read its columns): GRANT SELECT ON " +
+                           t + " TO '" + cfg.user + "'");
+      // A table that does not exist yet is fine: it is captured once created.
+    }
+  }
+  if (!problems.empty()) {
+    std::string msg = "MySQL/MariaDB at " + where + " does not meet Tor's prerequisites:";
+    for (const auto& p : problems) msg += "\n  - " + p;
+    throw tor::error(error_kind::invalid_argument, msg);
+  }
+  info.identity = server_identity(c, info.flavor);
+  return info;
+}
+
+inline std::vector<schema_column> read_schema(connection& c, const table_map& m) {
+  std::vector<schema_column> cols;
+  for (const auto& r : c.query("SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME FROM "
+                               "information_schema.COLUMNS WHERE TABLE_SCHEMA = " + c.quote(m.schema) +
+                               " AND TABLE_NAME = " + c.quote(m.table) + " ORDER BY ORDINAL_POSITION")) {
+    cols.push_back({value_or(r[0]), value_or(r[1]), value_or(r[2]), value_or(r[3])});
+  }
+  if (cols.empty())
+    throw tor::error(error_kind::source, "table " + m.qualified_name() + " is in the binlog but not in information_schema "
+                                         "(dropped since, or no SELECT privilege on it): its column names are unknown "
+                                         "with binlog_row_metadata=MINIMAL; set binlog_row_metadata=FULL");
+  return cols;
+}
+
+}  // namespace detail
+
+class binlog_source {
+ public:
+  explicit binlog_source(binlog_source_config config) : cfg_(std::move(config)) {
+    opts_.host = cfg_.host;
+    opts_.port = cfg_.port;
+    opts_.socket = cfg_.socket;
+    opts_.user = cfg_.user;
+    opts_.password = cfg_.password;
+    opts_.connect_timeout = cfg_.connect_timeout;
+  }
+  binlog_source(const binlog_source&) = delete;
+  binlog_source& operator=(const binlog_source&) = delete;
+  ~binlog_source() { close(); }
+
+  /// Checks the server's prerequisites and starts reading after `from`
+  /// (or where `start` says when there is none). Throws tor::error naming
+  /// what is wrong: unmet prerequisites, a checkpoint from another server,
+  /// a binlog that was purged.
+  void open(const std::optional<checkpoint>& from) {
+    if (reader_.joinable()) throw tor::error(error_kind::invalid_argument, "binlog source is already open");
+    detail::connection meta(opts_);
+    info_ = detail::inspect_server(meta, cfg_);
+
+    checkpoint start;
+    gtid_mode_ = false;
+    if (from && !from->empty()) {
+      start = *from;
+      if (cfg_.resume_by_gtid && info_.flavor == server_flavor::mariadb && !from->gtids.empty() &&
+          from->gtids.flavor() == gtid_flavor::mariadb) {
+        gtid_mode_ = true;
+      } else {
+        if (from->position.empty())
+          throw tor::error(error_kind::invalid_argument, "checkpoint " + from->to_string() +
+                                                             " has no binlog position and cannot be resumed by GTID here");
+        if (!from->server_id.empty() && from->server_id != info_.identity && !cfg_.allow_different_server)
+          throw tor::error(error_kind::source,
+                           "the checkpoint " + from->to_string() + " was taken on server \"" + from->server_id +
+                               "\" but " + opts_.where() + " is \"" + info_.identity +
+                               "\": a binlog position means nothing on another server. Resume by GTID, or set "
+                               "allow_different_server if this really is the same server");
+        if (start.gtids.empty() && info_.flavor == server_flavor::mariadb) start.gtids = gtids_at(meta, start.position);
+      }
+    } else {
+      const auto end = detail::binlog_end(meta);
+      if (!end) throw tor::error(error_kind::source, "SHOW MASTER STATUS on " + opts_.where() + " returned nothing: is binary logging on?");
+      start.position = *end;
+      if (cfg_.start == start_at::earliest) {
+        const auto logs = meta.query("SHOW BINARY LOGS");
+        if (!logs.empty() && logs[0][0]) start.position = {*logs[0][0], 4};
+      }
+      if (info_.flavor == server_flavor::mariadb) {
+        start.gtids = gtids_at(meta, start.position);
+      } else if (cfg_.start == start_at::end) {
+        start.gtids = gtid_set::parse(detail::value_or(meta.scalar("SELECT @@gtid_executed")), gtid_flavor::mysql);
+      }
+    }
+    start.server_id = info_.identity;
+
+    change_decoder_options dopt;
+    if (!cfg_.tables.empty()) {
+      dopt.capture = [tables = cfg_.tables](std::string_view schema, std::string_view table) {
+        std::string name;
+        name.reserve(schema.size() + table.size() + 1);
+        name.append(schema).append(1, '.').append(table);
+        for (const auto& t : tables)
+          if (detail::glob_match(t, name)) return true;
+        return false;
+      };
+    }
+    dopt.schema_lookup = [this](const table_map& m) { return schema_of(m); };
+    dopt.checksums = info_.checksums;
+    decoder_ = std::make_unique<change_decoder>(std::move(dopt));
+    decoder_->start(start);
+    queue_ = std::make_unique<detail::event_queue>(cfg_.queue_max_events, cfg_.queue_max_bytes);
+    stop_ = false;
+    started_ = false;
+    start_error_ = nullptr;
+    local_.clear();
+    local_next_ = 0;
+    reader_ = std::thread([this] { run(); });
+
+    // Wait for the stream to be running, so a purged binlog or a refused
+    // dump is reported by open() itself.
+    std::unique_lock lock(start_m_);
+    start_cv_.wait_for(lock, cfg_.connect_timeout + std::chrono::seconds(5), [&] { return started_ || start_error_; });
+    if (start_error_) {
+      lock.unlock();
+      const auto e = start_error_;
+      close();
+      std::rethrow_exception(e);
+    }
+  }
+
+  /// The next change event, or nullopt when none arrived within `wait`.
+  /// Throws the reader's error (tor::error) once the events before it are consumed.
+  std::optional<change_event> next(std::chrono::milliseconds wait) {
+    if (local_next_ == local_.size()) {
+      if (!queue_) throw tor::error(error_kind::invalid_argument, "binlog source is not open");
+      auto b = queue_->pop(wait);
+      if (!b) return std::nullopt;
+      local_ = std::move(b->events);
+      local_next_ = 0;
+      if (local_.empty()) return std::nullopt;
+    }
+    return std::move(local_[local_next_++]);
+  }
+
+  /// Stops the reader thread and closes the connections. open() may be called again.
+  void close() {
+    stop_ = true;
+    if (queue_) queue_->close();
+    {
+      std::lock_guard lock(live_m_);
+      if (live_) live_->interrupt();
+    }
+    wake_cv_.notify_all();
+    if (reader_.joinable()) reader_.join();
+    schema_conn_.reset();
+    queue_.reset();
+    local_.clear();
+    local_next_ = 0;
+  }
+
+  /// The current end of the server's binlog, read on a connection of its
+  /// own, for "how far behind" in metrics and logs.
+  server_status status() {
+    std::lock_guard lock(status_m_);
+    for (int attempt = 0;; ++attempt) {
+      try {
+        if (!status_conn_) status_conn_ = std::make_unique<detail::connection>(opts_);
+        server_status s;
+        const auto version = detail::value_or(status_conn_->scalar("SELECT @@version"));
+        const auto flavor = version.find("MariaDB") != std::string::npos ? server_flavor::mariadb : server_flavor::mysql;
+        s.version = version;
+        if (auto end = detail::binlog_end(*status_conn_)) s.end = *end;
+        if (flavor == server_flavor::mariadb)
+          s.gtids = gtid_set::parse(detail::value_or(status_conn_->scalar("SELECT @@gtid_binlog_pos")), gtid_flavor::mariadb);
+        else
+          s.gtids = gtid_set::parse(detail::value_or(status_conn_->scalar("SELECT @@gtid_executed")), gtid_flavor::mysql);
+        s.identity = detail::server_identity(*status_conn_, flavor);
+        return s;
+      } catch (const detail::server_error& e) {
+        status_conn_.reset();
+        if (!e.transient() || attempt > 0) throw;
+      }
+    }
+  }
+
+  [[nodiscard]] const binlog_source_config& config() const noexcept { return cfg_; }
+  /// Non-fatal findings of open() (e.g. column names from information_schema).
+  [[nodiscard]] const std::vector<std::string>& warnings() const noexcept { return info_.warnings; }
+  /// The server's identity as recorded in checkpoints.
+  [[nodiscard]] const std::string& server_identity() const noexcept { return info_.identity; }
+  /// Times the reader reconnected since open().
+  [[nodiscard]] std::uint64_t reconnects() const noexcept { return reconnects_.load(); }
+
+ private:
+  static gtid_set gtids_at(detail::connection& c, const binlog_position& p) {
+    try {
+      const auto g = c.scalar("SELECT BINLOG_GTID_POS(" + c.quote(p.file) + ", " + std::to_string(p.offset) + ")");
+      return g ? gtid_set::parse(*g, gtid_flavor::mariadb) : gtid_set(gtid_flavor::mariadb);
+    } catch (const detail::server_error&) {
+      return gtid_set(gtid_flavor::mariadb);
+    }
+  }
+
+  // Runs on the reader thread (schema lookups happen while decoding).
+  std::vector<schema_column> schema_of(const table_map& m) {
+    if (!schema_conn_) schema_conn_ = std::make_unique<detail::connection>(opts_);
+    try {
+      return detail::read_schema(*schema_conn_, m);
+    } catch (const detail::server_error&) {
+      schema_conn_.reset();
+      throw;
+    }
+  }
+
+  void signal_started(std::exception_ptr error) {
+    std::lock_guard lock(start_m_);
+    if (started_ || start_error_) return;
+    if (error) start_error_ = std::move(error);
+    else started_ = true;
+    start_cv_.notify_all();
+  }
+
+  std::string purged_message(const detail::server_error& e) {
+    const auto& at = decoder_->committed();
+    std::string oldest;
+    try {
+      detail::connection c(opts_);
+      const auto logs = c.query("SHOW BINARY LOGS");
+      if (!logs.empty() && logs[0][0]) oldest = *logs[0][0];
+    } catch (const tor::error&) {
+    }
+    std::string msg = "cannot resume reading the binlog of " + opts_.where() + " after " + at.to_string() + ": ";
+    msg += gtid_mode_ ? "the binlog holding the transactions after GTID " + at.gtids.to_string() +
+                            (at.position.file.empty() ? std::string() : " (last read from " + at.position.file + ")")
+                      : "binlog file " + at.position.file;
+    msg += " is no longer on the server";
+    if (!oldest.empty()) msg += " (its oldest binlog is " + oldest + ")";
+    msg += ". The changes made after the checkpoint were purged before Tor read them. Restore those binlog files, "
+           "or accept the gap: remove the checkpoint and start again from the end of the binlog. Server said: ";
+    msg += e.what();
+    return msg;
+  }
+
+  void run() {
+    auto backoff = cfg_.reconnect_backoff;
+    auto failing_since = std::chrono::steady_clock::time_point{};
+    detail::event_batch batch;
+    auto flush = [&] {
+      if (batch.events.empty()) return true;
+      const bool ok = queue_->push(std::move(batch));
+      batch = {};
+      batch.events.reserve(cfg_.batch_events);
+      return ok;
+    };
+    batch.events.reserve(cfg_.batch_events);
+    bool connected_once = false;
+    while (!stop_) {
+      try {
+        auto o = opts_;
+        const auto hb = std::max<std::chrono::milliseconds>(cfg_.heartbeat_period, std::chrono::milliseconds(1));
+        o.read_timeout = std::chrono::seconds(std::max<long long>(
+            2, std::chrono::duration_cast<std::chrono::seconds>(hb * 3).count() + 2));
+        auto conn = std::make_unique<detail::connection>(o);
+        {
+          std::lock_guard lock(live_m_);
+          live_ = conn.get();
+        }
+        struct unregister {
+          binlog_source* s;
+          ~unregister() {
+            std::lock_guard lock(s->live_m_);
+            s->live_ = nullptr;
+          }
+        } unreg{this};
+        if (stop_) break;
+        const auto& resume = decoder_->committed();
+        if (connected_once && !gtid_mode_ && !cfg_.allow_different_server) {
+          const auto id = detail::server_identity(*conn, info_.flavor);
+          if (id != info_.identity)
+            throw tor::error(error_kind::source, "after reconnecting, " + opts_.where() + " is server \"" + id +
+                                                     "\", not \"" + info_.identity + "\" that was being read");
+        }
+        conn->execute("SET @master_binlog_checksum = @@global.binlog_checksum, @source_binlog_checksum = @@global.binlog_checksum");
+        const auto ns = std::to_string(static_cast<long long>(hb.count()) * 1000000LL);
+        conn->execute("SET @master_heartbeat_period = " + ns + ", @source_heartbeat_period = " + ns);
+        conn->execute("SET @mariadb_slave_capability = 4");
+        std::string file = resume.position.file;
+        std::uint64_t pos = resume.position.offset;
+        if (gtid_mode_) {
+          conn->execute("SET @slave_connect_state = " + conn->quote(resume.gtids.to_string()));
+          conn->execute("SET @slave_gtid_strict_mode = 1, @slave_gtid_ignore_duplicates = 0");
+          file.clear();
+          pos = 4;
+        }
+        detail::replication_stream stream(*conn, cfg_.server_id, file, pos);
+        connected_once = true;
+        bool signalled = false;
+        while (!stop_) {
+          const auto ev = stream.next();
+          if (!signalled) {
+            signal_started(nullptr);
+            signalled = true;
+          }
+          backoff = cfg_.reconnect_backoff;
+          failing_since = {};
+          decoder_->feed(ev, batch.events);
+          batch.bytes += ev.size();
+          if ((!decoder_->in_transaction() && !batch.events.empty()) || batch.events.size() >= cfg_.batch_events) {
+            if (!flush()) return;
+          }
+        }
+      } catch (const detail::server_error& e) {
+        if (stop_) break;
+        if (e.code() == ER_MASTER_FATAL_ERROR_READING_BINLOG) {
+          fail(std::make_exception_ptr(tor::error(error_kind::source, purged_message(e))));
+          return;
+        }
+        if (!e.transient()) {
+          fail(std::current_exception());
+          return;
+        }
+        // Deliver what was read, then come back at the last committed transaction.
+        if (!flush()) return;
+        decoder_->restart_after_reconnect();
+        const auto now = std::chrono::steady_clock::now();
+        if (failing_since == std::chrono::steady_clock::time_point{}) failing_since = now;
+        if (cfg_.reconnect_give_up.count() > 0 && now - failing_since >= cfg_.reconnect_give_up) {
+          fail(std::make_exception_ptr(tor::error(
+              error_kind::transient, "gave up reconnecting to " + opts_.where() + " after " +
+                                         std::to_string(cfg_.reconnect_give_up.count()) + " ms: " + e.what())));
+          return;
+        }
+        ++reconnects_;
+        std::unique_lock lock(wake_m_);
+        wake_cv_.wait_for(lock, backoff, [&] { return stop_.load(); });
+        backoff = std::min(backoff * 2, cfg_.reconnect_backoff_max);
+      } catch (const tor::error&) {
+        if (!stop_) fail(std::current_exception());
+        return;
+      } catch (const std::exception& e) {
+        if (!stop_) fail(std::make_exception_ptr(tor::error(error_kind::source, std::string("binlog reader failed: ") + e.what())));
+        return;
+      }
+    }
+  }
+
+  void fail(std::exception_ptr e) {
+    signal_started(e);
+    queue_->fail(std::move(e));
+  }
+
+  binlog_source_config cfg_;
+  detail::connect_options opts_;
+  detail::server_info info_;
+  bool gtid_mode_ = false;
+  std::unique_ptr<change_decoder> decoder_;
+  std::unique_ptr<detail::event_queue> queue_;
+  std::thread reader_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint64_t> reconnects_{0};
+
+  std::mutex start_m_;
+  std::condition_variable start_cv_;
+  bool started_ = false;
+  std::exception_ptr start_error_;
+
+  std::mutex live_m_;
+  detail::connection* live_ = nullptr;  // the replication connection, to interrupt on close
+  std::mutex wake_m_;
+  std::condition_variable wake_cv_;
+
+  std::unique_ptr<detail::connection> schema_conn_;  // reader thread only
+
+  std::vector<change_event> local_;  // the batch next() is handing out
+  std::size_t local_next_ = 0;
+
+  std::mutex status_m_;
+  std::unique_ptr<detail::connection> status_conn_;
+};
+
+static_assert(tor::source<binlog_source>, "binlog_source must model tor::source");
+
+}  // namespace tor::mysql

@@ -1,0 +1,435 @@
+// Binlog events -> tor change events: the part of the binlog source that
+// frames transactions and decodes their rows, with no connection behind it.
+// tor::mysql::binlog_source feeds it the events the server sends; tests and
+// the fuzzer feed it events built byte by byte, which is how the MySQL-only
+// paths (MySQL GTID events, transaction payloads, binary JSON) are covered
+// without a MySQL server.
+//
+// Framing, for both server flavours:
+//   MariaDB  GTID [BEGIN] ... XID | COMMIT          (DDL: GTID(standalone) QUERY)
+//   MySQL    GTID QUERY(BEGIN) ... XID | COMMIT     (DDL: GTID QUERY)
+//   MySQL    GTID TRANSACTION_PAYLOAD(BEGIN ... XID)  with compression NONE
+// A begin_event is emitted at the GTID (or BEGIN when the server writes no
+// GTIDs), a row_change per row of a captured table, and a commit_event
+// carrying the checkpoint just after the commit event. Transactions with no
+// captured rows are framed too, so the position keeps advancing.
+#pragma once
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <tor/core/checkpoint.hpp>
+#include <tor/core/error.hpp>
+#include <tor/core/event.hpp>
+#include <tor/mysql/binlog_event.hpp>
+#include <tor/mysql/row_decoder.hpp>
+
+namespace tor::mysql {
+
+struct change_decoder_options {
+  /// Which tables produce row changes (`schema`, `table`); null: every table.
+  std::function<bool(std::string_view, std::string_view)> capture;
+  /// information_schema columns of a table, for logs without column names
+  /// (binlog_row_metadata=MINIMAL/NO_LOG); null: columns are named "@1", "@2"...
+  std::function<std::vector<schema_column>(const table_map&)> schema_lookup;
+  /// Whether events carry a CRC32 before the first format description says so.
+  bool checksums = true;
+  /// Rows held back for a MariaDB group that may end in ROLLBACK (it touched
+  /// a non-transactional table); more than this is an error.
+  std::size_t max_buffered_events = 100000;
+};
+
+class change_decoder {
+ public:
+  explicit change_decoder(change_decoder_options options = {}) : opt_(std::move(options)) {
+    checksums_ = opt_.checksums;
+  }
+
+  /// Where the stream starts: the checkpoint (position, GTID set, server
+  /// identity) of the last transaction already delivered.
+  void start(const checkpoint& at) {
+    committed_ = at;
+    file_ = at.position.file;
+    pos_ = at.position.offset;
+    txn_ = {};
+    skip_ = {};
+  }
+
+  /// Decodes one event as received (header to checksum), appending the
+  /// change events it produces to `out`.
+  void feed(std::span<const std::uint8_t> event, std::vector<change_event>& out) { handle(event, out, false, {}); }
+
+  /// The connection was lost: the stream restarts at `committed()`. When a
+  /// transaction was half delivered, its begin and delivered rows are
+  /// skipped when it is read again, so the consumer sees no repeat.
+  void restart_after_reconnect() {
+    if (txn_.open && txn_.begun && !txn_.buffered) {
+      skip_.active = true;
+      skip_.gtid = txn_.gtid;
+      skip_.begin = txn_.begin;
+      skip_.rows = txn_.rows;
+    }
+    txn_ = {};
+    file_ = committed_.position.file;
+    pos_ = committed_.position.offset;
+  }
+
+  [[nodiscard]] const checkpoint& committed() const noexcept { return committed_; }
+  [[nodiscard]] bool in_transaction() const noexcept { return txn_.open; }
+  [[nodiscard]] binlog_position position() const { return {file_, pos_}; }
+  [[nodiscard]] const format_description& format() const noexcept { return fd_; }
+
+ private:
+  struct table_entry {
+    std::vector<std::uint8_t> raw;  // the table map's bytes, to reuse the parse while they repeat
+    bool captured = false;
+    std::shared_ptr<const table_map> map;
+    std::shared_ptr<const table_info> info;
+  };
+
+  struct transaction {
+    bool open = false;
+    bool begun = false;       // begin_event delivered (or skipped as already delivered)
+    bool standalone = false;  // ends after its one statement (DDL)
+    bool mysql_gtid = false;  // opened by a MySQL GTID event: the next query says BEGIN or DDL
+    bool xa = false;
+    bool buffered = false;    // MariaDB non-transactional group: held back until its end
+    std::string gtid;
+    std::optional<tor::gtid> id;
+    binlog_position begin;
+    clock::time_point timestamp;
+    std::uint64_t rows = 0;   // row changes delivered (including ones skipped after a reconnect)
+    std::uint64_t skip_rows = 0;
+    std::vector<change_event> held;
+  };
+
+  struct skip_state {
+    bool active = false;
+    std::string gtid;
+    binlog_position begin;
+    std::uint64_t rows = 0;
+  };
+
+  [[nodiscard]] std::string at(const event_header& h) const {
+    return file_ + ':' + std::to_string(h.log_pos >= h.size ? h.log_pos - h.size : h.log_pos);
+  }
+  [[noreturn]] void fail_at(const event_header& h, const std::string& what) const {
+    throw tor::error(error_kind::source, what + " (binlog position " + at(h) + ")");
+  }
+
+  static clock::time_point time_of(const event_header& h) {
+    return clock::time_point(std::chrono::seconds(h.timestamp));
+  }
+
+  // `outer` is the enclosing transaction payload's header for inner events.
+  void handle(std::span<const std::uint8_t> raw, std::vector<change_event>& out, bool inner,
+              const event_header& outer) {
+    event_view ev;
+    if (!inner && raw.size() >= event_header_size && raw[4] == event_types::format_description) {
+      fd_ = parse_format_description(raw);
+      checksums_ = fd_.checksums;
+      ev = {parse_event_header(raw), {}};
+      if (ev.header.log_pos != 0 && !ev.header.artificial()) pos_ = ev.header.log_pos;
+      return;
+    }
+    try {
+      ev = split_event(raw, inner ? false : checksums_);
+    } catch (const tor::error& e) {
+      throw tor::error(error_kind::source, std::string(e.what()) + " (after binlog position " + file_ + ':' +
+                                               std::to_string(pos_) + ")");
+    }
+    const auto& h = ev.header;
+    const event_header& placed = inner ? outer : h;  // where the event sits in the file
+    const bool real = !inner && h.log_pos != 0 && !h.artificial();
+
+    switch (h.type) {
+      case event_types::rotate: {
+        const auto r = parse_rotate(ev.data);
+        file_ = r.file;
+        pos_ = r.position;
+        return;
+      }
+      case event_types::mariadb_gtid: {
+        const auto g = parse_mariadb_gtid(ev.data, h.server_id);
+        const bool standalone = (g.flags & mariadb_gtid_event::standalone) != 0;
+        const bool xa = (g.flags & mariadb_gtid_event::prepared_xa) != 0;
+        // A group that is not transactional may still end in ROLLBACK
+        // (it changed a non-transactional table): hold its rows until it ends.
+        const bool hold = !standalone && !xa && !(g.flags & mariadb_gtid_event::transactional);
+        open_transaction(placed, g.id, out, hold);
+        txn_.standalone = standalone;
+        txn_.xa = xa;
+        break;
+      }
+      case event_types::mysql_gtid:
+      case event_types::mysql_anonymous_gtid:
+      case event_types::mysql_gtid_tagged: {
+        const auto g = parse_mysql_gtid(h.type, ev.data);
+        open_transaction(placed, g.anonymous ? std::nullopt : std::optional<gtid>(g.id), out);
+        txn_.mysql_gtid = true;
+        break;
+      }
+      case event_types::query:
+      case event_types::query_compressed: {
+        const auto q = parse_query(h.type, ev.data, fd_.post_header_length(event_types::query));
+        if (real) pos_ = h.log_pos;
+        on_query(placed, q, out);
+        return;
+      }
+      case event_types::xid:
+        if (real) pos_ = h.log_pos;
+        if (!txn_.open) fail_at(h, "XID event outside a transaction");
+        commit(placed, out);
+        return;
+      case event_types::xa_prepare:
+        if (real) pos_ = h.log_pos;
+        if (!txn_.open) fail_at(h, "XA PREPARE event outside a transaction");
+        commit(placed, out);
+        return;
+      case event_types::table_map: on_table_map(h, ev.data); break;
+      case event_types::transaction_payload: {
+        const auto p = parse_transaction_payload(ev.data);
+        std::span<const std::uint8_t> events;
+        try {
+          events = transaction_payload_events(p);
+        } catch (const tor::error& e) {
+          fail_at(h, e.what());
+        }
+        if (real) pos_ = h.log_pos;
+        for_each_event(events, [&](std::span<const std::uint8_t> e) { handle(e, out, true, h); });
+        return;
+      }
+      case event_types::incident: {
+        const auto i = parse_incident(ev.data);
+        fail_at(h, "the server logged incident " + std::to_string(i.number) + " (" + i.message +
+                       "): changes may be missing from the binlog here. Check the server's error log; after "
+                       "repairing downstream state, restart Tor without a checkpoint past this position");
+      }
+      case event_types::heartbeat:
+        if (!txn_.open) out.emplace_back(heartbeat_event{{file_, pos_}});
+        return;
+      default:
+        if (is_rows_event(h.type)) {
+          on_rows(h, placed, ev.data, out);
+          break;
+        }
+        if (known_ignorable(h.type) || (h.flags & 0x80) /* LOG_EVENT_IGNORABLE_F */) break;
+        fail_at(h, "unknown binlog event type " + std::to_string(h.type) +
+                       " that the server does not mark ignorable; this version of Tor cannot tell whether it "
+                       "changes data");
+    }
+    if (real) pos_ = h.log_pos;
+  }
+
+  static bool known_ignorable(std::uint8_t t) {
+    switch (t) {
+      case event_types::stop:
+      case 5:   // INTVAR
+      case 13:  // RAND
+      case 14:  // USER_VAR
+      case 28:  // IGNORABLE
+      case 29:  // ROWS_QUERY
+      case event_types::mysql_previous_gtids:
+      case 36:  // TRANSACTION_CONTEXT
+      case 37:  // VIEW_CHANGE
+      case 41:  // HEARTBEAT_V2
+      case event_types::annotate_rows:
+      case event_types::binlog_checkpoint:
+      case event_types::mariadb_gtid_list:
+      case event_types::start_encryption: return true;
+      default: return false;
+    }
+  }
+
+  static std::string upper_trimmed(std::string_view q, std::size_t max) {
+    while (!q.empty() && std::isspace(static_cast<unsigned char>(q.front()))) q.remove_prefix(1);
+    while (!q.empty() && (std::isspace(static_cast<unsigned char>(q.back())) || q.back() == ';')) q.remove_suffix(1);
+    std::string s(q.substr(0, max));
+    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+  }
+
+  void open_transaction(const event_header& h, std::optional<gtid> id, std::vector<change_event>& out,
+                        bool hold = false) {
+    if (txn_.open) fail_at(h, "a new transaction starts before the previous one (" + txn_.begin.to_string() + ") ended");
+    txn_ = {};
+    txn_.open = true;
+    txn_.id = std::move(id);
+    txn_.gtid = txn_.id ? txn_.id->to_string() : std::string();
+    txn_.begin = {file_, h.log_pos >= h.size ? h.log_pos - h.size : 0};
+    txn_.timestamp = time_of(h);
+    txn_.buffered = hold;
+    if (skip_.active && !hold) {
+      // Reading again, after a reconnect, the transaction that was half delivered.
+      if (skip_.gtid != txn_.gtid || (skip_.gtid.empty() && !(skip_.begin == txn_.begin)))
+        fail_at(h, "after reconnecting, the transaction at " + txn_.begin.to_string() + " (" + txn_.gtid +
+                       ") is not the one that was being read (" + skip_.begin.to_string() + " " + skip_.gtid +
+                       "): the binlog changed under the reader");
+      txn_.begun = true;
+      txn_.skip_rows = skip_.rows;
+      skip_ = {};
+      return;
+    }
+    if (!hold) out.emplace_back(begin_event{txn_.gtid, txn_.begin, txn_.timestamp});
+    txn_.begun = !hold;
+  }
+
+  void on_query(const event_header& h, const query_event& q, std::vector<change_event>& out) {
+    const auto head = upper_trimmed(q.query, 16);
+    if (head == "BEGIN" || head.starts_with("XA START") || head.starts_with("XA BEGIN")) {
+      if (!txn_.open) open_transaction(h, std::nullopt, out);
+      if (head != "BEGIN") txn_.xa = true;
+      txn_.mysql_gtid = false;
+      return;
+    }
+    if (head == "COMMIT") {
+      if (!txn_.open) fail_at(h, "COMMIT outside a transaction");
+      commit(h, out);
+      return;
+    }
+    if (head.starts_with("XA COMMIT") || head.starts_with("XA ROLLBACK")) {
+      // The second phase of an XA transaction: its own group, with no rows.
+      if (!txn_.open) open_transaction(h, std::nullopt, out);
+      commit(h, out);
+      return;
+    }
+    if (head == "ROLLBACK") {
+      if (!txn_.open) fail_at(h, "ROLLBACK outside a transaction");
+      rollback(h, out);
+      return;
+    }
+    if (!txn_.open) {
+      // A statement outside any group (servers without GTID events): frame it alone.
+      open_transaction(h, std::nullopt, out);
+      commit(h, out);
+      return;
+    }
+    if (txn_.standalone || txn_.mysql_gtid) {
+      commit(h, out);  // DDL: the statement is the whole transaction
+      return;
+    }
+    // Anything else inside a transaction (SAVEPOINT, XA END, statement-based
+    // changes) carries no rows to capture.
+  }
+
+  void commit(const event_header& h, std::vector<change_event>& out) {
+    if (txn_.skip_rows) fail_at(h, "after reconnecting, the transaction being read again has fewer rows than were delivered");
+    if (txn_.id) committed_.gtids.add(*txn_.id);
+    committed_.position = {file_, pos_};
+    if (txn_.buffered) {
+      out.emplace_back(begin_event{txn_.gtid, txn_.begin, txn_.timestamp});
+      for (auto& e : txn_.held) out.push_back(std::move(e));
+    }
+    out.emplace_back(commit_event{committed_, time_of(h)});
+    txn_ = {};
+  }
+
+  void rollback(const event_header& h, std::vector<change_event>& out) {
+    if (txn_.rows && !txn_.buffered)
+      fail_at(h, "the transaction starting at " + txn_.begin.to_string() +
+                     " ends with ROLLBACK after rows of captured tables were read; this happens only when it also "
+                     "changed non-transactional tables. Keep captured tables on a transactional engine (InnoDB)");
+    txn_.held.clear();
+    txn_.rows = 0;
+    commit(h, out);  // frame it, with no rows, so the position moves past it
+  }
+
+  void on_table_map(const event_header& h, std::span<const std::uint8_t> data) {
+    table_map_header th;
+    try {
+      th = parse_table_map_header(data, fd_.options());
+    } catch (const tor::error& e) {
+      fail_at(h, e.what());
+    }
+    auto& entry = tables_[th.table_id];
+    if (entry.raw.size() == data.size() && std::equal(data.begin(), data.end(), entry.raw.begin())) return;
+    entry.raw.assign(data.begin(), data.end());
+    entry.captured = !opt_.capture || opt_.capture(th.schema, th.table);
+    entry.map.reset();
+    entry.info.reset();
+    if (!entry.captured) return;
+    try {
+      auto m = std::make_shared<table_map>(parse_table_map(data, fd_.options()));
+      if (!m->has_names && opt_.schema_lookup) apply_schema(*m, opt_.schema_lookup(*m));
+      auto info = std::make_shared<table_info>();
+      info->schema = m->schema;
+      info->table = m->table;
+      info->columns = m->column_names();
+      entry.map = std::move(m);
+      entry.info = std::move(info);
+    } catch (const tor::error& e) {
+      entry.raw.clear();  // parse it again next time rather than trust a half-built entry
+      fail_at(h, e.what());
+    }
+  }
+
+  void on_rows(const event_header& h, const event_header& placed, std::span<const std::uint8_t> data,
+               std::vector<change_event>& out) {
+    const auto table_id = detail::byte_reader(data).le(std::min<std::size_t>(fd_.options().table_id_size, data.size()));
+    const auto it = tables_.find(table_id);
+    if (it == tables_.end()) fail_at(h, "rows event for table id " + std::to_string(table_id) + " without its table map");
+    const auto& entry = it->second;
+    if (!entry.captured) return;
+    if (!entry.map) fail_at(h, "rows event for table id " + std::to_string(table_id) + " whose table map could not be read");
+    if (!txn_.open) fail_at(h, "rows of " + entry.map->qualified_name() + " outside a transaction");
+    if (txn_.xa)
+      fail_at(h, "an XA transaction changes captured table " + entry.map->qualified_name() +
+                     "; XA transactions are not supported on captured tables (their rows could be rolled back "
+                     "after being published)");
+    const binlog_position where{file_, placed.log_pos >= placed.size ? placed.log_pos - placed.size : 0};
+    const auto ts = time_of(h);
+    try {
+      const auto rows = parse_rows_event(h.type, data, scratch_, fd_.options());
+      std::uint32_t index = 0;
+      decode_rows(*entry.map, rows, [&](row_image&& before, row_image&& after) {
+        ++txn_.rows;
+        if (txn_.skip_rows) {
+          --txn_.skip_rows;
+          ++index;
+          return;
+        }
+        row_change rc;
+        rc.op = rows.op;
+        rc.table = entry.info;
+        rc.before = std::move(before);
+        rc.after = std::move(after);
+        rc.position = where;
+        rc.row_index = index++;
+        rc.timestamp = ts;
+        if (txn_.buffered) {
+          if (txn_.held.size() >= opt_.max_buffered_events)
+            fail_at(h, "transaction at " + txn_.begin.to_string() + " on non-transactional tables holds more than " +
+                           std::to_string(opt_.max_buffered_events) + " rows; keep captured tables on InnoDB");
+          txn_.held.emplace_back(std::move(rc));
+        } else {
+          out.emplace_back(std::move(rc));
+        }
+      });
+    } catch (const tor::error& e) {
+      if (std::string_view(e.what()).find("binlog position") != std::string_view::npos) throw;
+      fail_at(h, e.what());
+    }
+  }
+
+  change_decoder_options opt_;
+  checkpoint committed_;
+  std::string file_;
+  std::uint64_t pos_ = 0;
+  format_description fd_;
+  bool checksums_ = true;
+  std::unordered_map<std::uint64_t, table_entry> tables_;
+  transaction txn_;
+  skip_state skip_;
+  std::string scratch_;
+};
+
+}  // namespace tor::mysql

@@ -1,0 +1,224 @@
+// RAII over mariadb-connector-c: a connection (MYSQL*), the replication
+// handle (MARIADB_RPL*) and the event it fills, each owned from the line it
+// is created. Errors become tor::error carrying the server's error number,
+// classified as transient (connection lost, server restarting) or not.
+#pragma once
+
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <errmsg.h>
+#include <mariadb_rpl.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tor/core/error.hpp>
+
+namespace tor::mysql::detail {
+
+/// Where and how to connect; shared by the replication and metadata connections.
+struct connect_options {
+  std::string host = "127.0.0.1";
+  unsigned port = 3306;
+  std::string socket;  ///< unix socket; used instead of host/port when set
+  std::string user;
+  std::string password;
+  std::chrono::seconds connect_timeout{10};
+  std::chrono::seconds read_timeout{0};  ///< 0: none
+
+  [[nodiscard]] std::string where() const {
+    return socket.empty() ? host + ':' + std::to_string(port) : socket;
+  }
+};
+
+/// Errors after which reconnecting may succeed.
+[[nodiscard]] inline bool transient_errno(unsigned e) noexcept {
+  switch (e) {
+    case CR_CONNECTION_ERROR:
+    case CR_CONN_HOST_ERROR:
+    case CR_SERVER_GONE_ERROR:
+    case CR_SERVER_LOST:
+    case CR_SERVER_LOST_EXTENDED:
+    case CR_ERR_NET_READ:
+    case CR_ERR_NET_WRITE:
+    case ER_SERVER_SHUTDOWN:
+    case ER_CON_COUNT_ERROR:
+    case ER_QUERY_INTERRUPTED:
+    case 1927:  // ER_CONNECTION_KILLED (MariaDB)
+    case 0:     // the stream ended without an error: the server closed it
+      return true;
+    default: return false;
+  }
+}
+
+/// A server error: the message names the server and what was being done.
+class server_error : public tor::error {
+ public:
+  server_error(unsigned code, const std::string& what)
+      : tor::error(transient_errno(code) ? error_kind::transient : error_kind::source, what), code_(code) {}
+  [[nodiscard]] unsigned code() const noexcept { return code_; }
+
+ private:
+  unsigned code_;
+};
+
+using row = std::vector<std::optional<std::string>>;
+
+class connection {
+ public:
+  connection() = default;
+
+  /// Connects; throws server_error naming the server on failure.
+  explicit connection(const connect_options& o) : opts_(o) {
+    handle_.reset(mysql_init(nullptr));
+    if (!handle_) throw tor::error(error_kind::source, "mysql_init failed (out of memory)");
+    unsigned timeout = static_cast<unsigned>(o.connect_timeout.count());
+    mysql_optionsv(handle_.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    if (o.read_timeout.count() > 0) {
+      unsigned rt = static_cast<unsigned>(o.read_timeout.count());
+      mysql_optionsv(handle_.get(), MYSQL_OPT_READ_TIMEOUT, &rt);
+      mysql_optionsv(handle_.get(), MYSQL_OPT_WRITE_TIMEOUT, &rt);
+    }
+    mysql_optionsv(handle_.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    const bool use_socket = !o.socket.empty();
+    if (!mysql_real_connect(handle_.get(), use_socket ? "localhost" : o.host.c_str(), o.user.c_str(),
+                            o.password.c_str(), nullptr, use_socket ? 0 : o.port,
+                            use_socket ? o.socket.c_str() : nullptr, 0)) {
+      const auto code = mysql_errno(handle_.get());
+      throw server_error(code, "cannot connect to MySQL/MariaDB at " + o.where() + " as '" + o.user + "': " +
+                                   mysql_error(handle_.get()) + " (error " + std::to_string(code) + ")");
+    }
+  }
+
+  [[nodiscard]] MYSQL* get() const noexcept { return handle_.get(); }
+  [[nodiscard]] explicit operator bool() const noexcept { return handle_ != nullptr; }
+  [[nodiscard]] const connect_options& options() const noexcept { return opts_; }
+  [[nodiscard]] unsigned last_errno() const noexcept { return handle_ ? mysql_errno(handle_.get()) : 0; }
+  [[nodiscard]] std::string last_error() const { return handle_ ? mysql_error(handle_.get()) : "not connected"; }
+
+  /// Runs a statement that returns no rows.
+  void execute(std::string_view sql) {
+    if (mysql_real_query(handle_.get(), sql.data(), sql.size()) != 0) fail_query(sql);
+    // Drain any result so the connection stays usable.
+    if (MYSQL_RES* res = mysql_store_result(handle_.get())) mysql_free_result(res);
+  }
+
+  /// Runs a query and returns its rows (NULL columns as nullopt).
+  std::vector<row> query(std::string_view sql) {
+    if (mysql_real_query(handle_.get(), sql.data(), sql.size()) != 0) fail_query(sql);
+    std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> res(mysql_store_result(handle_.get()), &mysql_free_result);
+    std::vector<row> rows;
+    if (!res) {
+      if (mysql_errno(handle_.get()) != 0) fail_query(sql);
+      return rows;
+    }
+    const auto fields = mysql_num_fields(res.get());
+    while (MYSQL_ROW r = mysql_fetch_row(res.get())) {
+      const auto* lengths = mysql_fetch_lengths(res.get());
+      row out;
+      out.reserve(fields);
+      for (unsigned i = 0; i < fields; ++i) {
+        if (r[i]) out.emplace_back(std::string(r[i], lengths[i]));
+        else out.emplace_back(std::nullopt);
+      }
+      rows.push_back(std::move(out));
+    }
+    return rows;
+  }
+
+  /// The single value of a one-row, one-column query (nullopt for NULL or no row).
+  std::optional<std::string> scalar(std::string_view sql) {
+    auto rows = query(sql);
+    if (rows.empty() || rows[0].empty()) return std::nullopt;
+    return rows[0][0];
+  }
+
+  /// A string literal, quoted and escaped for this connection.
+  [[nodiscard]] std::string quote(std::string_view s) const {
+    std::string out(s.size() * 2 + 1, '\0');
+    const auto n = mysql_real_escape_string(handle_.get(), out.data(), s.data(), static_cast<unsigned long>(s.size()));
+    out.resize(n);
+    return '\'' + out + '\'';
+  }
+
+  /// Makes a read blocked on this connection in another thread return, so
+  /// a reader can be stopped promptly. Safe to call from any thread.
+  void interrupt() noexcept {
+    if (!handle_) return;
+    const auto fd = mysql_get_socket(handle_.get());
+    if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  }
+
+  [[noreturn]] void fail_query(std::string_view sql) const {
+    const auto code = mysql_errno(handle_.get());
+    throw server_error(code, "query on " + opts_.where() + " failed: " + std::string(sql.substr(0, 200)) + ": " +
+                                 mysql_error(handle_.get()) + " (error " + std::to_string(code) + ")");
+  }
+
+ private:
+  struct closer {
+    void operator()(MYSQL* m) const noexcept { mysql_close(m); }
+  };
+  std::unique_ptr<MYSQL, closer> handle_;
+  connect_options opts_;
+};
+
+/// The replication stream of a connection: a binlog dump and the events it delivers.
+class replication_stream {
+ public:
+  /// Starts a dump on `c` (which must outlive the stream). An empty file
+  /// with GTID variables set on the connection starts from the GTID state.
+  replication_stream(connection& c, std::uint32_t replica_server_id, const std::string& file, std::uint64_t position)
+      : conn_(&c) {
+    rpl_.reset(mariadb_rpl_init(c.get()));
+    if (!rpl_) throw server_error(c.last_errno(), "cannot start replication on " + c.options().where() + ": " + c.last_error());
+    mariadb_rpl_optionsv(rpl_.get(), MARIADB_RPL_SERVER_ID, static_cast<unsigned>(replica_server_id));
+    mariadb_rpl_optionsv(rpl_.get(), MARIADB_RPL_FILENAME, file.c_str(), file.size());
+    mariadb_rpl_optionsv(rpl_.get(), MARIADB_RPL_START, static_cast<unsigned long>(position));
+    mariadb_rpl_optionsv(rpl_.get(), MARIADB_RPL_FLAGS, 0u);
+    if (mariadb_rpl_open(rpl_.get()) != 0)
+      throw server_error(c.last_errno(), "binlog dump from " + c.options().where() + " refused: " + c.last_error() +
+                                             " (error " + std::to_string(c.last_errno()) + ")");
+  }
+  replication_stream(const replication_stream&) = delete;
+  replication_stream& operator=(const replication_stream&) = delete;
+  ~replication_stream() {
+    if (event_) mariadb_free_rpl_event(event_);
+  }
+
+  /// The next event's bytes (header to checksum), valid until the next
+  /// call; throws server_error when the stream ends or fails.
+  std::span<const std::uint8_t> next() {
+    // The connector reuses the event passed in, and frees it itself when
+    // it returns nullptr, so ownership passes through this one pointer.
+    event_ = mariadb_rpl_fetch(rpl_.get(), event_);
+    if (!event_) {
+      auto code = conn_->last_errno();
+      std::string msg = conn_->last_error();
+      if (code == 0 && mariadb_rpl_errno(rpl_.get()) != 0) {
+        code = mariadb_rpl_errno(rpl_.get());
+        msg = mariadb_rpl_error(rpl_.get());
+      }
+      if (code == 0) msg = "the server ended the binlog stream";
+      throw server_error(code, "binlog stream from " + conn_->options().where() + " stopped: " + msg +
+                                   (code ? " (error " + std::to_string(code) + ")" : std::string()));
+    }
+    return {event_->raw_data + event_->raw_data_ofs, event_->raw_data_size - event_->raw_data_ofs};
+  }
+
+ private:
+  struct rpl_closer {
+    void operator()(MARIADB_RPL* r) const noexcept { mariadb_rpl_close(r); }
+  };
+  connection* conn_;
+  std::unique_ptr<MARIADB_RPL, rpl_closer> rpl_;
+  MARIADB_RPL_EVENT* event_ = nullptr;
+};
+
+}  // namespace tor::mysql::detail
