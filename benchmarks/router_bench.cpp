@@ -83,6 +83,57 @@ void router_outbox(benchmark::State& state) {
 }
 BENCHMARK(router_outbox)->Args({1'000'000, 1})->Args({1'000'000, 100})->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The router's own cost: a source whose rows carry no values and a mapper
+// that emits an empty message, so what is left is reading, tracking,
+// dispatching and acknowledging.
+struct bare_source {
+  std::size_t rows = 0;
+  std::stop_source* stop = nullptr;
+  std::size_t produced = 0;
+  int step = 0;
+  void open(const std::optional<tor::checkpoint>&) {}
+  std::optional<tor::change_event> next(std::chrono::milliseconds) {
+    if (produced == rows && step == 0) {
+      stop->request_stop();
+      return std::nullopt;
+    }
+    switch (step) {
+      case 0: step = 1; return tor::change_event{tor::begin_event{}};
+      case 1: {
+        step = 2;
+        ++produced;
+        tor::row_change r;
+        r.table = outbox;
+        return tor::change_event{std::move(r)};
+      }
+      default: step = 0; return tor::change_event{tor::commit_event{}};
+    }
+  }
+};
+struct bare_mapper {
+  void map(const tor::row_change&, const tor::transaction_info&, std::vector<tor::message>& out) const {
+    out.emplace_back();
+  }
+};
+
+void router_overhead(benchmark::State& state) {
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    std::stop_source stop;
+    bare_source source{rows, &stop};
+    tor::testing::memory_dispatcher::options o;
+    o.record = false;
+    tor::testing::memory_dispatcher dispatcher(o);
+    tor::testing::memory_state_store store;
+    bare_mapper mapper;
+    tor::router router(source, dispatcher, store, mapper);
+    router.run(stop.get_token());
+    if (dispatcher.acknowledged() != rows) state.SkipWithError("not every message was acknowledged");
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(router_overhead)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 void outbox_mapper_only(benchmark::State& state) {
   std::stop_source stop;
   generating_source source;

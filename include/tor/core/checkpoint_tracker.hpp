@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include <tor/core/checkpoint.hpp>
+#include <tor/core/detail/ring.hpp>
 #include <tor/core/error.hpp>
 #include <tor/core/event.hpp>
 
@@ -141,8 +141,8 @@ class checkpoint_tracker {
     return moved;
   }
 
-  std::deque<txn> txns_;
-  std::deque<msg> msgs_;
+  detail::ring<txn> txns_;
+  detail::ring<msg> msgs_;
   std::uint64_t txn_base_ = 0;  // index of txns_.front()
   std::uint64_t msg_base_ = 1;  // token of msgs_.front(); tokens start at 1
   std::uint64_t next_token_ = 1;

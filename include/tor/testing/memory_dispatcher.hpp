@@ -9,7 +9,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -19,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include <tor/core/detail/ring.hpp>
 #include <tor/core/message.hpp>
 
 namespace tor::testing {
@@ -59,7 +59,10 @@ class memory_dispatcher {
     if (last_queue_ == pending_.end() || last_queue_->first.second != p || last_queue_->first.first != m.topic)
       last_queue_ = pending_.try_emplace({m.topic, p}).first;
     auto& q = last_queue_->second;
-    q.push_back(entry{token, std::move(failure), opt_.record ? std::optional<message>(std::move(m)) : std::nullopt});
+    entry& e = q.push_back(entry{});
+    e.token = token;
+    e.failure = std::move(failure);
+    if (opt_.record) e.msg = std::move(m);
     ++sent_;
     high_water_ = std::max(high_water_, sent_ - reported_);
     if (opt_.auto_acknowledge) ++releasable_;
@@ -149,12 +152,12 @@ class memory_dispatcher {
 
  private:
   struct entry {
-    std::uint64_t token;
+    std::uint64_t token = 0;
     std::optional<std::string> failure;
     std::optional<message> msg;
   };
   using key = std::pair<std::string, int>;
-  using queue_map = std::map<key, std::deque<entry>>;
+  using queue_map = std::map<key, detail::ring<entry>>;
 
   [[nodiscard]] std::size_t queued() const {
     std::size_t n = 0;
