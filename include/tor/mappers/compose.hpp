@@ -17,6 +17,8 @@
 #include <boost/hana/integral_constant.hpp>
 #include <boost/hana/tuple.hpp>
 
+#include <range/v3/view/drop.hpp>
+
 #include <regex>
 #include <string>
 #include <type_traits>
@@ -62,7 +64,7 @@ class composed_mapper {
       } else if constexpr (mapper<S>) {
         stage.map(row, tx, out);
       } else {
-        for (std::size_t i = first; i < out.size(); ++i) stage.enrich(out[i], row, tx);
+        for (message& m : out | ranges::views::drop(first)) stage.enrich(m, row, tx);
       }
     });
   }

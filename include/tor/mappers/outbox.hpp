@@ -7,6 +7,9 @@
 // so consumers can deduplicate.
 #pragma once
 
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/transform.hpp>
+
 #include <charconv>
 #include <functional>
 #include <memory>
@@ -210,7 +213,8 @@ class outbox_mapper {
         c->payload = idx(cfg_.payload_column);
         c->type = idx(cfg_.type_column);
         c->timestamp = idx(cfg_.timestamp_column);
-        for (const auto& f : cfg_.fields) c->fields.push_back(idx(f.column));
+        c->fields = cfg_.fields | ranges::views::transform([&](const outbox_field& f) { return idx(f.column); }) |
+                    ranges::to<std::vector>();
       }
       if (cache_.size() > 1024) {  // tables change shape rarely; bound the cache anyway
         cache_.clear();
