@@ -16,7 +16,6 @@ if(yaml-cpp_FOUND AND spdlog_FOUND AND fmt_FOUND AND CLI11_FOUND AND TOR_HTTPLIB
   set(TOR_SERVICE_LIBS_FOUND ON)
 endif()
 set(TOR_SERVICE_DEPS_FOUND OFF)
-if(TOR_SERVICE_LIBS_FOUND AND TARGET tor::mysql AND TARGET tor::kafka AND TARGET tor::redis
-   AND EXISTS ${PROJECT_SOURCE_DIR}/include/tor/mysql/binlog_source.hpp)
+if(TOR_SERVICE_LIBS_FOUND AND TARGET tor::mysql AND TARGET tor::kafka AND TARGET tor::redis)
   set(TOR_SERVICE_DEPS_FOUND ON)
 endif()

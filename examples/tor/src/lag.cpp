@@ -36,6 +36,8 @@ lag_monitor::lag_monitor(query_fn query, const read_progress& progress, events_f
 lag_monitor::~lag_monitor() { stop(); }
 
 void lag_monitor::start() {
+  last_events_ = events_ ? events_() : 0;  // so the first rate covers the first period
+  last_events_at_ = std::chrono::steady_clock::now();
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -106,7 +108,7 @@ void lag_monitor::check(std::chrono::steady_clock::time_point now_steady) {
   };
   if (behind && (!catching_up_ || now_steady - last_log_ >= progress_interval_)) {
     info(catching_up_ ? "catching up" : "behind the binlog end: catching up",
-         {{"events_per_s", rate()},
+         {{"events_per_s", static_cast<std::uint64_t>(rate())},
           {"bytes_behind", *lag.bytes_behind},
           {"seconds_behind", lag.seconds_behind.value_or(-1.0)},
           {"read", read.position.to_string()},
@@ -116,7 +118,7 @@ void lag_monitor::check(std::chrono::steady_clock::time_point now_steady) {
     last_events_ = events;
     last_events_at_ = now_steady;
   } else if (!behind && catching_up_) {
-    info("caught up with the binlog end", {{"events_per_s", rate()},
+    info("caught up with the binlog end", {{"events_per_s", static_cast<std::uint64_t>(rate())},
                                            {"bytes_behind", *lag.bytes_behind},
                                            {"seconds_behind", lag.seconds_behind.value_or(-1.0)},
                                            {"end", lag.server_end ? lag.server_end->to_string() : std::string("?")}});
