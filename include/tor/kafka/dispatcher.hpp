@@ -69,7 +69,25 @@ class dispatcher {
   std::map<std::string, int> check_topics(std::set<std::string> topics) {
     const auto& c = p_->settings();
     if (c.on_poison == poison_policy::dead_letter) topics.insert(c.dead_letter_topic);
-    return detail::check_topics(p_->handle(), topics, c.topics, c.brokers, c.log);
+    return check_topics(topics, c.topics);
+  }
+
+  /// The same for exactly `topics`, with `options` instead of
+  /// config.topics: for topics that need their own partition count,
+  /// replication or configs.
+  std::map<std::string, int> check_topics(const std::set<std::string>& topics, const topic_options& options) {
+    const auto& c = p_->settings();
+    return detail::check_topics(p_->handle(), topics, options, c.brokers, c.log);
+  }
+
+  /// Every topic the cluster has, with its partition count (a diagnostic;
+  /// creates nothing). Throws a transient tor::error when the brokers cannot
+  /// be reached within `timeout`.
+  [[nodiscard]] std::map<std::string, int> list_topics(std::chrono::milliseconds timeout) const {
+    std::map<std::string, int> out;
+    for (const auto& [name, t] : detail::read_topics(p_->handle(), timeout, p_->settings().brokers))
+      out.emplace(name, t.partitions);
+    return out;
   }
 
   /// Per-topic counters since construction. Safe to call from another thread.

@@ -223,6 +223,15 @@ TEST_CASE("the start-up topic check creates missing topics when asked to") {
   CHECK(seen.at(dlq) == 5);
   CHECK(d.check_topics({a, b}) == partitions);  // a second check finds them and creates nothing
 
+  // Per-topic options through the second overload; exactly the given topics.
+  const auto wide = unique_topic("created-wide");
+  auto wide_options = c.topics;
+  wide_options.partitions = 8;
+  CHECK(d.check_topics({wide}, wide_options) == std::map<std::string, int>{{wide, 8}});
+  const auto listed = d.list_topics(10s);
+  CHECK(listed.at(wide) == 8);
+  CHECK(listed.at(a) == 5);
+
   // Messages flow to a created topic at once.
   d.send(make_message(a, "k", 0), 1);
   REQUIRE(d.flush(20s));

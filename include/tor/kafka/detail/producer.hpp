@@ -439,7 +439,9 @@ class producer {
     if (r.how != outcome::failed)
       for (const auto& s : stops_)
         if (follows(r.at, s)) {
-          r.d.error = "kafka: message to topic '" + r.at.topic->name + "' partition " + std::to_string(r.at.partition) +
+          r.d.error = "kafka: message to topic '" + r.at.topic->name + "'" +
+                      (r.at.partition == RD_KAFKA_PARTITION_UA ? std::string()
+                                                               : " partition " + std::to_string(r.at.partition)) +
                       " not counted as delivered: an earlier message of that partition failed (see its report), "
                       "and an acknowledgement must not skip a failure";
           r.how = outcome::failed;
