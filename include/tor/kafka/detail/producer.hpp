@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <list>
 #include <map>
 #include <memory>
@@ -405,7 +406,7 @@ class producer {
       dead_letters_.push_back({std::move(r), std::move(text), false});
       return;  // reported when the copy is acknowledged (pump_dead_letters, dead_letter_done)
     }
-    stops_.push_back(r.at);
+    add_stop(r.at);
     settle({{r.token, std::move(text)}, r.at, outcome::failed});
   }
 
@@ -436,17 +437,14 @@ class producer {
   }
 
   void finish(report r) {
-    if (r.how != outcome::failed)
-      for (const auto& s : stops_)
-        if (follows(r.at, s)) {
-          r.d.error = "kafka: message to topic '" + r.at.topic->name + "'" +
-                      (r.at.partition == RD_KAFKA_PARTITION_UA ? std::string()
-                                                               : " partition " + std::to_string(r.at.partition)) +
-                      " not counted as delivered: an earlier message of that partition failed (see its report), "
-                      "and an acknowledgement must not skip a failure";
-          r.how = outcome::failed;
-          break;
-        }
+    if (r.how != outcome::failed && stopped(r.at)) {
+      r.d.error = "kafka: message to topic '" + r.at.topic->name + "'" +
+                  (r.at.partition == RD_KAFKA_PARTITION_UA ? std::string()
+                                                           : " partition " + std::to_string(r.at.partition)) +
+                  " not counted as delivered: an earlier message of that partition failed (see its report), "
+                  "and an acknowledgement must not skip a failure";
+      r.how = outcome::failed;
+    }
     auto& t = *r.at.topic;
     switch (r.how) {
       case outcome::acknowledged: t.acknowledged.fetch_add(1, std::memory_order_relaxed); break;
@@ -456,6 +454,24 @@ class producer {
     }
     ready_.push_back(std::move(r.d));
     --outstanding_;
+  }
+
+  void add_stop(const place& at) {
+    auto [it, inserted] = stops_.emplace(std::pair{at.topic, at.partition}, at.seq);
+    if (!inserted) it->second = std::min(it->second, at.seq);
+  }
+
+  /// Does a failure precede this message in one of its partitions?
+  bool stopped(const place& at) const {
+    if (stops_.empty()) return false;
+    auto before = [&](std::int32_t partition) {
+      auto it = stops_.find({at.topic, partition});
+      return it != stops_.end() && at.seq > it->second;
+    };
+    if (at.partition != RD_KAFKA_PARTITION_UA) return before(at.partition) || before(RD_KAFKA_PARTITION_UA);
+    for (auto it = stops_.lower_bound({at.topic, std::numeric_limits<std::int32_t>::min()}); it != stops_.end() && it->first.first == at.topic; ++it)
+      if (at.seq > it->second) return true;
+    return false;
   }
 
   void release_held() {
@@ -558,7 +574,7 @@ class producer {
                                       "); the original failure: " + it->reason},
              at, outcome::failed};
     auto next = dead_letters_.erase(it);
-    stops_.push_back(at);
+    add_stop(at);
     settle(std::move(r));
     release_held();
     return next;
@@ -587,7 +603,9 @@ class producer {
 
   std::vector<delivery> ready_;
   std::deque<report> held_;
-  std::vector<place> stops_;  // failures no later acknowledgement of their partition may skip
+  // The earliest failure per (topic, partition) -- UA: per topic, any
+  // partition -- that no later acknowledgement of that partition may skip.
+  std::map<std::pair<const topic_state*, std::int32_t>, std::uint64_t> stops_;
   std::list<pending_dead_letter> dead_letters_;
   std::string fatal_;
   std::exception_ptr callback_error_;
