@@ -9,12 +9,17 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <thread>
 #include <unistd.h>
 #include <string>
 #include <vector>
+
+#include <malloc.h>
+#if defined(__SANITIZE_ADDRESS__)
+// From <sanitizer/allocator_interface.h>, which not every compiler package ships.
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
+#endif
 
 #include <tor/mysql/binlog_source.hpp>
 
@@ -137,12 +142,16 @@ inline int servers_sh(const std::string& args, const std::string& extra = {}) {
   return std::system(cmd.c_str());
 }
 
-/// Resident memory of this process, in bytes.
-inline std::size_t rss_bytes() {
-  std::ifstream f("/proc/self/statm");
-  std::size_t pages = 0, resident = 0;
-  f >> pages >> resident;
-  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+/// Bytes the process has allocated and not freed (heap in use, all
+/// threads). Under AddressSanitizer its allocator is asked, since freed
+/// memory sits in its quarantine and would look like growth.
+inline std::size_t allocated_bytes() {
+#if defined(__SANITIZE_ADDRESS__)
+  return __sanitizer_get_current_allocated_bytes();
+#else
+  const auto m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+#endif
 }
 
 }  // namespace tor::mysql::it

@@ -136,7 +136,8 @@ TEST_CASE("MySQL transaction payloads: uncompressed ones are read, zstd is refus
     w.lenenc(0).raw(inner.b);
     return w.b;
   };
-  const auto none = parse_transaction_payload(payload(255));
+  const auto none_bytes = payload(255);
+  const auto none = parse_transaction_payload(none_bytes);
   CHECK(none.compression == 255);
   CHECK(none.uncompressed_size == inner.b.size());
   std::vector<std::uint8_t> types;
@@ -145,7 +146,8 @@ TEST_CASE("MySQL transaction payloads: uncompressed ones are read, zstd is refus
   });
   CHECK(types == std::vector<std::uint8_t>{event_types::query, event_types::xid});
 
-  const auto zstd = parse_transaction_payload(payload(0));
+  const auto zstd_bytes = payload(0);
+  const auto zstd = parse_transaction_payload(zstd_bytes);
   CHECK_THROWS_WITH(transaction_payload_events(zstd), Catch::Contains("binlog_transaction_compression=OFF"));
 
   SECTION("fixed-width little-endian values are understood too") {
