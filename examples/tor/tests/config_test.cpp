@@ -237,14 +237,19 @@ TEST_CASE("each bad file gives one line naming the key and its line") {
 
 TEST_CASE("the printed settings mask secrets and say where values came from") {
   const auto l = load(std::string(minimal) + "redis: {host: r, password: hunter2}\n", "tor.yaml",
-                      {{"TOR_MYSQL_PASSWORD", "pw"}});
+                      {{"TOR_MYSQL_PASSWORD", "pw"},
+                       {"TOR_KAFKA_PROPERTIES", "{sasl.password: kafkapw, ssl.key.pem: PEMDATA, sasl.mechanism: PLAIN}"}});
   const auto text = to_yaml(l);
   CHECK(text.find("hunter2") == std::string::npos);
+  CHECK(text.find("kafkapw") == std::string::npos);
+  CHECK(text.find("PEMDATA") == std::string::npos);
+  CHECK(text.find("sasl.mechanism: \"PLAIN\"") != std::string::npos);
   CHECK(text.find("pw\"") == std::string::npos);
   CHECK(text.find("password: \"********\"  # from TOR_MYSQL_PASSWORD") != std::string::npos);
   CHECK(text.find("user: \"tor\"  # from tor.yaml:3") != std::string::npos);
   // What is printed loads back to the same settings (secrets aside).
   auto again = load(text, "printed.yaml", {{"TOR_MYSQL_PASSWORD", "pw"}, {"TOR_REDIS_PASSWORD", "hunter2"}});
+  CHECK(again.values.kafka.properties.at("sasl.mechanism") == "PLAIN");
   CHECK(again.values.kafka.brokers == l.values.kafka.brokers);
   CHECK(again.values.router.max_in_flight_bytes == l.values.router.max_in_flight_bytes);
   CHECK(again.values.outbox.topic_template == l.values.outbox.topic_template);

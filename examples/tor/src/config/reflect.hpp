@@ -462,6 +462,15 @@ std::vector<std::string> unknown_env(std::string_view section_name, const std::m
 // Printing (YAML) and documenting
 // ---------------------------------------------------------------------------
 
+/// Whether a name in a free-form map (e.g. librdkafka properties) names a
+/// secret, whose value is then masked like a `secret` member.
+inline bool secret_name(std::string_view name) {
+  const auto n = detail::lower(name);
+  for (const char* word : {"password", "secret", "token", "credential", "jaas", "key.pem", "private"})
+    if (n.find(word) != std::string::npos) return true;
+  return false;
+}
+
 template <class T>
 void emit_value(YAML::Emitter& out, const T& v) {
   if constexpr (reflected<T>) {
@@ -502,7 +511,8 @@ void emit_value(YAML::Emitter& out, const T& v) {
       out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
     } else {
       out << YAML::BeginMap;
-      for (const auto& [k, val] : v) out << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << val;
+      for (const auto& [k, val] : v)
+        out << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << (secret_name(k) && !val.empty() ? "********" : val);
       out << YAML::EndMap;
     }
   } else {
