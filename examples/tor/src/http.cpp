@@ -47,10 +47,15 @@ void http_endpoint::start(const std::string& address, std::uint16_t port) {
                       "text/plain");
     }
   });
-  if (!s.bind_to_port(address, port))
-    throw std::runtime_error("cannot listen on " + address + ":" + std::to_string(port) +
-                             " for the HTTP endpoint (is the port in use? change http.port, or 0 to turn it off)");
-  port_ = port;
+  if (port == 0) {  // any free port (tests)
+    port_ = s.bind_to_any_port(address);
+    if (port_ < 0) throw std::runtime_error("cannot listen on " + address + " for the HTTP endpoint");
+  } else {
+    if (!s.bind_to_port(address, port))
+      throw std::runtime_error("cannot listen on " + address + ":" + std::to_string(port) +
+                               " for the HTTP endpoint (is the port in use? change http.port, or 0 to turn it off)");
+    port_ = port;
+  }
   thread_ = std::thread([&s] { s.listen_after_bind(); });
 }
 

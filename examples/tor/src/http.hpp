@@ -53,8 +53,8 @@ class http_endpoint {
   http_endpoint(const http_endpoint&) = delete;
   http_endpoint& operator=(const http_endpoint&) = delete;
 
-  /// Binds and starts serving; throws std::runtime_error naming the address
-  /// when the port cannot be bound.
+  /// Binds and starts serving (port 0: any free port, see port()); throws
+  /// std::runtime_error naming the address when the port cannot be bound.
   void start(const std::string& address, std::uint16_t port);
   void stop();
   /// The port it listens on, once started.
