@@ -1,7 +1,7 @@
 // A source decorator that remembers how far the wrapped source has read: the
 // position after the last commit and, while the binlog is idle, the position
 // the server's heartbeats report, plus the commit time of the last
-// transaction. It also opens at a configured position on a first run. The lag monitor compares that with the end of the server's
+// transaction. The lag monitor compares that with the end of the server's
 // binlog from another thread, so the router needs no knowledge of it.
 #pragma once
 
@@ -55,18 +55,14 @@ class read_progress {
 template <tor::source Source>
 class observed_source {
  public:
-  /// `on_open` runs once the stream is open: from then on every commit is
-  /// seen. `first_start` is where to open when there is no checkpoint yet
-  /// (nullopt: where the source is configured to start).
-  observed_source(Source& inner, read_progress& progress, std::function<void()> on_open = {},
-                  std::optional<tor::checkpoint> first_start = std::nullopt)
-      : inner_(inner), progress_(progress), on_open_(std::move(on_open)), first_start_(std::move(first_start)) {}
+  /// `on_open` runs once the stream is open: from then on every commit is seen.
+  observed_source(Source& inner, read_progress& progress, std::function<void()> on_open = {})
+      : inner_(inner), progress_(progress), on_open_(std::move(on_open)) {}
 
   void open(const std::optional<tor::checkpoint>& from) {
-    const auto& at = from ? from : first_start_;
     progress_.reset();
-    if (at) progress_.on_commit(at->position, {});
-    inner_.open(at);
+    if (from) progress_.on_commit(from->position, {});
+    inner_.open(from);
     if (on_open_) on_open_();
   }
 
@@ -83,7 +79,6 @@ class observed_source {
   Source& inner_;
   read_progress& progress_;
   std::function<void()> on_open_;
-  std::optional<tor::checkpoint> first_start_;
 };
 
 }  // namespace tor_service

@@ -297,6 +297,26 @@ class save_failure_log {
   steady::time_point last_{};
 };
 
+/// Where `mysql.start` points now, as a checkpoint the source can open at.
+tor::checkpoint first_checkpoint(const config::mysql_settings& m, tor::mysql::binlog_source& source, mysql_probe& probe) {
+  const auto status = source.status();
+  tor::checkpoint c;
+  c.server_id = status.identity;
+  if (m.start == "end") {
+    c.position = status.end;
+    c.gtids = status.gtids;  // executed up to the end: the GTID position of the end
+  } else if (m.start == "beginning") {
+    const auto files = probe.binary_logs();
+    if (files.empty()) throw tor::error(tor::error_kind::source, "SHOW BINARY LOGS returned nothing: is the binlog on?");
+    c.position = {files.front().first, 4};  // the first event after the file header
+  } else {
+    c.position = tor::binlog_position::parse(m.start);
+  }
+  if (c.position.empty())
+    throw tor::error(tor::error_kind::source, "the server reports no binlog position: is binary logging on?");
+  return c;
+}
+
 /// Waits up to `d`, or until a stop is requested.
 void sleep_for(std::stop_token stop, std::chrono::milliseconds d) {
   std::mutex m;
@@ -355,25 +375,28 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       built = true;
 
       // Ready once the stream is open: from then on every commit is seen.
-      observed_source observed(
-          source, progress,
-          [&] {
-            started = true;
-            if (!stop.stop_requested()) state.set(service_state::phase::running);
-            for (const auto& w : source.warnings()) warn("MySQL", {{"warning", one_line(w)}});
-            info("reading the binlog", {{"server", source.server_identity()},
-                                        {"replica_server_id", source.config().server_id}});
-          },
-          explicit_start(s.mysql));
+      observed_source observed(source, progress, [&] {
+        started = true;
+        if (!stop.stop_requested()) state.set(service_state::phase::running);
+        for (const auto& w : source.warnings()) warn("MySQL", {{"warning", one_line(w)}});
+        info("reading the binlog",
+             {{"server", source.server_identity()}, {"replica_server_id", source.config().server_id}});
+      });
 
       prepare_topics(dispatcher, s.kafka, mapper.static_topics());
       hub.expect_topics(mapper.static_topics());
-      const auto resume = store.load();
-      if (resume)
+      if (const auto resume = store.load()) {
         info("resuming after the saved checkpoint", {{"checkpoint", resume->to_string()}, {"state", store.describe()}});
-      else
+      } else {
+        // First run: settle where `mysql.start` is now and save it before
+        // reading, so a restart resumes there even if nothing was published
+        // yet (with `end`, a later start would otherwise skip what was
+        // committed in between).
+        const auto first = first_checkpoint(s.mysql, source, probe);
+        store.save(first);
         info("no checkpoint saved yet: starting at the configured start",
-             {{"start", s.mysql.start}, {"state", store.describe()}});
+             {{"start", s.mysql.start}, {"checkpoint", first.to_string()}, {"state", store.describe()}});
+      }
 
       save_failure_log saves;
       tor::router_options opt;
@@ -411,6 +434,10 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       router.run(stop);
 
       const auto st = router.stats();
+      if (st.in_flight_messages > 0)
+        warn("Kafka did not acknowledge everything within router.flush_timeout; the checkpoint stays before those "
+             "messages and they are sent again at the next start",
+             {{"unacknowledged", static_cast<std::uint64_t>(st.in_flight_messages)}});
       info("stopped cleanly", {{"checkpoint", st.last_saved ? st.last_saved->to_string() : std::string("(none)")},
                                {"messages_acknowledged", st.messages_acknowledged}});
       return exit_ok;

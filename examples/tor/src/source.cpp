@@ -34,13 +34,6 @@ tor::mysql::binlog_source_config source_config_from(const config::mysql_settings
   return c;
 }
 
-std::optional<tor::checkpoint> explicit_start(const config::mysql_settings& s) {
-  if (s.start == "end" || s.start == "beginning") return std::nullopt;
-  tor::checkpoint c;
-  c.position = tor::binlog_position::parse(s.start);  // validated when the settings were loaded
-  return c;
-}
-
 source_check check_source(const config::mysql_settings& s, const std::vector<std::string>& tables) {
   const auto cfg = source_config_from(s, tables);
   tor::mysql::detail::connect_options o;

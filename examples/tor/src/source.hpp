@@ -1,6 +1,6 @@
 // The binlog source, built from the `mysql` settings, and the pieces of the
-// service that talk to it: the start position for a first run, the check
-// `tor --check` makes, and the replica server id when none is configured.
+// service that talk to it: the check `tor --check` makes, and the replica
+// server id when none is configured.
 #pragma once
 
 #include <cstdint>
@@ -18,9 +18,6 @@ namespace tor_service {
 
 [[nodiscard]] tor::mysql::binlog_source_config source_config_from(const config::mysql_settings& s,
                                                                   const std::vector<std::string>& tables);
-
-/// `mysql.start` as a checkpoint to open at, when it is a FILE:OFFSET (nullopt for end and beginning).
-[[nodiscard]] std::optional<tor::checkpoint> explicit_start(const config::mysql_settings& s);
 
 /// The replica server id: the configured one, or one derived from the host name and process id.
 [[nodiscard]] std::uint32_t replica_server_id(const config::mysql_settings& s);
