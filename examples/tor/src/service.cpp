@@ -1,7 +1,6 @@
 #include "service.hpp"
 
 #include <tor/core/router.hpp>
-#include <tor/kafka/detail/topics.hpp>
 #include <tor/kafka/dispatcher.hpp>
 #include <tor/redis/state_store.hpp>
 #include <tor/state/file_state_store.hpp>
@@ -261,8 +260,7 @@ void prepare_topics(tor::kafka::dispatcher& d, const config::kafka_settings& k, 
     auto o = d.settings().topics;
     o.partitions = settings.first;
     o.replication_factor = settings.second;
-    const auto partitions =
-        tor::kafka::detail::check_topics(d.native_handle(), topics, o, d.settings().brokers, d.settings().log);
+    const auto partitions = d.check_topics(topics, o);
     for (const auto& [name, n] : partitions) debug("topic ready", {{"topic", name}, {"partitions", n}});
   }
 }
@@ -507,7 +505,7 @@ int run_check(const config::loaded_settings& loaded) {
     auto wanted = mapper.static_topics();
     for (const auto& t : s.kafka.topics) wanted.insert(t.name);
     if (s.kafka.on_poison == config::poison_policy::dead_letter) wanted.insert(s.kafka.dead_letter_topic);
-    const auto known = tor::kafka::detail::read_topics(d.native_handle(), 10s, d.settings().brokers);
+    const auto known = d.list_topics(10s);
     std::vector<std::string> present, missing;
     for (const auto& t : wanted) (known.count(t) ? present : missing).push_back(t);
     std::string detail = join(s.kafka.brokers, ",") + ", " + std::to_string(known.size()) + " topics";
