@@ -365,15 +365,19 @@ inline transaction_payload parse_transaction_payload(std::span<const std::uint8_
       const auto len = r.lenenc();
       if (len > r.remaining() || len > 9) detail::fail("corrupt transaction payload event: field of " + std::to_string(len) + " bytes");
       auto field = r.bytes(static_cast<std::size_t>(len));
-      // Values are length-encoded integers filling the field.
-      detail::byte_reader f(field);
+      // MySQL writes values as length-encoded integers filling the field;
+      // a fixed-width little-endian integer of the field's size is accepted too.
       std::uint64_t v = 0;
+      bool lenenc_ok = false;
       try {
+        detail::byte_reader f(field);
         v = f.lenenc();
-        if (!f.empty()) v = detail::byte_reader(field).le(field.size());
+        lenenc_ok = f.empty();
       } catch (const detail::truncated&) {
-        v = detail::byte_reader(field).le(field.size());
       } catch (const tor::error&) {
+      }
+      if (!lenenc_ok) {
+        if (field.size() > 8) detail::fail("corrupt transaction payload event: a 9-byte field is not a valid integer");
         v = detail::byte_reader(field).le(field.size());
       }
       if (type == 2) {

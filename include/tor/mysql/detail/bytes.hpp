@@ -67,6 +67,8 @@ class byte_reader {
   }
   /// Little-endian unsigned integer of n bytes (1..8).
   std::uint64_t le(std::size_t n) {
+    if (n > 8) [[unlikely]]
+      fail("a " + std::to_string(n) + "-byte integer is wider than 64 bits");
     need(n);
     std::uint64_t v = 0;
     for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(p_[i]) << (8 * i);
@@ -75,6 +77,8 @@ class byte_reader {
   }
   /// Big-endian unsigned integer of n bytes (1..8).
   std::uint64_t be(std::size_t n) {
+    if (n > 8) [[unlikely]]
+      fail("a " + std::to_string(n) + "-byte integer is wider than 64 bits");
     need(n);
     std::uint64_t v = 0;
     for (std::size_t i = 0; i < n; ++i) v = (v << 8) | p_[i];

@@ -1,0 +1,179 @@
+// Writes the fuzzer's seed corpus: one valid input per decoding path
+// (every column type, update and compressed rows events, binary JSON,
+// MariaDB and MySQL event streams), so mutation starts deep in the code.
+//   seed_corpus <directory>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "unit/mysql/event_builder.hpp"
+#include "unit/mysql/json_builder.hpp"
+
+using namespace tor::mysql::testing;
+namespace j = tor::mysql::testing::json;
+
+namespace {
+
+std::filesystem::path dir;
+
+void save(const std::string& name, std::uint8_t mode, const bytes& body) {
+  std::ofstream f(dir / name, std::ios::binary);
+  f.put(static_cast<char>(mode));
+  f.write(reinterpret_cast<const char*>(body.data()), static_cast<std::streamsize>(body.size()));
+}
+
+bytes with_length(const bytes& b) {
+  writer w;
+  w.le(b.size(), 2).raw(b);
+  return w.b;
+}
+
+void rows_seed(const std::string& name, const table_map_spec& spec, std::uint8_t type, const bytes& rows_event) {
+  writer w;
+  w.raw(with_length(table_map_data(spec))).u8(type).raw(rows_event);
+  save(name, 0, w.b);
+}
+
+table_map_spec all_types() {
+  table_map_spec s;
+  s.columns = {{1, {}}, {2, {}}, {9, {}}, {3, {}}, {8, {}}, {4, {4}}, {5, {8}}, {246, {12, 4}}, {254, {0xee, 0x90}},
+               {254, {0xfe, 16}}, {15, {0x2c, 0x01}}, {252, {2}}, {245, {4}}, {254, {0xf7, 1}}, {254, {0xf8, 1}},
+               {16, {2, 1}}, {13, {}}, {10, {}}, {19, {3}}, {18, {6}}, {17, {6}}, {255, {4}}, {11, {}}, {12, {}},
+               {7, {}}, {141, {0xa1, 0x0f}}};
+  s.optional = signedness_tlv({false, true, false, true, false, false, false, false, true});
+  const auto cs = column_charset_tlv({45, 63, 8, 63, 63, 45});
+  const auto el = elements_tlv(6, {{"a", "b"}});
+  const auto sets = elements_tlv(5, {{"x", "y", "z"}});
+  const auto names = names_tlv({"ti", "si", "mi", "ii", "bi", "f", "d", "dec", "c", "bin", "vc", "blob", "j", "e", "s",
+                                "bit", "y", "dt", "tm", "dtm", "ts", "g", "otm", "odtm", "ots", "vcc"});
+  for (const auto* part : {&cs, &el, &sets, &names}) s.optional.insert(s.optional.end(), part->begin(), part->end());
+  return s;
+}
+
+bytes all_types_row() {
+  writer w;
+  w.raw(bytes(4, 0));
+  w.u8(0x80).le(0x8000, 2).le(0x800000, 3).le(7, 4).le(9, 8).f32(1.5f).f64(-2.25);
+  w.raw(encode_decimal("-12345678.1234", 12, 4));
+  w.le(8, 2).raw("h\xc3\xa9llo!!");
+  w.u8(2).raw(std::string("\x01\x02", 2));
+  w.le(3, 2).raw("caf");
+  w.le(3, 2).raw(std::string("b\0b", 3));
+  const auto doc = j::document(j::object({{"a", j::array({j::int16(1), j::dbl(2.5), j::string("s")})}, {"b", j::null()}}));
+  w.le(doc.size(), 4).raw(doc);
+  w.u8(2).u8(5).be(0x2aa, 2).u8(124);
+  w.raw(encode_date(2024, 2, 29)).raw(encode_time2(true, 1, 2, 3, 4000, 3));
+  w.raw(encode_datetime2(2024, 1, 31, 12, 0, 0, 123456, 6)).raw(encode_timestamp2(1706702400, 500000, 6));
+  w.le(5, 4).raw(std::string("\0\0\0\0\x01", 5));
+  w.le(123456, 3).le(20240131120000ULL, 8).le(86400, 4);
+  const std::string text(100, 'z');
+  const auto c = mariadb_compress(bytes(text.begin(), text.end()), false, true);
+  w.le(c.size(), 2).raw(c);
+  return w.b;
+}
+
+bytes operator+(bytes a, const bytes& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+struct stream {
+  bool checksums = false;
+  std::uint32_t pos = 4;
+  bytes out;
+  void add(std::uint8_t type, const bytes& data, std::uint16_t flags = 0) {
+    pos += static_cast<std::uint32_t>(19 + data.size() + (checksums ? 4 : 0));
+    out = out + with_length(make_event(type, data, pos, checksums, 1, 1700000000, flags));
+  }
+  void raw_event(const bytes& e) { out = out + with_length(e); }
+  static bytes query(std::string_view sql) {
+    writer q;
+    q.le(1, 4).le(0, 4).u8(4).le(0, 2).le(0, 2).raw("shop").u8(0).raw(sql);
+    return q.b;
+  }
+};
+
+table_map_spec outbox() {
+  table_map_spec s;
+  s.columns = {{8, {}, false}, {15, {0x40, 0}}};
+  s.optional = names_tlv({"id", "payload"});
+  return s;
+}
+
+bytes outbox_rows(int n) {
+  writer w;
+  for (int i = 0; i < n; ++i) w.u8(0).le(static_cast<std::uint64_t>(i), 8).u8(2).raw("p" + std::to_string(i % 10));
+  return w.b;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: seed_corpus <directory>\n");
+    return 2;
+  }
+  dir = argv[1];
+  std::filesystem::create_directories(dir);
+
+  const auto types = all_types();
+  const auto row = all_types_row();
+  rows_seed("rows-all-types", types, 23, rows_data(42, types.columns.size(), all_columns(types.columns.size()), row));
+  rows_seed("rows-all-types-v2", types, 30, rows_data(42, types.columns.size(), all_columns(types.columns.size()), row, 2));
+  rows_seed("rows-outbox-multi", outbox(), 23, rows_data(42, 2, all_columns(2), outbox_rows(5)));
+  const auto bm = all_columns(2);
+  rows_seed("rows-update", outbox(), 31, rows_data(42, 2, bm, outbox_rows(4), 2, &bm));
+  rows_seed("rows-partial-delete", outbox(), 25, rows_data(42, 2, bytes{1}, bytes{0, 1, 0, 0, 0, 0, 0, 0, 0}));
+  {
+    writer w;
+    w.le(42, 6).le(1, 2).lenenc(2).raw(bm).raw(mariadb_compress(outbox_rows(8)));
+    rows_seed("rows-compressed", outbox(), 166, w.b);
+  }
+
+  save("json-nested", 1, j::document(j::object({{"id", j::int64(-5)}, {"tags", j::array({j::boolean(true), j::uint32(7)}, true)},
+                                                {"o", j::object({{"x", j::opaque(246, {4, 2, 0x80, 0x01, 0x02})}})}})));
+  save("json-string", 1, j::document(j::string("h\xc3\xa9 \"quoted\"\n")));
+
+  {
+    stream s;
+    s.raw_event(make_format_description("10.11.19-MariaDB-log", false));
+    s.add(162, writer{}.le(1, 8).le(0, 4).u8(0x0c).le(0, 6).b);
+    s.add(2, stream::query("BEGIN"));
+    s.add(19, table_map_data(outbox()));
+    s.add(23, rows_data(42, 2, bm, outbox_rows(3)));
+    s.add(16, writer{}.le(1, 8).b);
+    s.add(162, writer{}.le(2, 8).le(0, 4).u8(0x29).le(0, 6).b);
+    s.add(2, stream::query("CREATE TABLE t (id INT)"));
+    s.add(27, writer{}.raw("mysql-bin.000001").b);
+    save("stream-mariadb", 2, s.out);
+  }
+  {
+    stream inner;
+    inner.add(2, stream::query("BEGIN"));
+    inner.add(19, table_map_data(outbox()));
+    inner.add(30, rows_data(42, 2, bm, outbox_rows(2), 2));
+    inner.add(16, writer{}.le(1, 8).b);
+    bytes payload;
+    // Strip the 2-byte length prefixes back off for the payload body.
+    for (std::size_t i = 0; i < inner.out.size();) {
+      const std::size_t n = inner.out[i] | (inner.out[i + 1] << 8);
+      payload.insert(payload.end(), inner.out.begin() + static_cast<std::ptrdiff_t>(i + 2),
+                     inner.out.begin() + static_cast<std::ptrdiff_t>(i + 2 + n));
+      i += 2 + n;
+    }
+    writer p;
+    p.u8(2).u8(3).u8(0xfc).le(255, 2).u8(3).u8(3).u8(0xfc).le(payload.size(), 2).u8(0).raw(payload);
+    stream s;
+    s.raw_event(make_format_description("8.0.36", false));
+    writer g;
+    g.u8(0);
+    for (int i = 0; i < 16; ++i) g.u8(static_cast<unsigned>(i));
+    g.le(7, 8).u8(2).le(0, 8).le(0, 8);
+    s.add(33, g.b);
+    s.add(40, p.b);
+    save("stream-mysql-payload", 2, s.out);
+  }
+  std::printf("seed corpus written to %s\n", dir.c_str());
+  return 0;
+}
