@@ -13,6 +13,7 @@ tor::outbox_config outbox_config_from(const config::outbox_settings& s, std::fun
   for (const auto& r : s.routes) c.routes.push_back({r.pattern, r.topic});
   c.topic_template = s.topic_template;
   c.unrouted = s.unrouted == config::invalid_policy::fail ? tor::on_invalid::fail : tor::on_invalid::skip;
+  c.fan_out = s.fan_out;
   for (const auto& f : s.fields) {
     tor::outbox_field field;
     field.column = f.column;

@@ -10,6 +10,7 @@
 #include <range/v3/range/conversion.hpp>
 #include <range/v3/view/transform.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <memory>
@@ -64,6 +65,9 @@ struct outbox_config {
   std::string topic_template = "outbox.event.${routedByValue}";
   /// With routes and no match: fail (default) or skip the row.
   on_invalid unrouted = on_invalid::fail;
+  /// false: the first matching route wins. true: every matching route gets
+  /// the message (the original Tor's behaviour with overlapping patterns).
+  bool fan_out = false;
   std::vector<outbox_field> fields;
   on_update updates = on_update::warn;
   on_invalid invalid = on_invalid::fail;
@@ -143,11 +147,11 @@ class outbox_mapper {
     }
 
     const auto route_text = text_view(*route);
-    const std::string* topic = route_text ? route_topic(*route_text, row) : route_topic(to_text(*route), row);
-    if (!topic) return;
+    const auto* topics = route_text ? route_topics(*route_text, row) : route_topics(to_text(*route), row);
+    if (!topics) return;
 
     message m;
-    m.topic = *topic;
+    m.topic = topics->front();
     m.key = to_text(*key);
     if (const auto text = text_view(*payload)) {
       if (!text->empty() || !cfg_.tombstone_on_empty_payload) m.value.emplace(*text);
@@ -183,7 +187,12 @@ class outbox_mapper {
       }
       m.timestamp = *t;
     }
+    for (std::size_t i = 1; i < topics->size(); ++i) {  // fan-out: every matching route gets a copy
+      out.push_back(m);
+      out.back().topic = (*topics)[i];
+    }
     out.push_back(std::move(m));
+    if (topics->size() > 1) std::rotate(out.end() - static_cast<std::ptrdiff_t>(topics->size()), out.end() - 1, out.end());
   }
 
  private:
@@ -257,19 +266,23 @@ class outbox_mapper {
     if (cfg_.warn) cfg_.warn("skipping row: " + msg);
   }
 
-  const std::string* route_topic(std::string_view by_view, const row_change& row) {
-    if (auto it = topic_cache_.find(by_view); it != topic_cache_.end()) return it->second ? &*it->second : nullptr;
+  // The topics a route-by value goes to (in route order), or nullptr to skip the row.
+  const std::vector<std::string>* route_topics(std::string_view by_view, const row_change& row) {
+    if (auto it = topic_cache_.find(by_view); it != topic_cache_.end())
+      return it->second.empty() ? nullptr : &it->second;
     const std::string by(by_view);
-    std::optional<std::string> topic;
+    std::vector<std::string> topics;
     if (cfg_.routes.empty()) {
       std::string t = cfg_.topic_template;
       static constexpr std::string_view var = "${routedByValue}";
       for (auto p = t.find(var); p != std::string::npos; p = t.find(var, p + by.size())) t.replace(p, var.size(), by);
-      topic = std::move(t);
+      topics.push_back(std::move(t));
     } else {
-      for (std::size_t i = 0; i < regexes_.size() && !topic; ++i)
-        if (std::regex_match(by, regexes_[i])) topic = cfg_.routes[i].topic;
-      if (!topic) {
+      for (std::size_t i = 0; i < regexes_.size() && (topics.empty() || cfg_.fan_out); ++i)
+        if (std::regex_match(by, regexes_[i]) &&
+            std::find(topics.begin(), topics.end(), cfg_.routes[i].topic) == topics.end())
+          topics.push_back(cfg_.routes[i].topic);
+      if (topics.empty()) {
         const std::string msg = "outbox table " + row.table_name() + " at binlog " + where(row) +
                                 ": no route matches " + cfg_.route_by_column + " \"" + by + "\"";
         if (cfg_.unrouted == on_invalid::fail)
@@ -278,8 +291,8 @@ class outbox_mapper {
       }
     }
     if (topic_cache_.size() > 4096) topic_cache_.clear();
-    const auto& slot = topic_cache_.emplace(by, std::move(topic)).first->second;
-    return slot ? &*slot : nullptr;
+    const auto& slot = topic_cache_.emplace(by, std::move(topics)).first->second;
+    return slot.empty() ? nullptr : &slot;
   }
 
   std::optional<std::int32_t> partition_number(const value& v, const row_change& row, const std::string& column) {
@@ -320,7 +333,7 @@ class outbox_mapper {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, std::optional<std::string>, text_hash, std::equal_to<>> topic_cache_;
+  std::unordered_map<std::string, std::vector<std::string>, text_hash, std::equal_to<>> topic_cache_;
 };
 
 }  // namespace tor

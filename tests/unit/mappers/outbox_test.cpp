@@ -89,6 +89,20 @@ TEST_CASE("routes are tried in order; the first match wins", "[outbox]") {
   CHECK(m.static_topics() == std::vector<std::string>{"orders", "never", "fallback"});
 }
 
+TEST_CASE("with fan-out every matching route gets the message, in route order", "[outbox]") {
+  auto c = base();
+  c.routes = {{"Ord.*", "orders"}, {"Customer", "customers"}, {".*", "audit"}, {"Order", "orders"}};
+  c.fan_out = true;
+  outbox_mapper m(c);
+  const auto out = run(m, insert(outbox_values()));
+  REQUIRE(out.size() == 2);  // a topic matched twice is sent once
+  CHECK(out[0].topic == "orders");
+  CHECK(out[1].topic == "audit");
+  CHECK(out[0].key == out[1].key);
+  CHECK(out[0].headers == out[1].headers);
+  CHECK(out[0].value == out[1].value);
+}
+
 TEST_CASE("an unrouted value fails or is skipped, by configuration", "[outbox]") {
   auto c = base();
   c.routes = {{"Order", "orders"}};

@@ -109,9 +109,9 @@ const std::vector<legacy_key>& legacy_keys() {
        }},
       {"kafkaTopics",
        "`outbox.routes` (`aggregateTypeRegexp` RE becomes pattern `.*(?:RE).*`, a search like the original's), "
-       "`kafka.topics` (`numPartitions`, `replicationFactor`), `kafka.create_topics: true` and "
-       "`outbox.unrouted: skip`",
-       {"outbox.routes", "kafka.topics", "kafka.create_topics", "outbox.unrouted"},
+       "`kafka.topics` (`numPartitions`, `replicationFactor`), `kafka.create_topics: true`, "
+       "`outbox.unrouted: skip` and `outbox.fan_out: true`",
+       {"outbox.routes", "kafka.topics", "kafka.create_topics", "outbox.unrouted", "outbox.fan_out"},
        [](const YAML::Node& n, settings& s, const read_context& c) {
          const auto topics = read_as<std::vector<legacy_topic>>(n, "kafkaTopics", c);
          s.outbox.routes.clear();
@@ -122,6 +122,7 @@ const std::vector<legacy_key>& legacy_keys() {
          }
          s.kafka.create_topics = true;       // the original created missing topics
          s.outbox.unrouted = invalid_policy::skip;  // and ignored rows no topic matched
+         s.outbox.fan_out = true;                   // and sent a row to every topic that matched
        }},
       {"kafkaHeaderMappings", "`outbox.fields` (`columnName` → `column`, `headerName` → `header`)", {"outbox.fields"},
        [](const YAML::Node& n, settings& s, const read_context& c) {

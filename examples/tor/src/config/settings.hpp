@@ -212,6 +212,7 @@ struct outbox_settings {
   std::vector<route_settings> routes;
   std::string topic_template = "outbox.event.${routedByValue}";
   invalid_policy unrouted = invalid_policy::fail;
+  bool fan_out = false;
   std::vector<field_settings> fields;
   update_policy on_update = update_policy::warn;
   invalid_policy on_invalid = invalid_policy::fail;
@@ -234,6 +235,8 @@ struct outbox_settings {
                  "wins. Empty: `topic_template` is used."},
       {"topic_template", "Topic when there are no routes; `${routedByValue}` is replaced by the route-by value."},
       {"unrouted", "A row that matches no route: `fail` (stop) or `skip` it with a warning."},
+      {"fan_out", "Send the row to every route that matches (each topic once, in route order) instead of only "
+                  "the first; on for an original Tor configuration, which did that."},
       {"fields", "Columns copied into each message, a list of `{column, header, partition}`."},
       {"on_update", "An UPDATE of an outbox row (rows should only be inserted): `warn`, `skip` silently or "
                     "`fail`."},
@@ -345,7 +348,7 @@ BOOST_HANA_ADAPT_STRUCT(tor_service::config::state_settings, file);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::route_settings, pattern, topic);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::field_settings, column, header, partition);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::outbox_settings, preset, tables, id_column, key_column, route_by_column,
-                        payload_column, type_column, timestamp_column, routes, topic_template, unrouted, fields,
+                        payload_column, type_column, timestamp_column, routes, topic_template, unrouted, fan_out, fields,
                         on_update, on_invalid, tombstone_on_empty_payload);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::router_settings, max_in_flight_messages, max_in_flight_bytes,
                         checkpoint_interval, flush_timeout, final_save_timeout, idle_wait);
