@@ -16,7 +16,8 @@
 # Ports (environment, defaults): TOR_MYSQL_PORT 23306, TOR_KAFKA_PORT 29092,
 # TOR_REDIS_PORT 26379, TOR_DEMO_API_PORT 28080 (api-server),
 # TOR_DEMO_HTTP_PORT 29090 (tor's /metrics). Build dir: TOR_DEMO_BUILD_DIR
-# (default build/demo). Everything the demo runs lives under .run/.
+# (default build/rel, the tree scripts/test.sh builds too, so running both
+# compiles the service once). Everything the demo runs lives under .run/.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,7 +28,7 @@ export TOR_KAFKA_PORT=${TOR_KAFKA_PORT:-29092}
 export TOR_REDIS_PORT=${TOR_REDIS_PORT:-26379}
 API_PORT=${TOR_DEMO_API_PORT:-28080}
 HTTP_PORT=${TOR_DEMO_HTTP_PORT:-29090}
-BUILD=${TOR_DEMO_BUILD_DIR:-$ROOT/build/demo}
+BUILD=${TOR_DEMO_BUILD_DIR:-$ROOT/build/rel}
 DEMO=$TOR_RUN_DIR/demo
 BROKERS=127.0.0.1:$TOR_KAFKA_PORT
 TOPIC=orders
@@ -99,8 +100,7 @@ up() {
   local smoke=$1
   scripts/install-deps.sh
   log "building tor and tor-api-server in $BUILD"
-  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOR_BUILD_TESTS=OFF \
-    -DTOR_BUILD_BENCHMARKS=OFF >/dev/null
+  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$BUILD" -j "${TOR_JOBS:-$(nproc)}" --target tor_service tor-api-server
   [[ -x $BUILD/examples/tor/tor && -x $BUILD/examples/api-server/tor-api-server ]] ||
     die "the build did not produce tor and tor-api-server (see the CMake messages above)"

@@ -16,7 +16,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-BUILD=${TOR_BUILD_DIR:-$ROOT/build/test}
+BUILD=${TOR_BUILD_DIR:-$ROOT/build/rel}  # shared with scripts/demo.sh
 SAN_BUILD=${TOR_SAN_BUILD_DIR:-$ROOT/build/sanitize}
 LABELS=${TOR_TEST_LABELS:-}
 JOBS=${TOR_JOBS:-$(nproc)}
@@ -53,7 +53,7 @@ log "tests against the real servers (one at a time: some restart a server)"
 if [[ ${TOR_TEST_SANITIZE:-1} != 0 ]]; then
   log "unit tests under ASan/UBSan in $SAN_BUILD"
   cmake -S . -B "$SAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTOR_SANITIZE=ON \
-    -DTOR_BUILD_EXAMPLES=OFF -DTOR_BUILD_BENCHMARKS=OFF >/dev/null
+    -DTOR_BUILD_BENCHMARKS=OFF >/dev/null
   cmake --build "$SAN_BUILD" -j "$JOBS"
   (cd "$SAN_BUILD" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --output-on-failure -j "$JOBS" -L unit -E '^package:') || status=1
