@@ -107,6 +107,12 @@ class any_state_store {
       c.connect_timeout = s.redis.timeout;
       c.command_timeout = s.redis.timeout;
       c.key = s.redis.key;
+      c.unix_socket = s.redis.unix_socket;
+      c.wait_replicas = static_cast<int>(s.redis.wait_replicas);
+      c.wait_timeout = s.redis.wait_timeout;
+      c.reconnect_backoff_min = s.redis.reconnect_backoff_min;
+      c.reconnect_backoff_max = s.redis.reconnect_backoff_max;
+      c.holder = s.redis.holder;
       store_.emplace<tor::redis::state_store>(std::move(c));
     } else {
       store_.emplace<tor::file_state_store>(s.state.file);

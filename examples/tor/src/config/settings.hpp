@@ -133,6 +133,12 @@ struct redis_settings {
   secret password;
   std::string key = "tor:checkpoint";
   std::chrono::milliseconds timeout = 5s;
+  std::string unix_socket;
+  std::uint32_t wait_replicas = 0;
+  std::chrono::milliseconds wait_timeout = 1s;
+  std::chrono::milliseconds reconnect_backoff_min = 100ms;
+  std::chrono::milliseconds reconnect_backoff_max = 10s;
+  std::string holder;
 
   static constexpr field_doc docs[] = {
       {"host", "Redis host. Empty: no Redis; the checkpoint is kept in `state.file`."},
@@ -143,6 +149,14 @@ struct redis_settings {
       {"key", "Key holding the checkpoint. The original Tor's value at this key is read as well, so an upgrade "
               "resumes where it stopped."},
       {"timeout", "Timeout for connecting and for each command."},
+      {"unix_socket", "Unix socket path; when set, used instead of `host` and `port` (`host` must still be "
+                      "non-empty to select Redis)."},
+      {"wait_replicas", "When above 0, each save waits (WAIT) until this many replicas have it; fewer in "
+                        "`wait_timeout` counts as a failed save, retried."},
+      {"wait_timeout", "How long a save waits for `wait_replicas`."},
+      {"reconnect_backoff_min", "First wait before reconnecting after a failed connection."},
+      {"reconnect_backoff_max", "Longest wait between reconnection attempts (the wait doubles up to it)."},
+      {"holder", "Name recorded with the checkpoint and the ownership claim; empty: host:pid."},
   };
 };
 
@@ -343,7 +357,9 @@ BOOST_HANA_ADAPT_STRUCT(tor_service::config::kafka_topic_settings, name, partiti
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::kafka_settings, brokers, client_id, compression, linger,
                         delivery_timeout, max_in_flight, properties, on_poison, dead_letter_topic, create_topics,
                         topic_partitions, topic_replication_factor, topics);
-BOOST_HANA_ADAPT_STRUCT(tor_service::config::redis_settings, host, port, db, user, password, key, timeout);
+BOOST_HANA_ADAPT_STRUCT(tor_service::config::redis_settings, host, port, db, user, password, key, timeout,
+                        unix_socket, wait_replicas, wait_timeout, reconnect_backoff_min, reconnect_backoff_max,
+                        holder);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::state_settings, file);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::route_settings, pattern, topic);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::field_settings, column, header, partition);
