@@ -3,6 +3,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <tor/core/checkpoint_json.hpp>
+
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -65,25 +67,8 @@ std::string number_text(double d) {
 
 std::string json_escape(std::string_view s) {
   std::string out;
-  out.reserve(s.size() + 2);
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
+  tor::detail::json::write_string(out, s);  // one JSON string writer for the project: the checkpoint document's
+  return out.substr(1, out.size() - 2);     // without its quotes
 }
 
 std::string utc_iso8601(std::chrono::system_clock::time_point t) {
