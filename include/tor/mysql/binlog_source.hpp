@@ -90,9 +90,12 @@ struct binlog_source_config {
   std::chrono::milliseconds reconnect_give_up{std::chrono::minutes(5)};  ///< then fail; 0: never
 
   // --- buffering between the reader thread and next() --------------------------
-  std::size_t queue_max_events = 65536;
+  // The reader hands over batches of framing events and undecoded rows
+  // events (each holding many rows); the queue holds at most this many of
+  // them and about this many bytes of binlog.
+  std::size_t queue_max_events = 16384;
   std::size_t queue_max_bytes = std::size_t{64} << 20;
-  std::size_t batch_events = 512;
+  std::size_t batch_events = 256;
 };
 
 /// The server's side of "how far behind": the current end of its binlog.
@@ -277,6 +280,29 @@ inline std::vector<schema_column> read_schema(connection& c, const table_map& m)
 
 }  // namespace detail
 
+/// What binlog_source::open() finds out about a server before reading.
+struct server_check {
+  std::string version;
+  std::string identity;               ///< as recorded in checkpoints
+  std::vector<std::string> warnings;  ///< non-fatal findings (e.g. names from information_schema)
+};
+
+/// Connects and checks the prerequisites open() checks, without reading
+/// the binlog (for a service's --check). Throws tor::error with one line
+/// per unmet prerequisite, or when the server cannot be reached.
+inline server_check check_server(const binlog_source_config& cfg) {
+  detail::connect_options o;
+  o.host = cfg.host;
+  o.port = cfg.port;
+  o.socket = cfg.socket;
+  o.user = cfg.user;
+  o.password = cfg.password;
+  o.connect_timeout = cfg.connect_timeout;
+  detail::connection c(o);
+  auto info = detail::inspect_server(c, cfg);
+  return {std::move(info.version), std::move(info.identity), std::move(info.warnings)};
+}
+
 class binlog_source {
  public:
   explicit binlog_source(binlog_source_config config) : cfg_(std::move(config)) {
@@ -320,17 +346,14 @@ class binlog_source {
         if (start.gtids.empty() && info_.flavor == server_flavor::mariadb) start.gtids = gtids_at(meta, start.position);
       }
     } else {
-      const auto end = detail::binlog_end(meta);
-      if (!end) throw tor::error(error_kind::source, "SHOW MASTER STATUS on " + opts_.where() + " returned nothing: is binary logging on?");
-      start.position = *end;
       if (cfg_.start == start_at::earliest) {
         const auto logs = meta.query("SHOW BINARY LOGS");
-        if (!logs.empty() && logs[0][0]) start.position = {*logs[0][0], 4};
-      }
-      if (info_.flavor == server_flavor::mariadb) {
-        start.gtids = gtids_at(meta, start.position);
-      } else if (cfg_.start == start_at::end) {
-        start.gtids = gtid_set::parse(detail::value_or(meta.scalar("SELECT @@gtid_executed")), gtid_flavor::mysql);
+        if (logs.empty() || !logs[0][0]) throw tor::error(error_kind::source, "SHOW BINARY LOGS on " + opts_.where() + " returned nothing: is binary logging on?");
+        start.position = {*logs[0][0], 4};
+        // At the start of a file the state is its GTID list: cheap to ask for.
+        if (info_.flavor == server_flavor::mariadb) start.gtids = gtids_at(meta, start.position);
+      } else {
+        end_with_gtids(meta, start);
       }
     }
     start.server_id = info_.identity;
@@ -350,12 +373,14 @@ class binlog_source {
     dopt.checksums = info_.checksums;
     decoder_ = std::make_unique<change_decoder>(std::move(dopt));
     decoder_->start(start);
-    queue_ = std::make_unique<detail::event_queue>(cfg_.queue_max_events, cfg_.queue_max_bytes);
+    queue_ = std::make_unique<queue>(cfg_.queue_max_events, cfg_.queue_max_bytes);
     stop_ = false;
     started_ = false;
     start_error_ = nullptr;
     local_.clear();
     local_next_ = 0;
+    expanded_.clear();
+    expanded_next_ = 0;
     reader_ = std::thread([this] { run(); });
 
     // Wait for the stream to be running, so a purged binlog or a refused
@@ -371,17 +396,27 @@ class binlog_source {
   }
 
   /// The next change event, or nullopt when none arrived within `wait`.
-  /// Throws the reader's error (tor::error) once the events before it are consumed.
+  /// Throws the reader's error (tor::error) once the events before it are
+  /// consumed. Rows are decoded here, on the caller's thread, so their
+  /// memory is allocated and freed by the same thread.
   std::optional<change_event> next(std::chrono::milliseconds wait) {
-    if (local_next_ == local_.size()) {
-      if (!queue_) throw tor::error(error_kind::invalid_argument, "binlog source is not open");
+    if (!queue_) throw tor::error(error_kind::invalid_argument, "binlog source is not open");
+    while (true) {
+      if (expanded_next_ < expanded_.size()) return std::move(expanded_[expanded_next_++]);
+      if (local_next_ < local_.size()) {
+        auto& item = local_[local_next_++];
+        if (auto* e = std::get_if<change_event>(&item)) return std::move(*e);
+        expanded_.clear();
+        expanded_next_ = 0;
+        std::get<pending_rows>(item).expand(expanded_, scratch_);
+        continue;
+      }
       auto b = queue_->pop(wait);
       if (!b) return std::nullopt;
       local_ = std::move(b->events);
       local_next_ = 0;
-      if (local_.empty()) return std::nullopt;
+      wait = std::chrono::milliseconds(0);  // a batch of framing only: don't wait twice
     }
-    return std::move(local_[local_next_++]);
   }
 
   /// Stops the reader thread and closes the connections. open() may be called again.
@@ -398,6 +433,8 @@ class binlog_source {
     queue_.reset();
     local_.clear();
     local_next_ = 0;
+    expanded_.clear();
+    expanded_next_ = 0;
   }
 
   /// The current end of the server's binlog, read on a connection of its
@@ -434,6 +471,29 @@ class binlog_source {
   [[nodiscard]] std::uint64_t reconnects() const noexcept { return reconnects_.load(); }
 
  private:
+  // The end of the binlog and the GTID state there, consistently: the state
+  // read between two equal positions belongs to that position. This avoids
+  // BINLOG_GTID_POS, which reads the binlog file up to the position.
+  void end_with_gtids(detail::connection& c, checkpoint& at) const {
+    const bool maria = info_.flavor == server_flavor::mariadb;
+    const auto state_query = maria ? "SELECT @@gtid_binlog_pos" : "SELECT @@gtid_executed";
+    const auto flavor = maria ? gtid_flavor::mariadb : gtid_flavor::mysql;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      const auto before = detail::binlog_end(c);
+      if (!before)
+        throw tor::error(error_kind::source, "SHOW MASTER STATUS on " + opts_.where() + " returned nothing: is binary logging on?");
+      const auto state = detail::value_or(c.scalar(state_query));
+      if (detail::binlog_end(c) == before) {
+        at.position = *before;
+        at.gtids = gtid_set::parse(state, flavor);
+        return;
+      }
+    }
+    // A busy server: ask it to work the state out for the position.
+    at.position = *detail::binlog_end(c);
+    at.gtids = maria ? gtids_at(c, at.position) : gtid_set(flavor);
+  }
+
   static gtid_set gtids_at(detail::connection& c, const binlog_position& p) {
     try {
       const auto g = c.scalar("SELECT BINLOG_GTID_POS(" + c.quote(p.file) + ", " + std::to_string(p.offset) + ")");
@@ -486,7 +546,7 @@ class binlog_source {
   void run() {
     auto backoff = cfg_.reconnect_backoff;
     auto failing_since = std::chrono::steady_clock::time_point{};
-    detail::event_batch batch;
+    queue::batch batch;
     auto flush = [&] {
       if (batch.events.empty()) return true;
       const bool ok = queue_->push(std::move(batch));
@@ -545,9 +605,10 @@ class binlog_source {
           }
           backoff = cfg_.reconnect_backoff;
           failing_since = {};
-          decoder_->feed(ev, batch.events);
+          decoder_->feed_deferred(ev, batch.events);
           batch.bytes += ev.size();
-          if ((!decoder_->in_transaction() && !batch.events.empty()) || batch.events.size() >= cfg_.batch_events) {
+          if ((!decoder_->in_transaction() && !batch.events.empty()) || batch.events.size() >= cfg_.batch_events ||
+              batch.bytes >= cfg_.queue_max_bytes / 4) {
             if (!flush()) return;
           }
         }
@@ -595,8 +656,9 @@ class binlog_source {
   detail::connect_options opts_;
   detail::server_info info_;
   bool gtid_mode_ = false;
+  using queue = detail::event_queue<stream_item>;
   std::unique_ptr<change_decoder> decoder_;
-  std::unique_ptr<detail::event_queue> queue_;
+  std::unique_ptr<queue> queue_;
   std::thread reader_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> reconnects_{0};
@@ -613,8 +675,11 @@ class binlog_source {
 
   std::unique_ptr<detail::connection> schema_conn_;  // reader thread only
 
-  std::vector<change_event> local_;  // the batch next() is handing out
+  std::vector<stream_item> local_;  // the batch next() is handing out
   std::size_t local_next_ = 0;
+  std::vector<change_event> expanded_;  // the rows of the rows event being handed out
+  std::size_t expanded_next_ = 0;
+  std::string scratch_;
 
   std::mutex status_m_;
   std::unique_ptr<detail::connection> status_conn_;

@@ -48,6 +48,44 @@ struct change_decoder_options {
   std::size_t max_buffered_events = 100000;
 };
 
+/// A captured rows event whose rows are decoded later, by whoever consumes
+/// the stream (see change_decoder::feed_deferred): decoding allocates the
+/// values, and memory is cheapest freed by the thread that allocated it.
+struct pending_rows {
+  std::shared_ptr<const table_map> map;
+  std::shared_ptr<const table_info> info;
+  std::uint8_t type = 0;
+  format_options format;
+  std::vector<std::uint8_t> data;  ///< the event after its header, without checksum
+  binlog_position position;        ///< start of the rows event
+  clock::time_point timestamp;
+
+  /// Decodes the rows into row changes appended to `out`. Throws
+  /// tor::error naming the table, column and binlog position.
+  void expand(std::vector<change_event>& out, std::string& scratch) const {
+    try {
+      const auto rows = parse_rows_event(type, data, scratch, format);
+      std::uint32_t index = 0;
+      decode_rows(*map, rows, [&](row_image&& before, row_image&& after) {
+        row_change rc;
+        rc.op = rows.op;
+        rc.table = info;
+        rc.before = std::move(before);
+        rc.after = std::move(after);
+        rc.position = position;
+        rc.row_index = index++;
+        rc.timestamp = timestamp;
+        out.emplace_back(std::move(rc));
+      });
+    } catch (const tor::error& e) {
+      throw tor::error(error_kind::source, std::string(e.what()) + " (binlog position " + position.to_string() + ")");
+    }
+  }
+};
+
+/// What feed_deferred produces: change events, and rows still to decode.
+using stream_item = std::variant<change_event, pending_rows>;
+
 class change_decoder {
  public:
   explicit change_decoder(change_decoder_options options = {}) : opt_(std::move(options)) {
@@ -66,7 +104,18 @@ class change_decoder {
 
   /// Decodes one event as received (header to checksum), appending the
   /// change events it produces to `out`.
-  void feed(std::span<const std::uint8_t> event, std::vector<change_event>& out) { handle(event, out, false, {}); }
+  void feed(std::span<const std::uint8_t> event, std::vector<change_event>& out) {
+    items_.clear();
+    handle(event, items_, false, {});
+    for (auto& i : items_) {
+      if (auto* e = std::get_if<change_event>(&i)) out.push_back(std::move(*e));
+      else std::get<pending_rows>(i).expand(out, scratch_);
+    }
+  }
+
+  /// Like feed, but captured rows events are appended as pending_rows,
+  /// to be decoded by the consumer.
+  void feed_deferred(std::span<const std::uint8_t> event, std::vector<stream_item>& out) { handle(event, out, false, {}); }
 
   /// The connection was lost: the stream restarts at `committed()`. When a
   /// transaction was half delivered, its begin and delivered rows are
@@ -76,7 +125,7 @@ class change_decoder {
       skip_.active = true;
       skip_.gtid = txn_.gtid;
       skip_.begin = txn_.begin;
-      skip_.rows = txn_.rows;
+      skip_.rows_events = txn_.rows_events;
     }
     txn_ = {};
     file_ = committed_.position.file;
@@ -107,16 +156,16 @@ class change_decoder {
     std::optional<tor::gtid> id;
     binlog_position begin;
     clock::time_point timestamp;
-    std::uint64_t rows = 0;   // row changes delivered (including ones skipped after a reconnect)
-    std::uint64_t skip_rows = 0;
-    std::vector<change_event> held;
+    std::uint64_t rows_events = 0;  // captured rows events delivered (including ones skipped after a reconnect)
+    std::uint64_t skip_rows_events = 0;
+    std::vector<stream_item> held;
   };
 
   struct skip_state {
     bool active = false;
     std::string gtid;
     binlog_position begin;
-    std::uint64_t rows = 0;
+    std::uint64_t rows_events = 0;
   };
 
   [[nodiscard]] std::string at(const event_header& h) const {
@@ -131,7 +180,7 @@ class change_decoder {
   }
 
   // `outer` is the enclosing transaction payload's header for inner events.
-  void handle(std::span<const std::uint8_t> raw, std::vector<change_event>& out, bool inner,
+  void handle(std::span<const std::uint8_t> raw, std::vector<stream_item>& out, bool inner,
               const event_header& outer) {
     event_view ev;
     if (!inner && raw.size() >= event_header_size && raw[4] == event_types::format_description) {
@@ -215,7 +264,7 @@ class change_decoder {
                        "repairing downstream state, restart Tor without a checkpoint past this position");
       }
       case event_types::heartbeat:
-        if (!txn_.open) out.emplace_back(heartbeat_event{{file_, pos_}});
+        if (!txn_.open) out.emplace_back(change_event{heartbeat_event{{file_, pos_}}});
         return;
       default:
         if (is_rows_event(h.type)) {
@@ -258,7 +307,7 @@ class change_decoder {
     return s;
   }
 
-  void open_transaction(const event_header& h, std::optional<gtid> id, std::vector<change_event>& out,
+  void open_transaction(const event_header& h, std::optional<gtid> id, std::vector<stream_item>& out,
                         bool hold = false) {
     if (txn_.open) fail_at(h, "a new transaction starts before the previous one (" + txn_.begin.to_string() + ") ended");
     txn_ = {};
@@ -275,15 +324,15 @@ class change_decoder {
                        ") is not the one that was being read (" + skip_.begin.to_string() + " " + skip_.gtid +
                        "): the binlog changed under the reader");
       txn_.begun = true;
-      txn_.skip_rows = skip_.rows;
+      txn_.skip_rows_events = skip_.rows_events;
       skip_ = {};
       return;
     }
-    if (!hold) out.emplace_back(begin_event{txn_.gtid, txn_.begin, txn_.timestamp});
+    if (!hold) out.emplace_back(change_event{begin_event{txn_.gtid, txn_.begin, txn_.timestamp}});
     txn_.begun = !hold;
   }
 
-  void on_query(const event_header& h, const query_event& q, std::vector<change_event>& out) {
+  void on_query(const event_header& h, const query_event& q, std::vector<stream_item>& out) {
     const auto head = upper_trimmed(q.query, 16);
     if (head == "BEGIN" || head.starts_with("XA START") || head.starts_with("XA BEGIN")) {
       if (!txn_.open) open_transaction(h, std::nullopt, out);
@@ -321,25 +370,26 @@ class change_decoder {
     // changes) carries no rows to capture.
   }
 
-  void commit(const event_header& h, std::vector<change_event>& out) {
-    if (txn_.skip_rows) fail_at(h, "after reconnecting, the transaction being read again has fewer rows than were delivered");
+  void commit(const event_header& h, std::vector<stream_item>& out) {
+    if (txn_.skip_rows_events)
+      fail_at(h, "after reconnecting, the transaction being read again has fewer rows than were delivered");
     if (txn_.id) committed_.gtids.add(*txn_.id);
     committed_.position = {file_, pos_};
     if (txn_.buffered) {
-      out.emplace_back(begin_event{txn_.gtid, txn_.begin, txn_.timestamp});
+      out.emplace_back(change_event{begin_event{txn_.gtid, txn_.begin, txn_.timestamp}});
       for (auto& e : txn_.held) out.push_back(std::move(e));
     }
-    out.emplace_back(commit_event{committed_, time_of(h)});
+    out.emplace_back(change_event{commit_event{committed_, time_of(h)}});
     txn_ = {};
   }
 
-  void rollback(const event_header& h, std::vector<change_event>& out) {
-    if (txn_.rows && !txn_.buffered)
+  void rollback(const event_header& h, std::vector<stream_item>& out) {
+    if (txn_.rows_events && !txn_.buffered)
       fail_at(h, "the transaction starting at " + txn_.begin.to_string() +
                      " ends with ROLLBACK after rows of captured tables were read; this happens only when it also "
                      "changed non-transactional tables. Keep captured tables on a transactional engine (InnoDB)");
     txn_.held.clear();
-    txn_.rows = 0;
+    txn_.rows_events = 0;
     commit(h, out);  // frame it, with no rows, so the position moves past it
   }
 
@@ -373,7 +423,7 @@ class change_decoder {
   }
 
   void on_rows(const event_header& h, const event_header& placed, std::span<const std::uint8_t> data,
-               std::vector<change_event>& out) {
+               std::vector<stream_item>& out) {
     const auto table_id = detail::byte_reader(data).le(std::min<std::size_t>(fd_.options().table_id_size, data.size()));
     const auto it = tables_.find(table_id);
     if (it == tables_.end()) fail_at(h, "rows event for table id " + std::to_string(table_id) + " without its table map");
@@ -385,38 +435,35 @@ class change_decoder {
       fail_at(h, "an XA transaction changes captured table " + entry.map->qualified_name() +
                      "; XA transactions are not supported on captured tables (their rows could be rolled back "
                      "after being published)");
-    const binlog_position where{file_, placed.log_pos >= placed.size ? placed.log_pos - placed.size : 0};
-    const auto ts = time_of(h);
-    try {
-      const auto rows = parse_rows_event(h.type, data, scratch_, fd_.options());
-      std::uint32_t index = 0;
-      decode_rows(*entry.map, rows, [&](row_image&& before, row_image&& after) {
-        ++txn_.rows;
-        if (txn_.skip_rows) {
-          --txn_.skip_rows;
-          ++index;
-          return;
-        }
-        row_change rc;
-        rc.op = rows.op;
-        rc.table = entry.info;
-        rc.before = std::move(before);
-        rc.after = std::move(after);
-        rc.position = where;
-        rc.row_index = index++;
-        rc.timestamp = ts;
-        if (txn_.buffered) {
-          if (txn_.held.size() >= opt_.max_buffered_events)
-            fail_at(h, "transaction at " + txn_.begin.to_string() + " on non-transactional tables holds more than " +
-                           std::to_string(opt_.max_buffered_events) + " rows; keep captured tables on InnoDB");
-          txn_.held.emplace_back(std::move(rc));
-        } else {
-          out.emplace_back(std::move(rc));
-        }
-      });
-    } catch (const tor::error& e) {
-      if (std::string_view(e.what()).find("binlog position") != std::string_view::npos) throw;
-      fail_at(h, e.what());
+    if (txn_.skip_rows_events) {  // delivered before the reconnect
+      --txn_.skip_rows_events;
+      ++txn_.rows_events;
+      return;
+    }
+    if (h.type == 39 || !is_rows_event(h.type)) {
+      std::string scratch;
+      try {
+        (void)parse_rows_event(h.type, data, scratch, fd_.options());
+      } catch (const tor::error& e) {
+        fail_at(h, e.what());
+      }
+    }
+    pending_rows p;
+    p.map = entry.map;
+    p.info = entry.info;
+    p.type = h.type;
+    p.format = fd_.options();
+    p.data.assign(data.begin(), data.end());
+    p.position = {file_, placed.log_pos >= placed.size ? placed.log_pos - placed.size : 0};
+    p.timestamp = time_of(h);
+    ++txn_.rows_events;
+    if (txn_.buffered) {
+      if (txn_.held.size() >= opt_.max_buffered_events)
+        fail_at(h, "transaction at " + txn_.begin.to_string() + " on non-transactional tables holds more than " +
+                       std::to_string(opt_.max_buffered_events) + " rows events; keep captured tables on InnoDB");
+      txn_.held.emplace_back(std::move(p));
+    } else {
+      out.emplace_back(std::move(p));
     }
   }
 
@@ -430,6 +477,7 @@ class change_decoder {
   transaction txn_;
   skip_state skip_;
   std::string scratch_;
+  std::vector<stream_item> items_;
 };
 
 }  // namespace tor::mysql

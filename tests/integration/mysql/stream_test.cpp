@@ -344,6 +344,10 @@ TEST_CASE("prerequisites are checked with one line each", "[mysql][prerequisites
     CHECK_THAT(what, Catch::Contains("lacks REPLICATION CLIENT"));
     CHECK_THAT(what, Catch::Contains("lacks SELECT on " + db + ".outbox"));
   }
+  CHECK_THROWS_WITH(check_server(cfg), Catch::Contains("lacks REPLICATION SLAVE"));
+  const auto ok = check_server(config(db));
+  CHECK(ok.version.find("MariaDB") != std::string::npos);
+  CHECK_FALSE(ok.identity.empty());
   auto same_id = config(db);
   same_id.server_id = 1;
   binlog_source clash(same_id);

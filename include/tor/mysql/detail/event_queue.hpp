@@ -15,21 +15,23 @@
 #include <optional>
 #include <vector>
 
-#include <tor/core/event.hpp>
-
 namespace tor::mysql::detail {
 
+template <class Item>
 struct event_batch {
-  std::vector<change_event> events;
+  std::vector<Item> events;
   std::size_t bytes = 0;
 };
 
+template <class Item>
 class event_queue {
  public:
+  using batch = event_batch<Item>;
+
   event_queue(std::size_t max_events, std::size_t max_bytes) : max_events_(max_events), max_bytes_(max_bytes) {}
 
   /// Blocks while the queue is full. Returns false when the queue was closed.
-  bool push(event_batch&& b) {
+  bool push(batch&& b) {
     std::unique_lock lock(m_);
     ++producers_waiting_;
     not_full_.wait(lock, [&] {
@@ -53,7 +55,7 @@ class event_queue {
 
   /// Waits up to `wait` for a batch. Throws the reader's error when it has
   /// one and nothing is left before it.
-  std::optional<event_batch> pop(std::chrono::milliseconds wait) {
+  std::optional<batch> pop(std::chrono::milliseconds wait) {
     std::unique_lock lock(m_);
     if (q_.empty() && !error_ && !closed_ && wait.count() > 0) {
       ++consumers_waiting_;
@@ -88,7 +90,7 @@ class event_queue {
  private:
   mutable std::mutex m_;
   std::condition_variable not_empty_, not_full_;
-  std::deque<event_batch> q_;
+  std::deque<batch> q_;
   std::size_t events_ = 0, bytes_ = 0;
   std::size_t max_events_, max_bytes_;
   unsigned consumers_waiting_ = 0, producers_waiting_ = 0;
