@@ -81,8 +81,8 @@ struct binlog_source_config {
   bool require_full_row_image = true;
 
   // --- liveness and recovery ---------------------------------------------------
-  /// The server sends a heartbeat after this much idle time; also bounds how
-  /// long a dead connection goes unnoticed (three missed heartbeats).
+  /// The server sends a heartbeat after this much idle time. A connection
+  /// that stays silent for three periods (at least 30 s) counts as dead.
   std::chrono::milliseconds heartbeat_period{1000};
   std::chrono::seconds connect_timeout{10};
   std::chrono::milliseconds reconnect_backoff{100};       ///< first wait before reconnecting
@@ -560,8 +560,10 @@ class binlog_source {
       try {
         auto o = opts_;
         const auto hb = std::max<std::chrono::milliseconds>(cfg_.heartbeat_period, std::chrono::milliseconds(1));
+        // A dead connection shows as missing heartbeats; but the server sends
+        // none while it scans a binlog file for a GTID, so be generous.
         o.read_timeout = std::chrono::seconds(std::max<long long>(
-            2, std::chrono::duration_cast<std::chrono::seconds>(hb * 3).count() + 2));
+            30, std::chrono::duration_cast<std::chrono::seconds>(hb * 3).count() + 2));
         auto conn = std::make_unique<detail::connection>(o);
         {
           std::lock_guard lock(live_m_);

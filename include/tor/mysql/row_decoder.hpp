@@ -17,6 +17,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <charconv>
 #include <cstdint>
@@ -629,9 +630,12 @@ inline double widen_float(float f) {
 }
 
 inline std::uint64_t read_length(byte_reader& r, unsigned len_bytes) {
-  if (len_bytes == 1) return r.u8();
-  if (len_bytes == 2) return r.u16();
-  return r.le(len_bytes);
+  switch (len_bytes) {
+    case 1: return r.u8();
+    case 2: return r.u16();
+    case 4: return r.u32();
+    default: return r.le(len_bytes);
+  }
 }
 
 inline value read_compressed_column(byte_reader& r, const column_plan& p) {
@@ -766,9 +770,15 @@ inline void read_value(byte_reader& r, const column_plan& p, const column_def& c
 }
 
 inline std::size_t count_bits(std::span<const std::uint8_t> bitmap, std::size_t n) {
+  // A table rather than std::popcount, which without -mpopcnt is a library call.
+  static constexpr auto bits = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (unsigned i = 0; i < 256; ++i) t[i] = static_cast<std::uint8_t>(std::popcount(i));
+    return t;
+  }();
   std::size_t c = 0;
-  for (std::size_t i = 0; i < n / 8; ++i) c += static_cast<std::size_t>(std::popcount(bitmap[i]));
-  if (n % 8) c += static_cast<std::size_t>(std::popcount(static_cast<std::uint8_t>(bitmap[n / 8] & ((1u << (n % 8)) - 1))));
+  for (std::size_t i = 0; i < n / 8; ++i) c += bits[bitmap[i]];
+  if (n % 8) c += bits[bitmap[n / 8] & ((1u << (n % 8)) - 1)];
   return c;
 }
 

@@ -71,7 +71,12 @@ class byte_reader {
       fail("a " + std::to_string(n) + "-byte integer is wider than 64 bits");
     need(n);
     std::uint64_t v = 0;
-    for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(p_[i]) << (8 * i);
+    if (remaining() >= 8) {  // one unaligned load, masked: no loop on the hot path
+      std::memcpy(&v, p_, 8);
+      if (n < 8) v &= (std::uint64_t{1} << (8 * n)) - 1;
+    } else {
+      for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(p_[i]) << (8 * i);
+    }
     p_ += n;
     return v;
   }
