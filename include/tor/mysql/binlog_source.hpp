@@ -373,6 +373,7 @@ class binlog_source {
     dopt.checksums = info_.checksums;
     decoder_ = std::make_unique<change_decoder>(std::move(dopt));
     decoder_->start(start);
+    assembler_ = change_assembler(start);
     queue_ = std::make_unique<queue>(cfg_.queue_max_events, cfg_.queue_max_bytes);
     stop_ = false;
     started_ = false;
@@ -401,21 +402,22 @@ class binlog_source {
   /// memory is allocated and freed by the same thread.
   std::optional<change_event> next(std::chrono::milliseconds wait) {
     if (!queue_) throw tor::error(error_kind::invalid_argument, "binlog source is not open");
+    const auto deadline = std::chrono::steady_clock::now() + wait;
     while (true) {
       if (expanded_next_ < expanded_.size()) return std::move(expanded_[expanded_next_++]);
       if (local_next_ < local_.size()) {
-        auto& item = local_[local_next_++];
-        if (auto* e = std::get_if<change_event>(&item)) return std::move(*e);
         expanded_.clear();
         expanded_next_ = 0;
-        std::get<pending_rows>(item).expand(expanded_, scratch_);
+        assembler_.assemble(std::move(local_[local_next_++]), expanded_);
         continue;
       }
-      auto b = queue_->pop(wait);
+      // A batch may hold only items that build no event (a file change):
+      // then wait again, for what is left of `wait`.
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto b = queue_->pop(std::max(left, std::chrono::milliseconds(0)));
       if (!b) return std::nullopt;
       local_ = std::move(b->events);
       local_next_ = 0;
-      wait = std::chrono::milliseconds(0);  // a batch of framing only: don't wait twice
     }
   }
 
@@ -609,8 +611,12 @@ class binlog_source {
           failing_since = {};
           decoder_->feed_deferred(ev, batch.events);
           batch.bytes += ev.size();
-          if ((!decoder_->in_transaction() && !batch.events.empty()) || batch.events.size() >= cfg_.batch_events ||
-              batch.bytes >= cfg_.queue_max_bytes / 4) {
+          // Hand over whole transactions. When the consumer sleeps, handing
+          // over wakes it, which costs more than a small transaction: while
+          // the server's next events are already on the socket, gather more.
+          const bool full = batch.events.size() >= cfg_.batch_events || batch.bytes >= cfg_.queue_max_bytes / 4;
+          if (full || (!decoder_->in_transaction() && !batch.events.empty() &&
+                       !(queue_->consumer_asleep() && conn->readable()))) {
             if (!flush()) return;
           }
         }
@@ -679,9 +685,9 @@ class binlog_source {
 
   std::vector<stream_item> local_;  // the batch next() is handing out
   std::size_t local_next_ = 0;
-  std::vector<change_event> expanded_;  // the rows of the rows event being handed out
+  change_assembler assembler_;          // builds change events on the caller's thread
+  std::vector<change_event> expanded_;  // the events of the item being handed out
   std::size_t expanded_next_ = 0;
-  std::string scratch_;
 
   std::mutex status_m_;
   std::unique_ptr<detail::connection> status_conn_;

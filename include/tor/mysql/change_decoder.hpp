@@ -49,42 +49,97 @@ struct change_decoder_options {
 };
 
 /// A captured rows event whose rows are decoded later, by whoever consumes
-/// the stream (see change_decoder::feed_deferred): decoding allocates the
-/// values, and memory is cheapest freed by the thread that allocated it.
+/// the stream (see change_decoder::feed_deferred and change_assembler).
 struct pending_rows {
   std::shared_ptr<const table_map> map;
   std::shared_ptr<const table_info> info;
   std::uint8_t type = 0;
   format_options format;
   std::vector<std::uint8_t> data;  ///< the event after its header, without checksum
-  binlog_position position;        ///< start of the rows event
-  clock::time_point timestamp;
+  std::uint64_t offset = 0;        ///< start of the rows event in the current file
+  std::uint32_t timestamp = 0;
+};
 
-  /// Decodes the rows into row changes appended to `out`. Throws
-  /// tor::error naming the table, column and binlog position.
-  void expand(std::vector<change_event>& out, std::string& scratch) const {
+/// The start of a transaction, its change event still to be built.
+struct pending_begin {
+  std::optional<gtid> id;
+  std::uint64_t offset = 0;  ///< start of the transaction in the current file
+  std::uint32_t timestamp = 0;
+};
+
+/// The end of a transaction, its checkpoint still to be built.
+struct pending_commit {
+  std::optional<gtid> id;
+  std::uint64_t offset = 0;  ///< just after the commit event, in the current file
+  std::uint32_t timestamp = 0;
+};
+
+/// The stream moved to another binlog file.
+struct file_change {
+  std::string file;
+};
+
+/// What feed_deferred produces: the stream with the costly parts (row
+/// values, checkpoints, strings) left to build. The change_assembler builds
+/// them on the consumer's thread, so the memory they take is allocated and
+/// freed by one thread.
+using stream_item = std::variant<change_event, pending_rows, pending_begin, pending_commit, file_change>;
+
+/// Builds change events from stream items, in stream order: it follows the
+/// current file and the checkpoint (GTID set, server identity) of what it
+/// has built so far.
+class change_assembler {
+ public:
+  change_assembler() = default;
+  explicit change_assembler(checkpoint start) : current_(std::move(start)) {}
+
+  /// Appends the change events `item` stands for to `out`. Throws
+  /// tor::error (decoding rows) naming the table, column and binlog position.
+  void assemble(stream_item&& item, std::vector<change_event>& out) {
+    std::visit([&](auto&& i) { build(std::move(i), out); }, std::move(item));
+  }
+
+  [[nodiscard]] const checkpoint& current() const noexcept { return current_; }
+
+ private:
+  static clock::time_point time_of(std::uint32_t t) { return clock::time_point(std::chrono::seconds(t)); }
+
+  void build(change_event&& e, std::vector<change_event>& out) { out.push_back(std::move(e)); }
+  void build(file_change&& f, std::vector<change_event>&) { current_.position.file = std::move(f.file); }
+  void build(pending_begin&& b, std::vector<change_event>& out) {
+    out.emplace_back(begin_event{b.id ? b.id->to_string() : std::string(), {current_.position.file, b.offset},
+                                 time_of(b.timestamp)});
+  }
+  void build(pending_commit&& c, std::vector<change_event>& out) {
+    if (c.id) current_.gtids.add(*c.id);
+    current_.position.offset = c.offset;
+    out.emplace_back(commit_event{current_, time_of(c.timestamp)});
+  }
+  void build(pending_rows&& p, std::vector<change_event>& out) {
+    const binlog_position where{current_.position.file, p.offset};
     try {
-      const auto rows = parse_rows_event(type, data, scratch, format);
+      const auto rows = parse_rows_event(p.type, p.data, scratch_, p.format);
       std::uint32_t index = 0;
-      decode_rows(*map, rows, [&](row_image&& before, row_image&& after) {
+      const auto ts = time_of(p.timestamp);
+      decode_rows(*p.map, rows, [&](row_image&& before, row_image&& after) {
         row_change rc;
         rc.op = rows.op;
-        rc.table = info;
+        rc.table = p.info;
         rc.before = std::move(before);
         rc.after = std::move(after);
-        rc.position = position;
+        rc.position = where;
         rc.row_index = index++;
-        rc.timestamp = timestamp;
+        rc.timestamp = ts;
         out.emplace_back(std::move(rc));
       });
     } catch (const tor::error& e) {
-      throw tor::error(error_kind::source, std::string(e.what()) + " (binlog position " + position.to_string() + ")");
+      throw tor::error(error_kind::source, std::string(e.what()) + " (binlog position " + where.to_string() + ")");
     }
   }
-};
 
-/// What feed_deferred produces: change events, and rows still to decode.
-using stream_item = std::variant<change_event, pending_rows>;
+  checkpoint current_;
+  std::string scratch_;
+};
 
 class change_decoder {
  public:
@@ -96,6 +151,7 @@ class change_decoder {
   /// identity) of the last transaction already delivered.
   void start(const checkpoint& at) {
     committed_ = at;
+    assembler_ = change_assembler(at);
     file_ = at.position.file;
     pos_ = at.position.offset;
     txn_ = {};
@@ -107,14 +163,11 @@ class change_decoder {
   void feed(std::span<const std::uint8_t> event, std::vector<change_event>& out) {
     items_.clear();
     handle(event, items_, false, {});
-    for (auto& i : items_) {
-      if (auto* e = std::get_if<change_event>(&i)) out.push_back(std::move(*e));
-      else std::get<pending_rows>(i).expand(out, scratch_);
-    }
+    for (auto& i : items_) assembler_.assemble(std::move(i), out);
   }
 
-  /// Like feed, but captured rows events are appended as pending_rows,
-  /// to be decoded by the consumer.
+  /// Like feed, but leaves building the change events to a change_assembler
+  /// (started at the same checkpoint), which may run on another thread.
   void feed_deferred(std::span<const std::uint8_t> event, std::vector<stream_item>& out) { handle(event, out, false, {}); }
 
   /// The connection was lost: the stream restarts at `committed()`. When a
@@ -156,6 +209,7 @@ class change_decoder {
     std::optional<tor::gtid> id;
     binlog_position begin;
     clock::time_point timestamp;
+    std::uint32_t stamp = 0;
     std::uint64_t rows_events = 0;  // captured rows events delivered (including ones skipped after a reconnect)
     std::uint64_t skip_rows_events = 0;
     std::vector<stream_item> held;
@@ -203,6 +257,7 @@ class change_decoder {
     switch (h.type) {
       case event_types::rotate: {
         const auto r = parse_rotate(ev.data);
+        out.emplace_back(file_change{r.file});
         file_ = r.file;
         pos_ = r.position;
         return;
@@ -316,6 +371,7 @@ class change_decoder {
     txn_.gtid = txn_.id ? txn_.id->to_string() : std::string();
     txn_.begin = {file_, h.log_pos >= h.size ? h.log_pos - h.size : 0};
     txn_.timestamp = time_of(h);
+    txn_.stamp = h.timestamp;
     txn_.buffered = hold;
     if (skip_.active && !hold) {
       // Reading again, after a reconnect, the transaction that was half delivered.
@@ -328,7 +384,7 @@ class change_decoder {
       skip_ = {};
       return;
     }
-    if (!hold) out.emplace_back(change_event{begin_event{txn_.gtid, txn_.begin, txn_.timestamp}});
+    if (!hold) out.emplace_back(pending_begin{txn_.id, txn_.begin.offset, txn_.stamp});
     txn_.begun = !hold;
   }
 
@@ -374,12 +430,13 @@ class change_decoder {
     if (txn_.skip_rows_events)
       fail_at(h, "after reconnecting, the transaction being read again has fewer rows than were delivered");
     if (txn_.id) committed_.gtids.add(*txn_.id);
-    committed_.position = {file_, pos_};
+    committed_.position.file = file_;  // assigned in place: no allocation per transaction
+    committed_.position.offset = pos_;
     if (txn_.buffered) {
-      out.emplace_back(change_event{begin_event{txn_.gtid, txn_.begin, txn_.timestamp}});
+      out.emplace_back(pending_begin{txn_.id, txn_.begin.offset, txn_.stamp});
       for (auto& e : txn_.held) out.push_back(std::move(e));
     }
-    out.emplace_back(change_event{commit_event{committed_, time_of(h)}});
+    out.emplace_back(pending_commit{txn_.id, pos_, h.timestamp});
     txn_ = {};
   }
 
@@ -454,8 +511,8 @@ class change_decoder {
     p.type = h.type;
     p.format = fd_.options();
     p.data.assign(data.begin(), data.end());
-    p.position = {file_, placed.log_pos >= placed.size ? placed.log_pos - placed.size : 0};
-    p.timestamp = time_of(h);
+    p.offset = placed.log_pos >= placed.size ? placed.log_pos - placed.size : 0;
+    p.timestamp = h.timestamp;
     ++txn_.rows_events;
     if (txn_.buffered) {
       if (txn_.held.size() >= opt_.max_buffered_events)
@@ -476,8 +533,8 @@ class change_decoder {
   std::unordered_map<std::uint64_t, table_entry> tables_;
   transaction txn_;
   skip_state skip_;
-  std::string scratch_;
   std::vector<stream_item> items_;
+  change_assembler assembler_;
 };
 
 }  // namespace tor::mysql

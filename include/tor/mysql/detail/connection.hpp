@@ -8,6 +8,7 @@
 #include <mysqld_error.h>
 #include <errmsg.h>
 #include <mariadb_rpl.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -146,6 +147,14 @@ class connection {
     const auto n = mysql_real_escape_string(handle_.get(), out.data(), s.data(), static_cast<unsigned long>(s.size()));
     out.resize(n);
     return '\'' + out + '\'';
+  }
+
+  /// Whether bytes from the server are waiting on the socket (a read would
+  /// not block for long).
+  [[nodiscard]] bool readable() const noexcept {
+    if (!handle_) return false;
+    pollfd p{static_cast<int>(mysql_get_socket(handle_.get())), POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
   }
 
   /// Makes a read blocked on this connection in another thread return, so
