@@ -17,9 +17,10 @@ build=${TOR_FUZZ_BUILD_DIR:-$repo/build-fuzz}
 jobs=${TOR_FUZZ_BUILD_JOBS:-2}
 
 echo "[fuzz] building in $build"
-CXX=${CXX_FUZZ:-clang++-14} cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOR_FUZZ=ON \
-  -DTOR_BUILD_EXAMPLES=OFF -DTOR_BUILD_BENCHMARKS=OFF -DCMAKE_CXX_COMPILER="${CXX_FUZZ:-clang++-14}" >"$build.configure.log" 2>&1 ||
-  { cat "$build.configure.log"; exit 1; }
+mkdir -p "$build"
+cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOR_FUZZ=ON -DTOR_BUILD_EXAMPLES=OFF \
+  -DTOR_BUILD_BENCHMARKS=OFF -DCMAKE_CXX_COMPILER="${CXX_FUZZ:-clang++-14}" >"$build/configure.log" 2>&1 ||
+  { cat "$build/configure.log"; exit 1; }
 cmake --build "$build" -j"$jobs" --target mysql_decoder_fuzz mysql_seed_corpus
 
 "$build/tests/fuzz/mysql_seed_corpus" "$repo/tests/fuzz/corpus" >/dev/null
