@@ -382,6 +382,7 @@ class binlog_source {
     local_next_ = 0;
     expanded_.clear();
     expanded_next_ = 0;
+    failed_ = nullptr;
     reader_ = std::thread([this] { run(); });
 
     // Wait for the stream to be running, so a purged binlog or a refused
@@ -402,13 +403,19 @@ class binlog_source {
   /// memory is allocated and freed by the same thread.
   std::optional<change_event> next(std::chrono::milliseconds wait) {
     if (!queue_) throw tor::error(error_kind::invalid_argument, "binlog source is not open");
+    if (failed_) std::rethrow_exception(failed_);  // never skip past rows that failed to decode
     const auto deadline = std::chrono::steady_clock::now() + wait;
     while (true) {
       if (expanded_next_ < expanded_.size()) return std::move(expanded_[expanded_next_++]);
       if (local_next_ < local_.size()) {
         expanded_.clear();
         expanded_next_ = 0;
-        assembler_.assemble(std::move(local_[local_next_++]), expanded_);
+        try {
+          assembler_.assemble(std::move(local_[local_next_++]), expanded_);
+        } catch (const tor::error&) {
+          failed_ = std::current_exception();
+          throw;
+        }
         continue;
       }
       // A batch may hold only items that build no event (a file change):
@@ -688,6 +695,7 @@ class binlog_source {
   change_assembler assembler_;          // builds change events on the caller's thread
   std::vector<change_event> expanded_;  // the events of the item being handed out
   std::size_t expanded_next_ = 0;
+  std::exception_ptr failed_;           // a decoding error: every later next() throws it
 
   std::mutex status_m_;
   std::unique_ptr<detail::connection> status_conn_;
