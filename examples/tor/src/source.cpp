@@ -35,17 +35,9 @@ tor::mysql::binlog_source_config source_config_from(const config::mysql_settings
 }
 
 source_check check_source(const config::mysql_settings& s, const std::vector<std::string>& tables) {
-  const auto cfg = source_config_from(s, tables);
-  tor::mysql::detail::connect_options o;
-  o.host = cfg.host;
-  o.port = cfg.port;
-  o.socket = cfg.socket;
-  o.user = cfg.user;
-  o.password = cfg.password;
-  o.connect_timeout = cfg.connect_timeout;
-  tor::mysql::detail::connection conn(o);
-  const auto info = tor::mysql::detail::inspect_server(conn, cfg);
-  return {info.version, info.warnings};
+  // Checks without a binlog dump: a dump with the same server id would disconnect a running Tor.
+  auto info = tor::mysql::check_server(source_config_from(s, tables));
+  return {std::move(info.version), std::move(info.warnings)};
 }
 
 }  // namespace tor_service
