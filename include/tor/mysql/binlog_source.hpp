@@ -514,12 +514,14 @@ class binlog_source {
 
   // Runs on the reader thread (schema lookups happen while decoding).
   std::vector<schema_column> schema_of(const table_map& m) {
-    if (!schema_conn_) schema_conn_ = std::make_unique<detail::connection>(opts_);
-    try {
-      return detail::read_schema(*schema_conn_, m);
-    } catch (const detail::server_error&) {
-      schema_conn_.reset();
-      throw;
+    for (int attempt = 0;; ++attempt) {
+      try {
+        if (!schema_conn_) schema_conn_ = std::make_unique<detail::connection>(opts_);
+        return detail::read_schema(*schema_conn_, m);
+      } catch (const detail::server_error& e) {
+        schema_conn_.reset();  // a connection from before a server restart is stale: once more with a new one
+        if (!e.transient() || attempt > 0) throw;
+      }
     }
   }
 
@@ -627,10 +629,13 @@ class binlog_source {
             if (!flush()) return;
           }
         }
-      } catch (const detail::server_error& e) {
+      } catch (const tor::error& e) {
+        // Server errors, and errors of lookups made while decoding: the
+        // transient ones (connection lost, server restarting) reconnect.
         if (stop_) break;
-        if (e.code() == ER_MASTER_FATAL_ERROR_READING_BINLOG) {
-          fail(std::make_exception_ptr(tor::error(error_kind::source, purged_message(e))));
+        const auto* se = dynamic_cast<const detail::server_error*>(&e);
+        if (se && se->code() == ER_MASTER_FATAL_ERROR_READING_BINLOG) {
+          fail(std::make_exception_ptr(tor::error(error_kind::source, purged_message(*se))));
           return;
         }
         if (!e.transient()) {
@@ -652,9 +657,6 @@ class binlog_source {
         std::unique_lock lock(wake_m_);
         wake_cv_.wait_for(lock, backoff, [&] { return stop_.load(); });
         backoff = std::min(backoff * 2, cfg_.reconnect_backoff_max);
-      } catch (const tor::error&) {
-        if (!stop_) fail(std::current_exception());
-        return;
       } catch (const std::exception& e) {
         if (!stop_) fail(std::make_exception_ptr(tor::error(error_kind::source, std::string("binlog reader failed: ") + e.what())));
         return;

@@ -475,7 +475,8 @@ class change_decoder {
       entry.info = std::move(info);
     } catch (const tor::error& e) {
       entry.raw.clear();  // parse it again next time rather than trust a half-built entry
-      fail_at(h, e.what());
+      // Keep the kind: a schema lookup that lost its connection is transient.
+      throw tor::error(e.kind(), std::string(e.what()) + " (binlog position " + at(h) + ")");
     }
   }
 

@@ -135,6 +135,30 @@ inline std::vector<row_change> drain_rows(binlog_source& s, std::chrono::millise
 
 inline std::string text(const row_change& r, std::size_t col) { return to_text(r.image().values.at(col)); }
 
+// --- small helpers shared by the stream tests ---------------------------------
+
+inline void outbox_table(detail::connection& c, const std::string& db, const std::string& payload = "VARCHAR(64)") {
+  c.execute("CREATE TABLE `" + db + "`.outbox (id BIGINT PRIMARY KEY, payload " + payload + ") ENGINE=InnoDB");
+}
+
+inline std::string ins(const std::string& db, int id, const std::string& table = "outbox") {
+  return "INSERT INTO `" + db + "`." + table + " VALUES (" + std::to_string(id) + ", 'p" + std::to_string(id) + "')";
+}
+
+inline std::vector<std::int64_t> ids(const std::vector<txn>& ts) {
+  std::vector<std::int64_t> out;
+  for (const auto& t : ts)
+    for (const auto& r : t.rows) out.push_back(std::get<std::int64_t>(r.image().values.at(0)));
+  return out;
+}
+
+inline std::vector<std::int64_t> range(std::int64_t from, std::int64_t to) {
+  std::vector<std::int64_t> v;
+  for (auto i = from; i <= to; ++i) v.push_back(i);
+  return v;
+}
+
+
 /// Runs scripts/servers.sh with the test's environment plus `extra` assignments.
 inline int servers_sh(const std::string& args, const std::string& extra = {}) {
   const std::string cmd = extra + (extra.empty() ? "" : " ") + std::string(TOR_SOURCE_DIR) + "/scripts/servers.sh " +

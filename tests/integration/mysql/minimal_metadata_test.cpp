@@ -3,39 +3,10 @@
 // limit of that fallback (schema drift) is checked. The same instance
 // serves the tests that change global settings (compressed binlog events,
 // row image), so the shared server is left alone.
-#include "mariadb_fixture.hpp"
+#include "private_server.hpp"
 
 using namespace tor::mysql;
 using namespace tor::mysql::it;
-
-namespace {
-
-/// The MINIMAL instance: its own run dir and port. Under CTest a fixture
-/// starts and stops it around these tests; run directly, the test binary
-/// starts it and stops it at exit.
-struct minimal_server {
-  unsigned port;
-  std::string vars;
-
-  minimal_server() {
-    const char* p = std::getenv("TOR_MYSQL_MINIMAL_PORT");
-    port = p && *p ? static_cast<unsigned>(std::stoul(p)) : it::port() + 10;
-    vars = "TOR_RUN_DIR=" + env("TOR_RUN_DIR") + "/minimal TOR_MYSQL_PORT=" + std::to_string(port) +
-           " TOR_MYSQL_EXTRA_ARGS=--binlog-row-metadata=MINIMAL";
-    if (servers_sh("start mariadb", vars) != 0)
-      FAIL("could not start the second MariaDB on port " << port << " (see " << env("TOR_RUN_DIR") << "/mysql-it-servers.log)");
-  }
-  ~minimal_server() {
-    if (!std::getenv("TOR_MYSQL_MINIMAL_MANAGED")) servers_sh("stop mariadb", vars);
-  }
-};
-
-minimal_server& minimal() {
-  static minimal_server s;
-  return s;
-}
-
-}  // namespace
 
 TEST_CASE("binlog_row_metadata=MINIMAL: names and members come from information_schema", "[mysql][minimal]") {
   const auto port = minimal().port;
