@@ -62,8 +62,8 @@ struct timestamp_value {
   friend bool operator==(const timestamp_value&, const timestamp_value&) = default;
 };
 
-/// A column value. `std::string` is text (any character set, converted as the
-/// server stored it: utf8mb4 stays UTF-8); ENUM and SET are their text when
+/// A column value. `std::string` is text in UTF-8 (utf8mb4 as stored; the
+/// binlog source converts latin1 columns); ENUM and SET are their text when
 /// the table map carries their names, else their index/bitmask as unsigned.
 /// BIT and YEAR are unsigned/signed integers; FLOAT and DOUBLE are double.
 using value = std::variant<null_value, std::int64_t, std::uint64_t, double, decimal_value, std::string, bytes_value,

@@ -50,8 +50,9 @@ struct mysql_settings {
       {"start", "Where to start when there is no checkpoint yet: `end` (only what is written from now on), "
                 "`beginning` (the oldest binlog still on the server) or a position `FILE:OFFSET`. Ignored once a "
                 "checkpoint exists."},
-      {"heartbeat", "The server sends a heartbeat after this much idle time; three missed heartbeats mean a dead "
-                    "connection, which is reopened."},
+      {"heartbeat", "The server sends a heartbeat after this much idle time; silence for three periods (at least "
+                    "30 s, as the server sends none while it scans a file for a GTID) means a dead connection, "
+                    "which is reopened."},
       {"connect_timeout", "Timeout for connecting to the server (whole seconds)."},
       {"reconnect_timeout", "How long a lost replication connection is retried before Tor restarts from its "
                             "checkpoint; 0 retries forever."},
