@@ -280,6 +280,20 @@ inline std::vector<schema_column> read_schema(connection& c, const table_map& m)
 
 }  // namespace detail
 
+namespace detail {
+/// The connection settings of a source configuration, for every connection it opens.
+inline connect_options connect_options_of(const binlog_source_config& cfg) {
+  connect_options o;
+  o.host = cfg.host;
+  o.port = cfg.port;
+  o.socket = cfg.socket;
+  o.user = cfg.user;
+  o.password = cfg.password;
+  o.connect_timeout = cfg.connect_timeout;
+  return o;
+}
+}  // namespace detail
+
 /// What binlog_source::open() finds out about a server before reading.
 struct server_check {
   std::string version;
@@ -291,28 +305,15 @@ struct server_check {
 /// the binlog (for a service's --check). Throws tor::error with one line
 /// per unmet prerequisite, or when the server cannot be reached.
 inline server_check check_server(const binlog_source_config& cfg) {
-  detail::connect_options o;
-  o.host = cfg.host;
-  o.port = cfg.port;
-  o.socket = cfg.socket;
-  o.user = cfg.user;
-  o.password = cfg.password;
-  o.connect_timeout = cfg.connect_timeout;
-  detail::connection c(o);
+  detail::connection c(detail::connect_options_of(cfg));
   auto info = detail::inspect_server(c, cfg);
   return {std::move(info.version), std::move(info.identity), std::move(info.warnings)};
 }
 
 class binlog_source {
  public:
-  explicit binlog_source(binlog_source_config config) : cfg_(std::move(config)) {
-    opts_.host = cfg_.host;
-    opts_.port = cfg_.port;
-    opts_.socket = cfg_.socket;
-    opts_.user = cfg_.user;
-    opts_.password = cfg_.password;
-    opts_.connect_timeout = cfg_.connect_timeout;
-  }
+  explicit binlog_source(binlog_source_config config)
+      : cfg_(std::move(config)), opts_(detail::connect_options_of(cfg_)) {}
   binlog_source(const binlog_source&) = delete;
   binlog_source& operator=(const binlog_source&) = delete;
   ~binlog_source() { close(); }
