@@ -10,9 +10,9 @@
 //
 // Three readers over the same binlog:
 //   binlog_source          the real source: reader thread + queue + next()
-//   inline_fetch_decode    connector fetch and change_decoder on one thread
+//   inline_fetch_decode    packet read and change_decoder on one thread
 //                          (what the source would be without its thread)
-//   connector_fetch_only   mariadb_rpl_fetch alone: the floor
+//   connector_fetch_only   reading the event packets alone: the floor
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -140,7 +140,7 @@ void read_inline(benchmark::State& state, workload& w, bool decode) {
     c.execute("SET @master_binlog_checksum = @@global.binlog_checksum, @mariadb_slave_capability = 4, "
               "@master_heartbeat_period = 1000000000");
     static std::uint32_t id = cfg.server_id + 1000;
-    detail::replication_stream stream(c, ++id, w.start.position.file, w.start.position.offset);
+    detail::replication_stream stream(c, {++id, w.start.position.file, w.start.position.offset, std::nullopt});
     change_decoder_options o;
     o.capture = [&](std::string_view s, std::string_view t) { return w.table == std::string(s) + "." + std::string(t); };
     change_decoder d(o);

@@ -72,8 +72,9 @@ struct binlog_source_config {
   start_at start = start_at::end;
 
   // --- safety ----------------------------------------------------------------
-  /// Resume by GTID when the checkpoint has a GTID set (MariaDB). Otherwise,
-  /// and on MySQL, resume by file and offset.
+  /// Resume by GTID when the checkpoint has a GTID set: MariaDB through
+  /// @slave_connect_state, MySQL (gtid_mode=ON) through COM_BINLOG_DUMP_GTID.
+  /// Otherwise resume by file and offset.
   bool resume_by_gtid = true;
   /// Resume a file/offset checkpoint taken on a server with another identity.
   bool allow_different_server = false;
@@ -136,6 +137,7 @@ struct server_info {
   std::uint32_t server_id = 0;
   bool checksums = true;
   bool full_metadata = false;
+  bool mysql_gtid_mode = false;  ///< MySQL with gtid_mode=ON: GTID dumps work
   std::vector<std::string> warnings;
 };
 
@@ -211,6 +213,11 @@ inline server_info inspect_server(connection& c, const binlog_source_config& cfg
                             "when a table is first seen; columns renamed or reordered while older events are "
                             "still being read get today's names (set binlog_row_metadata=FULL to avoid this)");
   if (info.flavor == server_flavor::mysql) {
+    try {
+      info.mysql_gtid_mode = lower(value_or(c.scalar("SELECT @@gtid_mode"))) == "on";
+    } catch (const server_error&) {
+      info.mysql_gtid_mode = false;  // before 5.6: no GTIDs
+    }
     try {
       const auto comp = lower(value_or(c.scalar("SELECT @@binlog_transaction_compression")));
       if (comp == "1" || comp == "on")
@@ -331,8 +338,9 @@ class binlog_source {
     gtid_mode_ = false;
     if (from && !from->empty()) {
       start = *from;
-      if (cfg_.resume_by_gtid && info_.flavor == server_flavor::mariadb && !from->gtids.empty() &&
-          from->gtids.flavor() == gtid_flavor::mariadb) {
+      const auto flavor = info_.flavor == server_flavor::mariadb ? gtid_flavor::mariadb : gtid_flavor::mysql;
+      const bool gtids_usable = info_.flavor == server_flavor::mariadb || info_.mysql_gtid_mode;
+      if (cfg_.resume_by_gtid && gtids_usable && !from->gtids.empty() && from->gtids.flavor() == flavor) {
         gtid_mode_ = true;
       } else {
         if (from->position.empty())
@@ -600,15 +608,16 @@ class binlog_source {
         const auto ns = std::to_string(static_cast<long long>(hb.count()) * 1000000LL);
         conn->execute("SET @master_heartbeat_period = " + ns + ", @source_heartbeat_period = " + ns);
         conn->execute("SET @mariadb_slave_capability = 4");
-        std::string file = resume.position.file;
-        std::uint64_t pos = resume.position.offset;
-        if (gtid_mode_) {
+        detail::dump_request request{cfg_.server_id, resume.position.file, resume.position.offset, std::nullopt};
+        if (gtid_mode_ && info_.flavor == server_flavor::mysql) {
+          request.mysql_gtids = resume.gtids;
+        } else if (gtid_mode_) {
           conn->execute("SET @slave_connect_state = " + conn->quote(resume.gtids.to_string()));
           conn->execute("SET @slave_gtid_strict_mode = 1, @slave_gtid_ignore_duplicates = 0");
-          file.clear();
-          pos = 4;
+          request.file.clear();
+          request.position = 4;
         }
-        detail::replication_stream stream(*conn, cfg_.server_id, file, pos);
+        detail::replication_stream stream(*conn, request);
         connected_once = true;
         bool signalled = false;
         while (!stop_) {

@@ -254,11 +254,11 @@ TEST_CASE("ENUM and SET become member names when known, numbers otherwise", "[my
     writer e;
     e.lenenc(2).lenenc_str("new").lenenc_str("sent");
     e.lenenc(300);
-    for (int i = 1; i <= 300; ++i) e.lenenc_str("m" + std::to_string(i));
+    for (int i = 1; i <= 300; ++i) e.lenenc_str(std::string(1, 'm').append(std::to_string(i)));
     writer s;
     s.lenenc(3).lenenc_str("x").lenenc_str("y").lenenc_str("z");
     s.lenenc(64);
-    for (int i = 0; i < 64; ++i) s.lenenc_str("s" + std::to_string(i));
+    for (int i = 0; i < 64; ++i) s.lenenc_str(std::string(1, 's').append(std::to_string(i)));
     spec.optional = tlv(6, e.b);
     const auto set_tlv = tlv(5, s.b);
     spec.optional.insert(spec.optional.end(), set_tlv.begin(), set_tlv.end());

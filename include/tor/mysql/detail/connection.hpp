@@ -1,13 +1,12 @@
-// RAII over mariadb-connector-c: a connection (MYSQL*), the replication
-// handle (MARIADB_RPL*) and the event it fills, each owned from the line it
-// is created. Errors become tor::error carrying the server's error number,
-// classified as transient (connection lost, server restarting) or not.
+// RAII over mariadb-connector-c: a connection (MYSQL*) owned from the line
+// it is created, and the binlog dump read on it. Errors become tor::error
+// carrying the server's error number, classified as transient (connection
+// lost, server restarting) or not.
 #pragma once
 
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <errmsg.h>
-#include <mariadb_rpl.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -21,6 +20,8 @@
 #include <vector>
 
 #include <tor/core/error.hpp>
+#include <tor/core/gtid.hpp>
+#include <tor/mysql/detail/dump_command.hpp>
 
 namespace tor::mysql::detail {
 
@@ -179,56 +180,61 @@ class connection {
   connect_options opts_;
 };
 
-/// The replication stream of a connection: a binlog dump and the events it delivers.
+/// What a binlog dump asks for: a file and position (both servers), or
+/// every transaction not in a MySQL GTID set. MariaDB's GTID resume is a
+/// file-less position dump with @slave_connect_state set on the connection.
+struct dump_request {
+  std::uint32_t server_id = 0;  ///< the replica's server_id
+  std::string file;
+  std::uint64_t position = 4;
+  std::optional<gtid_set> mysql_gtids;  ///< set: COM_BINLOG_DUMP_GTID from these
+};
+
+/// The replication stream of a connection: a binlog dump and the events it
+/// delivers. The dump command is sent and the event packets are read with
+/// the connector's own packet layer (so TLS, compression and large packets
+/// work as for queries), but the events are handed over in place, without
+/// the connector's copy and per-event parse: the change decoder parses them.
 class replication_stream {
  public:
-  /// Starts a dump on `c` (which must outlive the stream). An empty file
-  /// with GTID variables set on the connection starts from the GTID state.
-  replication_stream(connection& c, std::uint32_t replica_server_id, const std::string& file, std::uint64_t position)
-      : conn_(&c) {
-    rpl_.reset(mariadb_rpl_init(c.get()));
-    if (!rpl_) throw server_error(c.last_errno(), "cannot start replication on " + c.options().where() + ": " + c.last_error());
-    mariadb_rpl_optionsv(rpl_.get(), MARIADB_RPL_SERVER_ID, static_cast<unsigned>(replica_server_id));
-    mariadb_rpl_optionsv(rpl_.get(), MARIADB_RPL_FILENAME, file.c_str(), file.size());
-    mariadb_rpl_optionsv(rpl_.get(), MARIADB_RPL_START, static_cast<unsigned long>(position));
-    mariadb_rpl_optionsv(rpl_.get(), MARIADB_RPL_FLAGS, 0u);
-    if (mariadb_rpl_open(rpl_.get()) != 0)
-      throw server_error(c.last_errno(), "binlog dump from " + c.options().where() + " refused: " + c.last_error() +
-                                             " (error " + std::to_string(c.last_errno()) + ")");
+  /// Starts a dump on `c` (which must outlive the stream).
+  replication_stream(connection& c, const dump_request& r) : conn_(&c) {
+    const bool gtid = r.mysql_gtids.has_value();
+    const auto payload = gtid ? binlog_dump_gtid_payload(r.server_id, *r.mysql_gtids)
+                              : binlog_dump_payload(r.server_id, r.file, r.position);
+    const auto command = static_cast<enum_server_command>(gtid ? com_binlog_dump_gtid : com_binlog_dump);
+    MYSQL* m = c.get();
+    // skip_check: the answer is the event stream itself, read by next().
+    if (m->methods->db_command(m, command, payload.data(), payload.size(), 1, nullptr) != 0)
+      throw server_error(c.last_errno(), std::string(gtid ? "GTID binlog dump" : "binlog dump") + " request to " +
+                                             c.options().where() + " failed: " + c.last_error() + " (error " +
+                                             std::to_string(c.last_errno()) + ")");
   }
   replication_stream(const replication_stream&) = delete;
   replication_stream& operator=(const replication_stream&) = delete;
-  ~replication_stream() {
-    if (event_) mariadb_free_rpl_event(event_);
-  }
 
   /// The next event's bytes (header to checksum), valid until the next
-  /// call; throws server_error when the stream ends or fails.
+  /// call; throws server_error when the stream ends or fails. A refused
+  /// dump (purged binlog, missing privilege) surfaces here, as the
+  /// server's error packet in place of the first event.
   std::span<const std::uint8_t> next() {
-    // The connector reuses the event passed in, and frees it itself when
-    // it returns nullptr, so ownership passes through this one pointer.
-    event_ = mariadb_rpl_fetch(rpl_.get(), event_);
-    if (!event_) {
-      auto code = conn_->last_errno();
-      std::string msg = conn_->last_error();
-      if (code == 0 && mariadb_rpl_errno(rpl_.get()) != 0) {
-        code = mariadb_rpl_errno(rpl_.get());
-        msg = mariadb_rpl_error(rpl_.get());
-      }
-      if (code == 0) msg = "the server ended the binlog stream";
-      throw server_error(code, "binlog stream from " + conn_->options().where() + " stopped: " + msg +
-                                   (code ? " (error " + std::to_string(code) + ")" : std::string()));
-    }
-    return {event_->raw_data + event_->raw_data_ofs, event_->raw_data_size - event_->raw_data_ofs};
+    MYSQL* m = conn_->get();
+    const unsigned long len = mysql_net_read_packet(m);
+    if (len == static_cast<unsigned long>(packet_error) || len == 0) fail(conn_->last_errno(), conn_->last_error());
+    const auto* p = reinterpret_cast<const std::uint8_t*>(m->net.read_pos);
+    // EOF packet: the end of a non-blocking dump, or the server stopping it.
+    if (p[0] == 0xfe && len < 9) fail(0, "the server ended the binlog stream");
+    if (p[0] != 0x00)
+      fail(CR_MALFORMED_PACKET, "unexpected packet (first byte " + std::to_string(p[0]) + ") in the binlog stream");
+    return {p + 1, len - 1};
   }
 
  private:
-  struct rpl_closer {
-    void operator()(MARIADB_RPL* r) const noexcept { mariadb_rpl_close(r); }
-  };
+  [[noreturn]] void fail(unsigned code, const std::string& msg) const {
+    throw server_error(code, "binlog stream from " + conn_->options().where() + " stopped: " + msg +
+                                 (code ? " (error " + std::to_string(code) + ")" : std::string()));
+  }
   connection* conn_;
-  std::unique_ptr<MARIADB_RPL, rpl_closer> rpl_;
-  MARIADB_RPL_EVENT* event_ = nullptr;
 };
 
 }  // namespace tor::mysql::detail
