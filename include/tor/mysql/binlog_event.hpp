@@ -10,8 +10,6 @@
 // body, and, when the log has checksums, a 4-byte CRC32 of all of that.
 #pragma once
 
-#include <zlib.h>
-
 #include <cstdint>
 #include <span>
 #include <string>
@@ -20,6 +18,7 @@
 
 #include <tor/core/gtid.hpp>
 #include <tor/mysql/detail/bytes.hpp>
+#include <tor/mysql/detail/crc32.hpp>
 #include <tor/mysql/detail/inflate.hpp>
 #include <tor/mysql/row_decoder.hpp>
 
@@ -94,9 +93,9 @@ inline event_header parse_event_header(std::span<const std::uint8_t> event) {
 [[nodiscard]] inline bool checksum_matches(std::span<const std::uint8_t> event) noexcept {
   if (event.size() < event_header_size + 4) return false;
   const auto n = event.size() - 4;
-  const auto crc = crc32(0L, event.data(), static_cast<uInt>(n));
+  const auto crc = detail::crc32(0, event.data(), n);
   const std::uint32_t stored = event[n] | (event[n + 1] << 8) | (event[n + 2] << 16) | (static_cast<std::uint32_t>(event[n + 3]) << 24);
-  return static_cast<std::uint32_t>(crc) == stored;
+  return crc == stored;
 }
 
 /// Validates the event's size field against the bytes received, verifies the
