@@ -142,12 +142,30 @@ concept row_mapper = requires(M& m, const row_change& row, const transaction_inf
 ///
 /// Minimal complete definition: `map(row, tx, out)` as above.
 ///
+/// Optionally a model also takes the row by rvalue, `map(row_change&&, tx, out)`,
+/// to move values out of the row's images instead of copying them; the
+/// router gives each row that way when it can (see row_consuming_mapper).
+///
 /// Laws:
 /// 1. Purity: the same row and transaction give the same messages.
 /// 2. Errors are thrown as tor::error naming the table, column and binlog position.
+/// 3. Given by rvalue, a row gives the same messages as given by const
+///    reference, and the mapper leaves its op, table, position and row_index
+///    as they were (the router still reads them); only the values of its
+///    images may be moved from.
 ///
 /// Models: tor::outbox_mapper, tor::composed_mapper (see tor::compose), users' own.
 template <class M>
 concept mapper = row_mapper<M>;
+
+/// A mapper that can be given a row by rvalue: `m.map(std::move(row), tx, out)`
+/// compiles. Every mapper taking `const row_change&` qualifies (the rvalue
+/// binds to it); one with a `row_change&&` overload may move values out of the
+/// row (law 3 above). The router and tor::compose hand rows over this way.
+template <class M>
+concept row_consuming_mapper =
+    mapper<M> && requires(M& m, row_change&& row, const transaction_info& tx, std::vector<message>& out) {
+      m.map(std::move(row), tx, out);
+    };
 
 }  // namespace tor

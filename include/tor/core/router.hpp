@@ -176,7 +176,12 @@ class router {
       bump(rows_, std::uint64_t{1});
       out_.clear();
       try {
-        mapper_.map(*row, tx_, out_);
+        // The row is not read again but for its table and position: a mapper
+        // that takes rows by rvalue may move their values into its messages.
+        if constexpr (row_consuming_mapper<Mapper>)
+          mapper_.map(std::move(*row), tx_, out_);
+        else
+          mapper_.map(*row, tx_, out_);
       } catch (const std::exception& e) {
         throw error(error_kind::mapping, "cannot map the row of " + row->table_name() + " at binlog " +
                                              row->position.to_string() + " row " + std::to_string(row->row_index) +

@@ -53,21 +53,11 @@ class composed_mapper {
  public:
   explicit composed_mapper(Stages... stages) : stages_(std::move(stages)...) {}
 
-  void map(const row_change& row, const transaction_info& tx, std::vector<message>& out) {
-    const std::size_t first = out.size();
-    bool accepted = true;
-    boost::hana::for_each(stages_, [&](auto& stage) {
-      using S = std::remove_cvref_t<decltype(stage)>;
-      if (!accepted) return;
-      if constexpr (filter_stage<S>) {
-        accepted = stage.accept(row, tx);
-      } else if constexpr (mapper<S>) {
-        stage.map(row, tx, out);
-      } else {
-        for (message& m : out | ranges::views::drop(first)) stage.enrich(m, row, tx);
-      }
-    });
-  }
+  void map(const row_change& row, const transaction_info& tx, std::vector<message>& out) { run(row, nullptr, tx, out); }
+
+  /// The same, but when the last stage is a producer it gets the row by
+  /// rvalue, so it may move values out of it (no later stage reads them).
+  void map(row_change&& row, const transaction_info& tx, std::vector<message>& out) { run(row, &row, tx, out); }
 
   /// The stages, for inspection (e.g. an outbox mapper's topics).
   template <std::size_t I>
@@ -76,6 +66,27 @@ class composed_mapper {
   }
 
  private:
+  // `owned` is `row` itself when the caller gave it away, else nullptr.
+  void run(const row_change& row, row_change* owned, const transaction_info& tx, std::vector<message>& out) {
+    const std::size_t first = out.size();
+    const void* last = &stages_[boost::hana::size_c<sizeof...(Stages) - 1>];
+    bool accepted = true;
+    boost::hana::for_each(stages_, [&](auto& stage) {
+      using S = std::remove_cvref_t<decltype(stage)>;
+      if (!accepted) return;
+      if constexpr (filter_stage<S>) {
+        accepted = stage.accept(row, tx);
+      } else if constexpr (mapper<S>) {
+        if constexpr (row_consuming_mapper<S>) {
+          if (owned && static_cast<const void*>(&stage) == last) return stage.map(std::move(*owned), tx, out);
+        }
+        stage.map(row, tx, out);
+      } else {
+        for (message& m : out | ranges::views::drop(first)) stage.enrich(m, row, tx);
+      }
+    });
+  }
+
   boost::hana::tuple<Stages...> stages_;
 };
 

@@ -120,6 +120,31 @@ class outbox_mapper {
   }
 
   void map(const row_change& row, const transaction_info& tx, std::vector<message>& out) {
+    produce(row, nullptr, tx, out);
+  }
+
+  /// The same messages, but the key, payload and id are moved out of the
+  /// row's after image instead of copied (the router hands rows over this
+  /// way). Only those values are touched, and only once the row is known to
+  /// map; the row's table, position and index stay as they are.
+  void map(row_change&& row, const transaction_info& tx, std::vector<message>& out) {
+    produce(row, &row.after, tx, out);
+  }
+
+ private:
+  // Column indexes of one outbox table, resolved once per table shape.
+  struct columns {
+    std::shared_ptr<const table_info> table;  // keeps the cache key alive
+    std::optional<std::size_t> id, key, route_by, payload, type, timestamp;
+    std::vector<std::optional<std::size_t>> fields;
+    // Whether the key, payload or id column is read by no other role, so its
+    // value may be moved into the message.
+    bool own_key = false, own_payload = false, own_id = false;
+  };
+
+  // `owned` is the row's after image when the caller gave the row away (the
+  // same object as row.after), else nullptr.
+  void produce(const row_change& row, row_image* owned, const transaction_info& tx, std::vector<message>& out) {
     const columns* cols = resolve(row);
     if (!cols) return;  // not an outbox table
     if (row.op == row_op::erase) return;  // outbox rows are often deleted right after insert
@@ -152,16 +177,8 @@ class outbox_mapper {
 
     message m;
     m.topic = topics->front();
-    m.key = to_text(*key);
-    if (const auto text = text_view(*payload)) {
-      if (!text->empty() || !cfg_.tombstone_on_empty_payload) m.value.emplace(*text);
-    } else if (!is_null(*payload)) {
-      m.value = to_text(*payload);
-    } else if (!cfg_.tombstone_on_empty_payload) {
-      m.value.emplace();
-    }
     m.headers.reserve(5 + cfg_.fields.size());
-    m.headers.push_back({std::string(headers::id), id ? to_text(*id) : coordinates(row)});
+    m.headers.push_back({std::string(headers::id), {}});  // filled last: its value may be moved out of the row
     if (cols->type && img.has(*cols->type)) m.headers.push_back({"eventType", to_text(img.values[*cols->type])});
     for (std::size_t i = 0; i < cfg_.fields.size(); ++i) {
       const auto& f = cfg_.fields[i];
@@ -187,6 +204,20 @@ class outbox_mapper {
       }
       m.timestamp = *t;
     }
+
+    // The row maps: only now may its values be taken.
+    const auto take = [&](const value* v, std::optional<std::size_t> idx, bool own) {
+      return owned && own ? take_text(owned->values[*idx]) : to_text(*v);
+    };
+    m.key = take(key, cols->key, cols->own_key);
+    if (!is_null(*payload)) {
+      std::string text = take(payload, cols->payload, cols->own_payload);
+      if (!text.empty() || !cfg_.tombstone_on_empty_payload) m.value = std::move(text);
+    } else if (!cfg_.tombstone_on_empty_payload) {
+      m.value.emplace();
+    }
+    m.headers.front().value = id ? take(id, cols->id, cols->own_id) : coordinates(row);
+
     for (std::size_t i = 1; i < topics->size(); ++i) {  // fan-out: every matching route gets a copy
       out.push_back(m);
       out.back().topic = (*topics)[i];
@@ -195,13 +226,14 @@ class outbox_mapper {
     if (topics->size() > 1) std::rotate(out.end() - static_cast<std::ptrdiff_t>(topics->size()), out.end() - 1, out.end());
   }
 
- private:
-  // Column indexes of one outbox table, resolved once per table shape.
-  struct columns {
-    std::shared_ptr<const table_info> table;  // keeps the cache key alive
-    std::optional<std::size_t> id, key, route_by, payload, type, timestamp;
-    std::vector<std::optional<std::size_t>> fields;
-  };
+  // A value's text, moved out of it when it holds a string (to_text otherwise).
+  static std::string take_text(value& v) {
+    if (auto* s = std::get_if<std::string>(&v)) return std::move(*s);
+    if (auto* b = std::get_if<bytes_value>(&v)) return std::move(b->data);
+    if (auto* j = std::get_if<json_value>(&v)) return std::move(j->text);
+    if (auto* d = std::get_if<decimal_value>(&v)) return std::move(d->text);
+    return to_text(v);
+  }
 
   const columns* resolve(const row_change& row) {
     if (!row.table) return nullptr;
@@ -224,6 +256,15 @@ class outbox_mapper {
         c->timestamp = idx(cfg_.timestamp_column);
         c->fields = cfg_.fields | ranges::views::transform([&](const outbox_field& f) { return idx(f.column); }) |
                     ranges::to<std::vector>();
+        // A column read by two roles (say key and id) is copied for each, never moved.
+        std::vector<std::optional<std::size_t>> roles = {c->id, c->key, c->route_by, c->payload, c->type, c->timestamp};
+        roles.insert(roles.end(), c->fields.begin(), c->fields.end());
+        const auto alone = [&](const std::optional<std::size_t>& i) {
+          return i && std::count(roles.begin(), roles.end(), i) == 1;
+        };
+        c->own_key = alone(c->key);
+        c->own_payload = alone(c->payload);
+        c->own_id = alone(c->id);
       }
       if (cache_.size() > 1024) {  // tables change shape rarely; bound the cache anyway
         cache_.clear();

@@ -79,3 +79,35 @@ TEST_CASE("the outbox mapper composes with a filter and an enricher", "[compose]
   CHECK(*out[0].find_header("env") == "test");
   CHECK(m.stage<1>().config().tables.size() == 1);
 }
+
+TEST_CASE("given an rvalue row, only a producer in last place may take its values", "[compose]") {
+  outbox_config c;
+  c.tables = {"app.outbox"};
+  c.id_column.clear();
+  c.type_column.clear();
+  const auto table = testing::make_table("app", "outbox", {"aggregatetype", "aggregateid", "payload"});
+  row_change r;
+  r.table = table;
+  r.after.values = {std::string("Order"), std::string("k"), std::string("p")};
+
+  // An enricher after the producer still reads the row as it came.
+  std::string seen;
+  auto m = compose(outbox_mapper{c}, enrich_fn{[&](message&, const row_change& row, const transaction_info&) {
+                     seen = to_text(row.after.values[2]);
+                   }});
+  row_change given = r;
+  std::vector<message> out;
+  m.map(std::move(given), {}, out);
+  CHECK(seen == "p");
+  CHECK(given.after.values == r.after.values);
+
+  // In last place the producer may move the payload out; the messages are the same.
+  auto last = compose(op_filter{}, outbox_mapper{c});
+  std::vector<message> a, b;
+  last.map(r, {}, a);
+  given = r;
+  last.map(std::move(given), {}, b);
+  CHECK(a == b);
+  CHECK(to_text(given.after.values[2]).empty());
+  CHECK(given.table == r.table);
+}
