@@ -32,9 +32,23 @@ struct gtid {
   std::string uuid;             ///< MySQL source uuid (lower case)
   std::uint64_t sequence = 0;   ///< MariaDB seq_no, MySQL transaction number
 
+  /// "domain-server-seq" (MariaDB) or "uuid:seq" (MySQL). Formatted without
+  /// temporaries: it runs for every transaction read.
   [[nodiscard]] std::string to_string() const {
-    if (flavor == gtid_flavor::mysql) return uuid + ':' + std::to_string(sequence);
-    return std::to_string(domain) + '-' + std::to_string(server) + '-' + std::to_string(sequence);
+    std::string out;
+    out.reserve(flavor == gtid_flavor::mysql ? uuid.size() + 21 : 15);
+    char num[24];
+    const auto put = [&](auto v) { out.append(num, std::to_chars(num, num + sizeof num, v).ptr); };
+    if (flavor == gtid_flavor::mysql) {
+      out.append(uuid).push_back(':');
+    } else {
+      put(domain);
+      out.push_back('-');
+      put(server);
+      out.push_back('-');
+    }
+    put(sequence);
+    return out;
   }
   static gtid parse(std::string_view text, gtid_flavor flavor);
   friend bool operator==(const gtid&, const gtid&) = default;

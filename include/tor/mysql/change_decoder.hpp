@@ -176,8 +176,8 @@ class change_decoder {
   void restart_after_reconnect() {
     if (txn_.open && txn_.begun && !txn_.buffered) {
       skip_.active = true;
-      skip_.gtid = txn_.gtid;
-      skip_.begin = txn_.begin;
+      skip_.id = txn_.id;
+      skip_.begin = {file_, txn_.begin};
       skip_.rows_events = txn_.rows_events;
     }
     txn_ = {};
@@ -205,9 +205,8 @@ class change_decoder {
     bool mysql_gtid = false;  // opened by a MySQL GTID event: the next query says BEGIN or DDL
     bool xa = false;
     bool buffered = false;    // MariaDB non-transactional group: held back until its end
-    std::string gtid;
     std::optional<tor::gtid> id;
-    binlog_position begin;
+    std::uint64_t begin = 0;  // start of the transaction in the current file
     clock::time_point timestamp;
     std::uint32_t stamp = 0;
     std::uint64_t rows_events = 0;  // captured rows events delivered (including ones skipped after a reconnect)
@@ -217,7 +216,7 @@ class change_decoder {
 
   struct skip_state {
     bool active = false;
-    std::string gtid;
+    std::optional<tor::gtid> id;
     binlog_position begin;
     std::uint64_t rows_events = 0;
   };
@@ -225,6 +224,8 @@ class change_decoder {
   [[nodiscard]] std::string at(const event_header& h) const {
     return file_ + ':' + std::to_string(h.log_pos >= h.size ? h.log_pos - h.size : h.log_pos);
   }
+  [[nodiscard]] std::string begin_text() const { return file_ + ':' + std::to_string(txn_.begin); }
+  static std::string gtid_text(const std::optional<tor::gtid>& id) { return id ? id->to_string() : std::string(); }
   [[noreturn]] void fail_at(const event_header& h, const std::string& what) const {
     throw tor::error(error_kind::source, what + " (binlog position " + at(h) + ")");
   }
@@ -364,27 +365,26 @@ class change_decoder {
 
   void open_transaction(const event_header& h, std::optional<gtid> id, std::vector<stream_item>& out,
                         bool hold = false) {
-    if (txn_.open) fail_at(h, "a new transaction starts before the previous one (" + txn_.begin.to_string() + ") ended");
+    if (txn_.open) fail_at(h, "a new transaction starts before the previous one (" + begin_text() + ") ended");
     txn_ = {};
     txn_.open = true;
     txn_.id = std::move(id);
-    txn_.gtid = txn_.id ? txn_.id->to_string() : std::string();
-    txn_.begin = {file_, h.log_pos >= h.size ? h.log_pos - h.size : 0};
+    txn_.begin = h.log_pos >= h.size ? h.log_pos - h.size : 0;
     txn_.timestamp = time_of(h);
     txn_.stamp = h.timestamp;
     txn_.buffered = hold;
     if (skip_.active && !hold) {
       // Reading again, after a reconnect, the transaction that was half delivered.
-      if (skip_.gtid != txn_.gtid || (skip_.gtid.empty() && !(skip_.begin == txn_.begin)))
-        fail_at(h, "after reconnecting, the transaction at " + txn_.begin.to_string() + " (" + txn_.gtid +
-                       ") is not the one that was being read (" + skip_.begin.to_string() + " " + skip_.gtid +
+      if (skip_.id != txn_.id || (!skip_.id && !(skip_.begin.file == file_ && skip_.begin.offset == txn_.begin)))
+        fail_at(h, "after reconnecting, the transaction at " + begin_text() + " (" + gtid_text(txn_.id) +
+                       ") is not the one that was being read (" + skip_.begin.to_string() + " " + gtid_text(skip_.id) +
                        "): the binlog changed under the reader");
       txn_.begun = true;
       txn_.skip_rows_events = skip_.rows_events;
       skip_ = {};
       return;
     }
-    if (!hold) out.emplace_back(pending_begin{txn_.id, txn_.begin.offset, txn_.stamp});
+    if (!hold) out.emplace_back(pending_begin{txn_.id, txn_.begin, txn_.stamp});
     txn_.begun = !hold;
   }
 
@@ -433,7 +433,7 @@ class change_decoder {
     committed_.position.file = file_;  // assigned in place: no allocation per transaction
     committed_.position.offset = pos_;
     if (txn_.buffered) {
-      out.emplace_back(pending_begin{txn_.id, txn_.begin.offset, txn_.stamp});
+      out.emplace_back(pending_begin{txn_.id, txn_.begin, txn_.stamp});
       for (auto& e : txn_.held) out.push_back(std::move(e));
     }
     out.emplace_back(pending_commit{txn_.id, pos_, h.timestamp});
@@ -442,7 +442,7 @@ class change_decoder {
 
   void rollback(const event_header& h, std::vector<stream_item>& out) {
     if (txn_.rows_events && !txn_.buffered)
-      fail_at(h, "the transaction starting at " + txn_.begin.to_string() +
+      fail_at(h, "the transaction starting at " + begin_text() +
                      " ends with ROLLBACK after rows of captured tables were read; this happens only when it also "
                      "changed non-transactional tables. Keep captured tables on a transactional engine (InnoDB)");
     txn_.held.clear();
@@ -517,7 +517,7 @@ class change_decoder {
     ++txn_.rows_events;
     if (txn_.buffered) {
       if (txn_.held.size() >= opt_.max_buffered_events)
-        fail_at(h, "transaction at " + txn_.begin.to_string() + " on non-transactional tables holds more than " +
+        fail_at(h, "transaction at " + begin_text() + " on non-transactional tables holds more than " +
                        std::to_string(opt_.max_buffered_events) + " rows events; keep captured tables on InnoDB");
       txn_.held.emplace_back(std::move(p));
     } else {
