@@ -28,9 +28,9 @@ class checkpoint_tracker {
     // Transactions share their file name until the binlog rotates, so the
     // name is kept once rather than copied per transaction.
     if (!file_ || *file_ != b.position.file) file_ = std::make_shared<const std::string>(b.position.file);
-    txns_.push_back(txn{});
-    txns_.back().file = file_;
-    txns_.back().gtid = b.gtid;
+    txn& t = txns_.emplace_back();
+    t.file = file_;
+    t.gtid = b.gtid;
     open_ = true;
   }
 

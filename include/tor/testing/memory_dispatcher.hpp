@@ -59,7 +59,7 @@ class memory_dispatcher {
     if (last_queue_ == pending_.end() || last_queue_->first.second != p || last_queue_->first.first != m.topic)
       last_queue_ = pending_.try_emplace({m.topic, p}).first;
     auto& q = last_queue_->second;
-    entry& e = q.push_back(entry{});
+    entry& e = q.emplace_back();
     e.token = token;
     e.failure = std::move(failure);
     if (opt_.record) e.msg = std::move(m);

@@ -27,3 +27,18 @@ TEST_CASE("ring behaves as a FIFO with indexed access through growth and wrap-ar
     }
   }
 }
+
+TEST_CASE("ring::emplace_back gives a default element, also in a slot used before", "[ring]") {
+  tor::detail::ring<std::string> r;
+  for (int i = 0; i < 100; ++i) {
+    std::string& s = r.emplace_back();
+    REQUIRE(s.empty());
+    s = std::string(40, 'x');  // on the heap: a slot not reset would still hold it
+    if (i % 3 != 0) r.pop_front();
+  }
+  while (!r.empty()) {
+    REQUIRE(r.front() == std::string(40, 'x'));
+    r.pop_front();
+  }
+  REQUIRE(r.emplace_back().empty());
+}

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -16,15 +18,27 @@ class ring {
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
 
   T& push_back(T value) {
-    if (size_ == slots_.size()) grow();
-    T& slot = slots_[(head_ + size_) & (slots_.size() - 1)];
+    T& slot = emplace_back();
     slot = std::move(value);
-    ++size_;
     return slot;
+  }
+  /// Appends a default-constructed element and returns it. Free slots are
+  /// kept default-constructed, so this constructs nothing: fill the fields
+  /// in place instead of moving a temporary in.
+  T& emplace_back() {
+    if (size_ == slots_.size()) grow();
+    ++size_;
+    return back();
   }
   /// Resets the front slot (so it releases what it holds) and drops it.
   void pop_front() {
-    slots_[head_] = T{};
+    T& slot = slots_[head_];
+    if constexpr (std::is_nothrow_default_constructible_v<T>) {
+      std::destroy_at(&slot);  // cheaper than assigning a temporary: nothing is moved, one destructor runs
+      std::construct_at(&slot);
+    } else {
+      slot = T{};
+    }
     head_ = (head_ + 1) & (slots_.size() - 1);
     --size_;
   }
