@@ -178,8 +178,14 @@ class outbox_mapper {
     message m;
     m.topic = topics->front();
     m.headers.reserve(5 + cfg_.fields.size());
-    m.headers.push_back({std::string(headers::id), {}});  // filled last: its value may be moved out of the row
-    if (cols->type && img.has(*cols->type)) m.headers.push_back({"eventType", to_text(img.values[*cols->type])});
+    // Headers are built in place, no temporary moved in: this runs for every message.
+    const auto add = [&m](std::string_view name) -> std::string& {
+      header& h = m.headers.emplace_back();
+      h.name = name;
+      return h.value;
+    };
+    add(headers::id);  // its value is set last: it may be moved out of the row
+    if (cols->type && img.has(*cols->type)) add("eventType") = to_text(img.values[*cols->type]);
     for (std::size_t i = 0; i < cfg_.fields.size(); ++i) {
       const auto& f = cfg_.fields[i];
       const value* v = required(row, img, cols->fields[i], f.column);
@@ -188,12 +194,15 @@ class outbox_mapper {
         m.partition = partition_number(*v, row, f.column);
         if (!m.partition) return;
       } else {
-        m.headers.push_back({f.header.empty() ? f.column : f.header, to_text(*v)});
+        add(f.header.empty() ? f.column : f.header) = to_text(*v);
       }
     }
-    m.headers.push_back({std::string(headers::binlog_file), row.position.file});
-    m.headers.push_back({std::string(headers::binlog_pos), offset_and_row(row)});
-    if (!tx.gtid.empty()) m.headers.push_back({std::string(headers::gtid), tx.gtid});
+    add(headers::binlog_file) = row.position.file;
+    {
+      char buf[offset_and_row_size];
+      add(headers::binlog_pos).assign(buf, offset_and_row(row, buf));
+    }
+    if (!tx.gtid.empty()) add(headers::gtid) = tx.gtid;
     m.timestamp = tx.timestamp;
     if (ts) {
       const auto t = time_of(*ts);
@@ -281,15 +290,23 @@ class outbox_mapper {
   static std::string where(const row_change& row) {
     return row.position.to_string() + " row " + std::to_string(row.row_index);
   }
-  // "OFFSET/ROW", formatted without temporaries: this runs for every message.
-  static std::string offset_and_row(const row_change& row) {
-    char buf[48];
+  // "OFFSET/ROW" into `buf`, returning its length: formatted without a
+  // string, as this runs for every message.
+  static constexpr std::size_t offset_and_row_size = 48;
+  static std::size_t offset_and_row(const row_change& row, char (&buf)[offset_and_row_size]) {
     char* p = std::to_chars(buf, buf + 24, row.position.offset).ptr;
     *p++ = '/';
-    p = std::to_chars(p, buf + sizeof buf, row.row_index).ptr;
-    return std::string(buf, p);
+    p = std::to_chars(p, buf + offset_and_row_size, row.row_index).ptr;
+    return static_cast<std::size_t>(p - buf);
   }
-  static std::string coordinates(const row_change& row) { return row.position.file + ':' + offset_and_row(row); }
+  static std::string coordinates(const row_change& row) {
+    char buf[offset_and_row_size];
+    const auto n = offset_and_row(row, buf);
+    std::string s;
+    s.reserve(row.position.file.size() + 1 + n);
+    s.append(row.position.file).append(1, ':').append(buf, n);
+    return s;
+  }
 
   // The column's value, or nullptr after reporting it missing (fail throws; skip warns).
   const value* required(const row_change& row, const row_image& img, const std::optional<std::size_t>& idx,
@@ -309,8 +326,12 @@ class outbox_mapper {
 
   // The topics a route-by value goes to (in route order), or nullptr to skip the row.
   const std::vector<std::string>* route_topics(std::string_view by_view, const row_change& row) {
-    if (auto it = topic_cache_.find(by_view); it != topic_cache_.end())
+    // Consecutive rows usually share their route-by value: skip hashing then.
+    if (last_route_ && last_route_->first == by_view) return last_route_->second.empty() ? nullptr : &last_route_->second;
+    if (auto it = topic_cache_.find(by_view); it != topic_cache_.end()) {
+      last_route_ = &*it;
       return it->second.empty() ? nullptr : &it->second;
+    }
     const std::string by(by_view);
     std::vector<std::string> topics;
     if (cfg_.routes.empty()) {
@@ -332,7 +353,8 @@ class outbox_mapper {
       }
     }
     if (topic_cache_.size() > 4096) topic_cache_.clear();
-    const auto& slot = topic_cache_.emplace(by, std::move(topics)).first->second;
+    last_route_ = &*topic_cache_.emplace(by, std::move(topics)).first;  // elements stay put until clear()
+    const auto& slot = last_route_->second;
     return slot.empty() ? nullptr : &slot;
   }
 
@@ -375,6 +397,7 @@ class outbox_mapper {
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, std::vector<std::string>, text_hash, std::equal_to<>> topic_cache_;
+  const std::pair<const std::string, std::vector<std::string>>* last_route_ = nullptr;  // in topic_cache_
 };
 
 }  // namespace tor
