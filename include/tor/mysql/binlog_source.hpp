@@ -630,12 +630,13 @@ class binlog_source {
           failing_since = {};
           decoder_->feed_deferred(ev, batch.events);
           batch.bytes += ev.size();
-          // Hand over whole transactions. When the consumer sleeps, handing
-          // over wakes it, which costs more than a small transaction: while
-          // the server's next events are already on the socket, gather more.
+          // Hand over whole transactions, in batches: each hand-over takes
+          // the queue's lock on both threads (and may wake the consumer),
+          // which costs more than a small transaction. While the server's
+          // next events are already here, gather more; once the stream
+          // pauses, hand over at once, so latency stays low.
           const bool full = batch.events.size() >= cfg_.batch_events || batch.bytes >= cfg_.queue_max_bytes / 4;
-          if (full || (!decoder_->in_transaction() && !batch.events.empty() &&
-                       !(queue_->consumer_asleep() && conn->readable()))) {
+          if (full || (!decoder_->in_transaction() && !batch.events.empty() && !conn->readable())) {
             if (!flush()) return;
           }
         }

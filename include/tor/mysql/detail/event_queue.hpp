@@ -6,7 +6,6 @@
 // batch pushed before it.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -60,9 +59,7 @@ class event_queue {
     std::unique_lock lock(m_);
     if (q_.empty() && !error_ && !closed_ && wait.count() > 0) {
       ++consumers_waiting_;
-      consumer_asleep_.store(true, std::memory_order_relaxed);
       not_empty_.wait_for(lock, wait, [&] { return !q_.empty() || error_ || closed_; });
-      consumer_asleep_.store(false, std::memory_order_relaxed);
       --consumers_waiting_;
     }
     if (q_.empty()) {
@@ -85,10 +82,6 @@ class event_queue {
     not_empty_.notify_all();
   }
 
-  /// Whether the consumer is blocked waiting for a batch (a hint: a push
-  /// then costs it a wake-up).
-  [[nodiscard]] bool consumer_asleep() const noexcept { return consumer_asleep_.load(std::memory_order_relaxed); }
-
   [[nodiscard]] std::size_t size_events() const {
     std::lock_guard lock(m_);
     return events_;
@@ -102,7 +95,6 @@ class event_queue {
   std::size_t max_events_, max_bytes_;
   unsigned consumers_waiting_ = 0, producers_waiting_ = 0;
   bool closed_ = false;
-  std::atomic<bool> consumer_asleep_{false};
   std::exception_ptr error_;
 };
 
