@@ -54,7 +54,9 @@ class checkpoint_tracker {
   }
 
   /// The open transaction ends at `end`. Returns true when this moved the committable checkpoint.
-  bool commit(checkpoint end) {
+  bool commit(const checkpoint& end) { return commit(checkpoint(end)); }
+  /// The same, taking the checkpoint over (the router moves the source's in).
+  bool commit(checkpoint&& end) {
     if (!open_) throw error(error_kind::source, "source framing error: commit without begin");
     open_ = false;
     txns_.back().end = std::move(end);

@@ -78,3 +78,16 @@ TEST_CASE("the tracker describes where a message came from", "[tracker]") {
   const auto m = t.add_message(1, r);
   CHECK(t.describe(m) == "table app.outbox, binlog mysql-bin.000001:100 row 3, gtid 0-1-42");
 }
+
+TEST_CASE("commit copies a checkpoint given by lvalue and takes one given by rvalue", "[tracker]") {
+  checkpoint_tracker t;
+  const checkpoint kept = at(100);
+  t.begin({});
+  CHECK(t.commit(kept));
+  CHECK(kept == at(100));
+  CHECK(t.committable() == kept);
+  checkpoint given = at(200);
+  t.begin({});
+  CHECK(t.commit(std::move(given)));
+  CHECK(t.committable() == at(200));
+}
