@@ -2,6 +2,9 @@
 find_package(PkgConfig QUIET)
 if(PkgConfig_FOUND)
   pkg_check_modules(TOR_MARIADB QUIET IMPORTED_TARGET GLOBAL libmariadb)
+  # Optional: zstd decompresses MySQL's compressed transactions
+  # (binlog_transaction_compression=ON); without it they are refused.
+  pkg_check_modules(TOR_ZSTD QUIET IMPORTED_TARGET GLOBAL libzstd)
 endif()
 # zlib inflates MariaDB's compressed events and columns and checks CRC32s.
 find_package(ZLIB QUIET)
@@ -12,10 +15,20 @@ if(TOR_MARIADB_FOUND AND ZLIB_FOUND)
   target_link_libraries(tor_mysql INTERFACE tor PkgConfig::TOR_MARIADB ZLIB::ZLIB)
   list(APPEND TOR_INSTALL_TARGETS tor_mysql)
   list(APPEND TOR_COMPONENTS mysql)
-  file(WRITE ${PROJECT_BINARY_DIR}/tor-mysql-deps.cmake
+  set(_tor_mysql_deps
     "find_package(ZLIB REQUIRED)\nfind_package(PkgConfig REQUIRED)\npkg_check_modules(TOR_MARIADB REQUIRED IMPORTED_TARGET GLOBAL libmariadb)\n")
+  if(TOR_ZSTD_FOUND)
+    target_link_libraries(tor_mysql INTERFACE PkgConfig::TOR_ZSTD)
+    target_compile_definitions(tor_mysql INTERFACE TOR_MYSQL_HAVE_ZSTD=1)
+    string(APPEND _tor_mysql_deps "pkg_check_modules(TOR_ZSTD REQUIRED IMPORTED_TARGET GLOBAL libzstd)\n")
+  endif()
+  file(WRITE ${PROJECT_BINARY_DIR}/tor-mysql-deps.cmake "${_tor_mysql_deps}")
   install(FILES ${PROJECT_BINARY_DIR}/tor-mysql-deps.cmake DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tor)
-  message(STATUS "tor::mysql: enabled (libmariadb ${TOR_MARIADB_VERSION})")
+  if(TOR_ZSTD_FOUND)
+    message(STATUS "tor::mysql: enabled (libmariadb ${TOR_MARIADB_VERSION}, zstd ${TOR_ZSTD_VERSION})")
+  else()
+    message(STATUS "tor::mysql: enabled (libmariadb ${TOR_MARIADB_VERSION}; no libzstd: MySQL's compressed transactions are refused)")
+  endif()
 else()
   message(STATUS "tor::mysql: disabled (libmariadb or zlib not found)")
 endif()

@@ -12,7 +12,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
-  libmariadb-dev mariadb-server mariadb-client
+  libmariadb-dev mariadb-server mariadb-client libzstd-dev
   librdkafka-dev kcat
   libhiredis-dev redis-server
   libboost-dev librange-v3-dev catch2 libbenchmark-dev

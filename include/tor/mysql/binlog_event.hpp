@@ -20,6 +20,7 @@
 #include <tor/mysql/detail/bytes.hpp>
 #include <tor/mysql/detail/crc32.hpp>
 #include <tor/mysql/detail/inflate.hpp>
+#include <tor/mysql/detail/zstd.hpp>
 #include <tor/mysql/row_decoder.hpp>
 
 namespace tor::mysql {
@@ -411,13 +412,23 @@ void for_each_event(std::span<const std::uint8_t> buffer, F&& f) {
   }
 }
 
-/// The events inside a transaction payload. Only uncompressed payloads are
-/// understood: zstd is not available to Tor, and skipping would lose rows.
-inline std::span<const std::uint8_t> transaction_payload_events(const transaction_payload& p) {
+/// The events inside a transaction payload: the payload itself when
+/// uncompressed, else decompressed into `scratch` (zstd, when this build has
+/// libzstd). Never skipped: an unreadable payload is an error, since its
+/// rows would otherwise be lost.
+inline std::span<const std::uint8_t> transaction_payload_events(const transaction_payload& p,
+                                                                std::vector<std::uint8_t>& scratch) {
   if (p.compression == 255) return p.payload;
-  if (p.compression == 0)
-    detail::fail("the server compresses transactions with zstd (binlog_transaction_compression=ON), which Tor cannot "
-                 "read: set binlog_transaction_compression=OFF on the server");
+  if (p.compression == 0) {
+    // The declared size bounds what is allocated; MySQL caps a payload at
+    // its max_allowed_packet (1 GiB at most).
+    if (p.uncompressed_size > (std::uint64_t{1} << 30))
+      detail::fail("transaction payload declares " + std::to_string(p.uncompressed_size) +
+                   " uncompressed bytes, more than the 1 GiB a MySQL server writes");
+    detail::zstd_decompress_exact(scratch, p.payload, static_cast<std::size_t>(p.uncompressed_size),
+                                  "transaction payload");
+    return scratch;
+  }
   detail::fail("transaction payload with unknown compression type " + std::to_string(p.compression));
 }
 

@@ -220,9 +220,10 @@ inline server_info inspect_server(connection& c, const binlog_source_config& cfg
     }
     try {
       const auto comp = lower(value_or(c.scalar("SELECT @@binlog_transaction_compression")));
-      if (comp == "1" || comp == "on")
-        problems.push_back("binlog_transaction_compression is ON: Tor cannot read zstd-compressed transactions "
-                           "(SET GLOBAL binlog_transaction_compression=OFF)");
+      if ((comp == "1" || comp == "on") && !detail::have_zstd)
+        problems.push_back("binlog_transaction_compression is ON and this build of Tor has no libzstd to read "
+                           "compressed transactions: rebuild with libzstd (libzstd-dev), or "
+                           "SET GLOBAL binlog_transaction_compression=OFF");
     } catch (const server_error&) {
     }
   }

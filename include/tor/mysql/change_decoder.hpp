@@ -305,7 +305,7 @@ class change_decoder {
         const auto p = parse_transaction_payload(ev.data);
         std::span<const std::uint8_t> events;
         try {
-          events = transaction_payload_events(p);
+          events = transaction_payload_events(p, payload_);
         } catch (const tor::error& e) {
           fail_at(h, e.what());
         }
@@ -535,6 +535,7 @@ class change_decoder {
   transaction txn_;
   skip_state skip_;
   std::vector<stream_item> items_;
+  std::vector<std::uint8_t> payload_;  // a decompressed transaction payload
   change_assembler assembler_;
 };
 

@@ -117,7 +117,7 @@ TEST_CASE("query events, plain and MariaDB-compressed", "[mysql][events]") {
   CHECK(compressed.query == ddl);
 }
 
-TEST_CASE("MySQL transaction payloads: uncompressed ones are read, zstd is refused clearly", "[mysql][events]") {
+TEST_CASE("MySQL transaction payloads: headers are parsed, uncompressed ones read", "[mysql][events]") {
   writer inner;
   writer q;
   q.le(1, 4).le(0, 4).u8(0).le(0, 2).le(0, 2).u8(0).raw("BEGIN");
@@ -141,14 +141,19 @@ TEST_CASE("MySQL transaction payloads: uncompressed ones are read, zstd is refus
   CHECK(none.compression == 255);
   CHECK(none.uncompressed_size == inner.b.size());
   std::vector<std::uint8_t> types;
-  for_each_event(transaction_payload_events(none), [&](std::span<const std::uint8_t> ev) {
+  std::vector<std::uint8_t> scratch;
+  for_each_event(transaction_payload_events(none, scratch), [&](std::span<const std::uint8_t> ev) {
     types.push_back(split_event(ev, false).header.type);
   });
   CHECK(types == std::vector<std::uint8_t>{event_types::query, event_types::xid});
 
-  const auto zstd_bytes = payload(0);
+  const auto zstd_bytes = payload(0);  // claims zstd, holds plain events
   const auto zstd = parse_transaction_payload(zstd_bytes);
-  CHECK_THROWS_WITH(transaction_payload_events(zstd), Catch::Contains("binlog_transaction_compression=OFF"));
+  CHECK_THROWS_WITH(transaction_payload_events(zstd, scratch),
+                    Catch::Contains(tor::mysql::detail::have_zstd ? "corrupt zstd data" : "binlog_transaction_compression=OFF"));
+  const auto unknown_bytes = payload(7);
+  CHECK_THROWS_WITH(transaction_payload_events(parse_transaction_payload(unknown_bytes), scratch),
+                    Catch::Contains("unknown compression type 7"));
 
   SECTION("fixed-width little-endian values are understood too") {
     writer w;
