@@ -20,6 +20,7 @@
 #include <array>
 #include <bit>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -51,6 +52,7 @@ enum class column_type : std::uint8_t {
   datetime2 = 18, time2 = 19,
   blob_compressed = 140,     ///< MariaDB: TEXT/BLOB with the COMPRESSED attribute
   varchar_compressed = 141,  ///< MariaDB: VARCHAR/VARBINARY with the COMPRESSED attribute
+  vector = 242,              ///< MySQL 9: VECTOR(n), n little-endian float32s
   json = 245, newdecimal = 246, enum_ = 247, set = 248, tiny_blob = 249, medium_blob = 250, long_blob = 251,
   blob = 252, var_string = 253, string = 254, geometry = 255,
 };
@@ -79,6 +81,7 @@ enum class column_type : std::uint8_t {
     case column_type::time2: return "TIME";
     case column_type::blob_compressed: return "BLOB COMPRESSED";
     case column_type::varchar_compressed: return "VARCHAR COMPRESSED";
+    case column_type::vector: return "VECTOR";
     case column_type::json: return "JSON";
     case column_type::newdecimal: return "DECIMAL";
     case column_type::enum_: return "ENUM";
@@ -140,6 +143,7 @@ enum class decode_kind : std::uint8_t {
   blob,               // length prefix (1..4 bytes) + bytes
   json_binary,        // length prefix (1..4 bytes) + MySQL binary JSON
   compressed,         // MariaDB compressed column: length prefix (1..4 bytes) + compressed record
+  vector,             // length prefix (1..4 bytes) + little-endian float32s
   enum_index, set_mask, bit, year, date, time, time2, datetime, datetime2, timestamp, timestamp2,
   unsupported,
 };
@@ -250,6 +254,7 @@ inline std::size_t metadata_size(column_type t) {
     case column_type::long_blob:
     case column_type::geometry:
     case column_type::json:
+    case column_type::vector:
     case column_type::time2:
     case column_type::datetime2:
     case column_type::timestamp2:
@@ -336,6 +341,11 @@ inline void table_map::prepare() {
         p.kind = decode_kind::blob;
         p.len_bytes = static_cast<std::uint8_t>(c.meta);
         p.text = c.real_type() != column_type::geometry && text_or(false);
+        if (p.len_bytes < 1 || p.len_bytes > 4) p.kind = decode_kind::unsupported;
+        break;
+      case column_type::vector:
+        p.kind = decode_kind::vector;
+        p.len_bytes = static_cast<std::uint8_t>(c.meta);
         if (p.len_bytes < 1 || p.len_bytes > 4) p.kind = decode_kind::unsupported;
         break;
       case column_type::json:
@@ -629,6 +639,27 @@ inline double widen_float(float f) {
   return d;
 }
 
+/// A VECTOR's float32s as a JSON array, each with the shortest digits that
+/// round-trip ("[1.5,-2,0.1]"). NaN and infinities (which MySQL refuses to
+/// store) would not be JSON: they are an error.
+inline std::string vector_to_json(std::span<const std::uint8_t> b) {
+  std::string out;
+  out.reserve(2 + b.size() * 3);
+  out.push_back('[');
+  char buf[32];
+  for (std::size_t i = 0; i + 4 <= b.size(); i += 4) {
+    const std::uint32_t bits = std::uint32_t{b[i]} | std::uint32_t{b[i + 1]} << 8 | std::uint32_t{b[i + 2]} << 16 |
+                               std::uint32_t{b[i + 3]} << 24;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    if (!std::isfinite(f)) fail("VECTOR element " + std::to_string(i / 4) + " is not a finite number");
+    if (i) out.push_back(',');
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, f).ptr);
+  }
+  out.push_back(']');
+  return out;
+}
+
 inline std::uint64_t read_length(byte_reader& r, unsigned len_bytes) {
   switch (len_bytes) {
     case 1: return r.u8();
@@ -721,6 +752,13 @@ inline void read_value(byte_reader& r, const column_plan& p, const column_def& c
       return;
     }
     case decode_kind::compressed: out.push_back(read_compressed_column(r, p)); return;
+    case decode_kind::vector: {
+      const auto len = read_length(r, p.len_bytes);
+      if (len > r.remaining()) throw truncated{r.offset(), static_cast<std::size_t>(std::min<std::uint64_t>(len, SIZE_MAX)), r.remaining()};
+      if (len % 4 != 0) fail("VECTOR value of " + std::to_string(len) + " bytes is not a whole number of float32s");
+      out.emplace_back(std::in_place_type<json_value>, json_value{vector_to_json(r.bytes(static_cast<std::size_t>(len)))});
+      return;
+    }
     case decode_kind::enum_index: {
       const auto idx = r.le(p.len_bytes);
       if (c.elements.empty()) {
@@ -913,6 +951,7 @@ inline bool schema_type_matches(column_type t, std::string_view data_type) {
     case column_type::blob_compressed:
       return any({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob", "mediumblob", "longblob", "json"});
     case column_type::json: return any({"json"});
+    case column_type::vector: return any({"vector"});
     case column_type::bit: return any({"bit"});
     case column_type::year: return any({"year"});
     case column_type::date: return any({"date"});

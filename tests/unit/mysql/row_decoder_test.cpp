@@ -450,6 +450,38 @@ TEST_CASE("MySQL JSON columns decode binary JSON to text", "[mysql][decoder]") {
   CHECK(tor::is_null(img.values[1]));
 }
 
+TEST_CASE("MySQL 9 VECTOR columns decode to a JSON array of their float32s", "[mysql][decoder]") {
+  table_map_spec spec;
+  spec.columns = {{242, {4}}, {242, {4}}};  // VECTOR: metadata is the length prefix's size, as for BLOBs
+  const auto f32 = [](writer& w, std::uint32_t bits) { w.le(bits, 4); };
+  writer row;
+  row.u8(0b10).le(16, 4);
+  f32(row, 0x3fc00000);  // 1.5
+  f32(row, 0xc0000000);  // -2
+  f32(row, 0x3dcccccd);  // 0.1f
+  f32(row, 0x00000000);  // 0
+  const auto img = insert_one(spec, row.b);
+  CHECK(img.values[0] == value{tor::json_value{"[1.5,-2,0.1,0]"}});
+  CHECK(tor::is_null(img.values[1]));
+
+  SECTION("an empty vector") {
+    writer e;
+    e.u8(0b10).le(0, 4);
+    CHECK(insert_one(spec, e.b).values[0] == value{tor::json_value{"[]"}});
+  }
+  SECTION("a length that is not whole float32s, or a NaN, is an error naming the column") {
+    spec.optional = names_tlv({"embedding", "other"});
+    writer odd;
+    odd.u8(0b10).le(3, 4).raw("abc");
+    CHECK_THROWS_WITH(insert_one(spec, odd.b),
+                      Catch::Contains("VECTOR") && Catch::Contains("float32") && Catch::Contains("embedding"));
+    writer nan;
+    nan.u8(0b10).le(4, 4);
+    f32(nan, 0x7fc00000);
+    CHECK_THROWS_WITH(insert_one(spec, nan.b), Catch::Contains("not a finite number"));
+  }
+}
+
 TEST_CASE("decode errors name the table, the column and the problem", "[mysql][decoder]") {
   table_map_spec spec;
   spec.columns = {{3, {}}, {15, {20, 0}}};
