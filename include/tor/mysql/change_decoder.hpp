@@ -116,7 +116,6 @@ class change_assembler {
     out.emplace_back(commit_event{current_, time_of(c.timestamp)});
   }
   void build(pending_rows&& p, std::vector<change_event>& out) {
-    const binlog_position where{current_.position.file, p.offset};
     try {
       const auto rows = parse_rows_event(p.type, p.data, scratch_, p.format);
       std::uint32_t index = 0;
@@ -127,13 +126,15 @@ class change_assembler {
         rc.table = p.info;
         rc.before = std::move(before);
         rc.after = std::move(after);
-        rc.position = where;
+        rc.position.file = current_.position.file;
+        rc.position.offset = p.offset;
         rc.row_index = index++;
         rc.timestamp = ts;
         out.emplace_back(std::move(rc));
       });
     } catch (const tor::error& e) {
-      throw tor::error(error_kind::source, std::string(e.what()) + " (binlog position " + where.to_string() + ")");
+      throw tor::error(error_kind::source, std::string(e.what()) + " (binlog position " +
+                                               binlog_position{current_.position.file, p.offset}.to_string() + ")");
     }
   }
 
