@@ -7,6 +7,10 @@
 #include <fstream>
 #include <string>
 
+#ifdef TOR_MYSQL_HAVE_ZSTD
+#include <zstd.h>
+#endif
+
 #include "unit/mysql/event_builder.hpp"
 #include "unit/mysql/json_builder.hpp"
 
@@ -40,13 +44,13 @@ table_map_spec all_types() {
   s.columns = {{1, {}}, {2, {}}, {9, {}}, {3, {}}, {8, {}}, {4, {4}}, {5, {8}}, {246, {12, 4}}, {254, {0xee, 0x90}},
                {254, {0xfe, 16}}, {15, {0x2c, 0x01}}, {252, {2}}, {245, {4}}, {254, {0xf7, 1}}, {254, {0xf8, 1}},
                {16, {2, 1}}, {13, {}}, {10, {}}, {19, {3}}, {18, {6}}, {17, {6}}, {255, {4}}, {11, {}}, {12, {}},
-               {7, {}}, {141, {0xa1, 0x0f}}};
+               {7, {}}, {141, {0xa1, 0x0f}}, {242, {4}}};
   s.optional = signedness_tlv({false, true, false, true, false, false, false, false, true});
   const auto cs = column_charset_tlv({45, 63, 8, 63, 63, 45});
   const auto el = elements_tlv(6, {{"a", "b"}});
   const auto sets = elements_tlv(5, {{"x", "y", "z"}});
   const auto names = names_tlv({"ti", "si", "mi", "ii", "bi", "f", "d", "dec", "c", "bin", "vc", "blob", "j", "e", "s",
-                                "bit", "y", "dt", "tm", "dtm", "ts", "g", "otm", "odtm", "ots", "vcc"});
+                                "bit", "y", "dt", "tm", "dtm", "ts", "g", "otm", "odtm", "ots", "vcc", "vec"});
   for (const auto* part : {&cs, &el, &sets, &names}) s.optional.insert(s.optional.end(), part->begin(), part->end());
   return s;
 }
@@ -70,6 +74,7 @@ bytes all_types_row() {
   const std::string text(100, 'z');
   const auto c = mariadb_compress(bytes(text.begin(), text.end()), false, true);
   w.le(c.size(), 2).raw(c);
+  w.le(8, 4).f32(1.5f).f32(-2.0f);  // VECTOR(2)
   return w.b;
 }
 
@@ -162,17 +167,25 @@ int main(int argc, char** argv) {
                      inner.out.begin() + static_cast<std::ptrdiff_t>(i + 2 + n));
       i += 2 + n;
     }
-    writer p;
-    p.u8(2).u8(3).u8(0xfc).le(255, 2).u8(3).u8(3).u8(0xfc).le(payload.size(), 2).u8(0).raw(payload);
-    stream s;
-    s.raw_event(make_format_description("8.0.36", false));
-    writer g;
-    g.u8(0);
-    for (int i = 0; i < 16; ++i) g.u8(static_cast<unsigned>(i));
-    g.le(7, 8).u8(2).le(0, 8).le(0, 8);
-    s.add(33, g.b);
-    s.add(40, p.b);
-    save("stream-mysql-payload", 2, s.out);
+    const auto mysql_stream = [&](unsigned compression, const bytes& body) {
+      writer p;
+      p.u8(2).u8(3).u8(0xfc).le(compression, 2).u8(3).u8(3).u8(0xfc).le(payload.size(), 2).u8(0).raw(body);
+      stream s;
+      s.raw_event(make_format_description("8.0.36", false));
+      writer g;
+      g.u8(0);
+      for (int i = 0; i < 16; ++i) g.u8(static_cast<unsigned>(i));
+      g.le(7, 8).u8(2).le(0, 8).le(0, 8);
+      s.add(33, g.b);
+      s.add(40, p.b);
+      return s.out;
+    };
+    save("stream-mysql-payload", 2, mysql_stream(255, payload));
+#ifdef TOR_MYSQL_HAVE_ZSTD
+    bytes z(ZSTD_compressBound(payload.size()));
+    z.resize(ZSTD_compress(z.data(), z.size(), payload.data(), payload.size(), 3));
+    save("stream-mysql-payload-zstd", 2, mysql_stream(0, z));
+#endif
   }
   std::printf("seed corpus written to %s\n", dir.c_str());
   return 0;
