@@ -194,7 +194,9 @@ start_mariadb() {
   mkdir -p "$MYSQL_DIR"
   rm -f "$MYSQL_SOCKET" "$MYSQL_PIDFILE"
 
-  local common=(--innodb-buffer-pool-size=128M --innodb-log-file-size=48M)
+  # max-allowed-packet: room for the tests' rows events over 16 MB (which
+  # cross the protocol's packet size and arrive in several packets).
+  local common=(--innodb-buffer-pool-size=128M --innodb-log-file-size=48M --max-allowed-packet=64M)
   if [[ ! -d $MYSQL_DIR/data/mysql ]]; then
     log "mariadb: initialising data dir"
     rm -rf "$MYSQL_DIR/data"

@@ -135,6 +135,28 @@ TEST_CASE("a 100,000-row transaction streams through in bounded memory", "[mysql
   CHECK(mem_peak - mem_before < (32u << 20));
 }
 
+TEST_CASE("a rows event over 16 MB, sent in several packets, arrives whole", "[mysql][stream][big]") {
+  auto c = root();
+  const auto db = fresh_db(c, "tor_it_huge_row");
+  c.execute("CREATE TABLE `" + db + "`.outbox (id BIGINT PRIMARY KEY, payload LONGBLOB) ENGINE=InnoDB");
+  const auto max_packet = std::stoull(c.scalar("SELECT @@global.max_allowed_packet").value_or("0"));
+  REQUIRE(max_packet >= (40u << 20));  // scripts/servers.sh starts MariaDB with 64M
+  binlog_source src(config(db));
+  src.open(std::nullopt);
+  // 20 MiB made on the server: the protocol's packets carry at most 16 MiB - 1.
+  c.execute("INSERT INTO `" + db + "`.outbox VALUES (1, CONCAT(REPEAT('x', 20971519), 'y'))");
+  c.execute("INSERT INTO `" + db + "`.outbox VALUES (2, 'small')");
+  const auto t = read_txns(src, 2, 60s);
+  REQUIRE(t.size() == 2);
+  REQUIRE(t[0].rows.size() == 1);
+  const auto& big = std::get<tor::bytes_value>(t[0].rows[0].after.values[1]).data;
+  CHECK(big.size() == 20u << 20);
+  CHECK(big.front() == 'x');
+  CHECK(big.back() == 'y');
+  CHECK(big.find_first_not_of('x') == big.size() - 1);
+  CHECK(ids({t[1]}) == std::vector<std::int64_t>{2});
+}
+
 TEST_CASE("resuming by GTID and by file/offset across FLUSH BINARY LOGS", "[mysql][stream][resume]") {
   auto c = root();
   const auto db = fresh_db(c, "tor_it_resume");
