@@ -179,13 +179,13 @@ class outbox_mapper {
     m.topic = topics->front();
     m.headers.reserve(5 + cfg_.fields.size());
     // Headers are built in place, no temporary moved in: this runs for every message.
-    const auto add = [&m](std::string_view name) -> std::string& {
+    const auto add = [&m](const std::string& name) -> std::string& {
       header& h = m.headers.emplace_back();
       h.name = name;
       return h.value;
     };
-    add(headers::id);  // its value is set last: it may be moved out of the row
-    if (cols->type && img.has(*cols->type)) add("eventType") = to_text(img.values[*cols->type]);
+    add(names_.id);  // its value is set last: it may be moved out of the row
+    if (cols->type && img.has(*cols->type)) add(names_.event_type) = to_text(img.values[*cols->type]);
     for (std::size_t i = 0; i < cfg_.fields.size(); ++i) {
       const auto& f = cfg_.fields[i];
       const value* v = required(row, img, cols->fields[i], f.column);
@@ -197,12 +197,12 @@ class outbox_mapper {
         add(f.header.empty() ? f.column : f.header) = to_text(*v);
       }
     }
-    add(headers::binlog_file) = row.position.file;
+    add(names_.binlog_file) = row.position.file;
     {
       char buf[offset_and_row_size];
-      add(headers::binlog_pos).assign(buf, offset_and_row(row, buf));
+      add(names_.binlog_pos).assign(buf, offset_and_row(row, buf));
     }
-    if (!tx.gtid.empty()) add(headers::gtid) = tx.gtid;
+    if (!tx.gtid.empty()) add(names_.gtid) = tx.gtid;
     m.timestamp = tx.timestamp;
     if (ts) {
       const auto t = time_of(*ts);
@@ -385,6 +385,11 @@ class outbox_mapper {
   }
 
   outbox_config cfg_;
+  // Header names as strings, so a header's name is a plain string copy.
+  struct header_names {
+    std::string id{headers::id}, event_type{"eventType"}, binlog_file{headers::binlog_file},
+        binlog_pos{headers::binlog_pos}, gtid{headers::gtid};
+  } names_;
   std::unordered_set<std::string> tables_;
   std::vector<std::regex> regexes_;
   std::unordered_map<const table_info*, std::optional<columns>> cache_;
