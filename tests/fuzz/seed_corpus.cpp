@@ -108,7 +108,7 @@ table_map_spec outbox() {
 
 bytes outbox_rows(int n) {
   writer w;
-  for (int i = 0; i < n; ++i) w.u8(0).le(static_cast<std::uint64_t>(i), 8).u8(2).raw("p" + std::to_string(i % 10));
+  for (int i = 0; i < n; ++i) w.u8(0).le(static_cast<std::uint64_t>(i), 8).u8(2).raw(std::string("p").append(std::to_string(i % 10)));
   return w.b;
 }
 

@@ -1,6 +1,13 @@
 // /metrics rendering and the binlog distance used for "bytes behind".
 #include <catch2/catch.hpp>
 
+// GCC 12 at -O2 reports the strings inside brace-initialised and defaulted
+// binlog positions here as "maybe used uninitialized" (a false positive of
+// that release; clang and the sanitizer builds see nothing).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include "metrics.hpp"
 
 using namespace tor_service;

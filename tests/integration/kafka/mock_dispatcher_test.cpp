@@ -130,7 +130,7 @@ TEST_CASE("leader changes in the middle of a stream keep order and acknowledgeme
   std::vector<delivery> reports;
   for (int round = 0; round < 6; ++round) {
     for (int i = 0; i < 800; ++i) {
-      const auto key = "k" + std::to_string(i % 25);
+      const auto key = std::string("k").append(std::to_string(i % 25));
       d.send(make_message(topic, key, per_key[key]++), ++token);
       d.poll(reports, 0ms);
     }
@@ -375,7 +375,7 @@ TEST_CASE("a fatal idempotence error fails every outstanding and later message, 
   auto c = mock_config(mc);
   c.on_poison = poison_policy::skip;
   dispatcher d(c);
-  for (std::uint64_t i = 0; i < 50; ++i) d.send(make_message(topic, "k" + std::to_string(i % 5), i), i + 1);
+  for (std::uint64_t i = 0; i < 50; ++i) d.send(make_message(topic, std::string("k").append(std::to_string(i % 5)), i), i + 1);
   rd_kafka_test_fatal_error(d.native_handle(), RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, "injected by the test");
   d.send(make_message(topic, "k0", 50), 51);
   REQUIRE(d.flush(20s));

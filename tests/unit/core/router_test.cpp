@@ -218,7 +218,7 @@ TEST_CASE("a crash and a restart from the saved checkpoint lose nothing and repl
 TEST_CASE("messages with the same key keep commit order in their partition", "[router][order]") {
   memory_binlog log;
   for (int i = 0; i < 500; ++i)
-    log.append({test::outbox_row("e" + std::to_string(i), "Order", "k" + std::to_string(i % 13), std::to_string(i))});
+    log.append({test::outbox_row(std::string("e").append(std::to_string(i)), "Order", std::string("k").append(std::to_string(i % 13)), std::to_string(i))});
   memory_dispatcher::options o;
   o.default_partitions = 5;
   o.shuffle_seed = 99;
@@ -248,7 +248,7 @@ TEST_CASE("backpressure bounds in-flight messages and bytes through a huge trans
   memory_binlog log;
   std::vector<scripted_row> rows;
   for (int i = 0; i < 100'000; ++i)
-    rows.push_back(test::outbox_row("e" + std::to_string(i), "Order", "k", std::string(256, 'x')));
+    rows.push_back(test::outbox_row(std::string("e").append(std::to_string(i)), "Order", "k", std::string(256, 'x')));
   const auto end = log.append(rows);
   rows.clear();
 

@@ -540,7 +540,10 @@ std::string type_name() {
   else if constexpr (std::is_same_v<T, byte_size>) return "size";
   else if constexpr (named_enum<T>) {
     std::string s;
-    for (const auto& [v, name] : enum_names<T>::values) s += (s.empty() ? "" : "|") + std::string(name);
+    for (const auto& [v, name] : enum_names<T>::values) {
+      if (!s.empty()) s += '|';
+      s += name;
+    }
     return s;
   } else if constexpr (std::is_same_v<T, std::vector<std::string>>) return "list of strings";
   else if constexpr (is_vector<T>::value) return "list of maps";
