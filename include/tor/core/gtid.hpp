@@ -35,8 +35,8 @@ struct gtid {
   /// "domain-server-seq" (MariaDB) or "uuid:seq" (MySQL). Formatted without
   /// temporaries: it runs for every transaction read.
   [[nodiscard]] std::string to_string() const {
-    std::string out;
-    out.reserve(flavor == gtid_flavor::mysql ? uuid.size() + 21 : 15);
+    std::string out;  // a MariaDB GTID usually fits the string's inline buffer
+    if (flavor == gtid_flavor::mysql) out.reserve(uuid.size() + 21);
     char num[24];
     const auto put = [&](auto v) { out.append(num, std::to_chars(num, num + sizeof num, v).ptr); };
     if (flavor == gtid_flavor::mysql) {

@@ -161,6 +161,17 @@ inline std::optional<binlog_position> binlog_end(connection& c) {
   return binlog_position{*rows[0][0], std::stoull(*rows[0][1])};
 }
 
+inline gtid_flavor gtid_flavor_of(server_flavor f) noexcept {
+  return f == server_flavor::mariadb ? gtid_flavor::mariadb : gtid_flavor::mysql;
+}
+
+/// The server's executed GTID set (MariaDB gtid_binlog_pos, MySQL gtid_executed).
+inline gtid_set executed_gtids(connection& c, server_flavor flavor) {
+  const auto text = value_or(c.scalar(flavor == server_flavor::mariadb ? "SELECT @@gtid_binlog_pos"
+                                                                        : "SELECT @@gtid_executed"));
+  return gtid_set::parse(text, gtid_flavor_of(flavor));
+}
+
 inline std::string server_identity(connection& c, server_flavor flavor) {
   if (flavor == server_flavor::mysql) {
     if (auto uuid = c.scalar("SELECT @@server_uuid")) return "mysql:" + *uuid;
@@ -339,9 +350,9 @@ class binlog_source {
     gtid_mode_ = false;
     if (from && !from->empty()) {
       start = *from;
-      const auto flavor = info_.flavor == server_flavor::mariadb ? gtid_flavor::mariadb : gtid_flavor::mysql;
       const bool gtids_usable = info_.flavor == server_flavor::mariadb || info_.mysql_gtid_mode;
-      if (cfg_.resume_by_gtid && gtids_usable && !from->gtids.empty() && from->gtids.flavor() == flavor) {
+      if (cfg_.resume_by_gtid && gtids_usable && !from->gtids.empty() &&
+          from->gtids.flavor() == detail::gtid_flavor_of(info_.flavor)) {
         gtid_mode_ = true;
       } else {
         if (from->position.empty())
@@ -468,10 +479,7 @@ class binlog_source {
         const auto flavor = version.find("MariaDB") != std::string::npos ? server_flavor::mariadb : server_flavor::mysql;
         s.version = version;
         if (auto end = detail::binlog_end(*status_conn_)) s.end = *end;
-        if (flavor == server_flavor::mariadb)
-          s.gtids = gtid_set::parse(detail::value_or(status_conn_->scalar("SELECT @@gtid_binlog_pos")), gtid_flavor::mariadb);
-        else
-          s.gtids = gtid_set::parse(detail::value_or(status_conn_->scalar("SELECT @@gtid_executed")), gtid_flavor::mysql);
+        s.gtids = detail::executed_gtids(*status_conn_, flavor);
         s.identity = detail::server_identity(*status_conn_, flavor);
         return s;
       } catch (const detail::server_error& e) {
@@ -495,22 +503,20 @@ class binlog_source {
   // BINLOG_GTID_POS, which reads the binlog file up to the position.
   void end_with_gtids(detail::connection& c, checkpoint& at) const {
     const bool maria = info_.flavor == server_flavor::mariadb;
-    const auto state_query = maria ? "SELECT @@gtid_binlog_pos" : "SELECT @@gtid_executed";
-    const auto flavor = maria ? gtid_flavor::mariadb : gtid_flavor::mysql;
     for (int attempt = 0; attempt < 5; ++attempt) {
       const auto before = detail::binlog_end(c);
       if (!before)
         throw tor::error(error_kind::source, "SHOW MASTER STATUS on " + opts_.where() + " returned nothing: is binary logging on?");
-      const auto state = detail::value_or(c.scalar(state_query));
+      auto state = detail::executed_gtids(c, info_.flavor);
       if (detail::binlog_end(c) == before) {
         at.position = *before;
-        at.gtids = gtid_set::parse(state, flavor);
+        at.gtids = std::move(state);
         return;
       }
     }
     // A busy server: ask it to work the state out for the position.
     at.position = *detail::binlog_end(c);
-    at.gtids = maria ? gtids_at(c, at.position) : gtid_set(flavor);
+    at.gtids = maria ? gtids_at(c, at.position) : gtid_set(gtid_flavor::mysql);
   }
 
   static gtid_set gtids_at(detail::connection& c, const binlog_position& p) {
