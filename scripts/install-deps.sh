@@ -11,7 +11,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config ccache
   libmariadb-dev mariadb-server mariadb-client libzstd-dev
   librdkafka-dev kcat
   libhiredis-dev redis-server
