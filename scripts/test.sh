@@ -5,7 +5,7 @@
 # MariaDB, Kafka and Redis under a temp dir on private ports
 # (scripts/servers.sh), runs the whole CTest suite (unit, compile-fail,
 # package, mysql, kafka, redis, e2e), rebuilds the unit tests under
-# ASan/UBSan and runs them, fuzzes the row decoder for a bounded time, then
+# ASan/UBSan and runs them, fuzzes every parser of outside bytes for a bounded time, then
 # stops the servers.
 #
 #   scripts/test.sh                 everything
@@ -60,7 +60,7 @@ if [[ ${TOR_TEST_SANITIZE:-1} != 0 ]]; then
 fi
 
 if [[ ${TOR_FUZZ_SECONDS:-60} != 0 && -x tests/fuzz/run.sh ]]; then
-  log "fuzzing the row decoder for ${TOR_FUZZ_SECONDS:-60} s"
+  log "fuzzing the parsers for ${TOR_FUZZ_SECONDS:-60} s"
   tests/fuzz/run.sh "${TOR_FUZZ_SECONDS:-60}" || status=1
 fi
 

@@ -450,7 +450,8 @@ std::vector<std::string> unknown_env(std::string_view section_name, const std::m
   std::vector<std::string> out;
   const std::string prefix = "TOR_" + detail::upper(section_name) + '_';
   const auto names = member_names<T>();
-  for (const auto& [name, value] : env) {
+  for (const auto& entry : env) {
+    const auto& name = entry.first;  // a plain reference: lambdas capture it in every compiler (clang 14 too)
     if (name.rfind(prefix, 0) != 0) continue;
     const bool known = std::any_of(names.begin(), names.end(), [&](auto m) { return env_name(section_name, m) == name; });
     if (!known) out.push_back(name);
