@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Medians of a benchmarks/e2e/run.sh results directory, as Markdown.
+
+Usage: benchmarks/e2e/summary.py RESULTS_DIR   (standard library only)
+"""
+import csv
+import statistics
+import sys
+from pathlib import Path
+
+# The original (Go) Tor is not packaged anywhere reachable from here; its
+# figures were measured on this machine with the same data set shape (200,000
+# rows, 256-byte payloads, 1-10 rows a transaction) on 2026-11-30.
+ORIGINAL_TOR = "5.6 k (4.8 k – 6.5 k) | 89 | 43 MB"
+
+RELAY_NAMES = {
+    "tor": "`tor` (this project)",
+    "debezium": "Debezium Server 2.7.3 (MariaDB connector, outbox router, Kafka sink)",
+    "producer-default": "ceiling: librdkafka producer alone, tor's five headers",
+    "producer-none": "librdkafka producer alone, no headers",
+    "source": "ceiling: binlog source alone (`tor::mysql::binlog_source`)",
+}
+DATASETS = {
+    "main": "1–10 rows a transaction, 256 B payloads",
+    "tx1": "1-row transactions, 256 B",
+    "tx100": "100-row transactions, 256 B",
+    "4k": "1–10 rows a transaction, 4 KiB payloads",
+}
+
+
+def rows(path):
+    if not path.exists():
+        return []
+    with path.open() as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def k(v):
+    return f"{v / 1000:.0f} k" if v >= 10000 else f"{v / 1000:.1f} k"
+
+
+def startup(rs):
+    v = [float(r["startup_s"]) for r in rs if r.get("startup_s", "-") not in ("-", "", "-1")]
+    return f"{med(v):.2f}" if v else "–"
+
+
+def med(values):
+    return statistics.median(values)
+
+
+def load_results(out):
+    by = {}
+    for r in rows(out / "results.tsv"):
+        by.setdefault((r["dataset"], r["relay"]), []).append(r)
+    return by
+
+
+def median_rate(by, ds, relay):
+    rs = by.get((ds, relay))
+    return med([float(r["events_per_s"]) for r in rs]) if rs else None
+
+
+def ceiling(by, ds):
+    """The lower of the producer (same value size, tor's headers) and the source on this data set."""
+    prod = median_rate(by, ds, "producer-default")
+    if prod is None and ds in ("tx1", "tx100"):
+        prod = median_rate(by, "main", "producer-default")  # the producer does not see transactions
+    src = median_rate(by, ds, "source")
+    known = [v for v in (prod, src) if v is not None]
+    if not known:
+        return None, None
+    low = min(known)
+    return low, ("producer" if low == prod else "source")
+
+
+def main():
+    out = Path(sys.argv[1])
+    by = load_results(out)
+    meta = (out / "meta.txt").read_text() if (out / "meta.txt").exists() else ""
+    print("# End-to-end benchmark\n")
+    for line in meta.strip().splitlines():
+        print(f"- {line}")
+    print()
+    for ds, title in DATASETS.items():
+        relays = [rel for (d, rel) in by if d == ds]
+        if not relays:
+            continue
+        n = by[(ds, relays[0])][0]["messages"]
+        print(f"## Catch-up: {title} ({int(n):,} rows)\n")
+        print("| relay | events/s, median (range) | CPU µs/event | peak RSS, median (range) | broker CPU s | mariadbd CPU s | start-up s | runs | load avg |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        order = ["tor", "debezium", "producer-default", "producer-none", "source"]
+        for rel in sorted(relays, key=lambda r: order.index(r) if r in order else 99):
+            rs = by[(ds, rel)]
+            rate = [float(r["events_per_s"]) for r in rs]
+            rss = [float(r["rss_mb"]) for r in rs]
+            name = RELAY_NAMES.get(rel, rel)
+            if rel == "debezium" and rs[0]["messages"] != n:
+                name += f" ({int(rs[0]['messages']):,} rows)"
+            print(f"| {name} | {k(med(rate))} ({k(min(rate))} – {k(max(rate))}) "
+                  f"| {med([float(r['cpu_us_per_event']) for r in rs]):.2f} "
+                  f"| {med(rss):.0f} MB ({min(rss):.0f} – {max(rss):.0f}) "
+                  f"| {med([float(r['broker_cpu_s']) for r in rs]):.1f} "
+                  f"| {med([float(r['mariadb_cpu_s']) for r in rs]):.1f} "
+                  f"| {startup(rs)} "
+                  f"| {len(rs)} | {min(r['load1'] for r in rs)}–{max(r['load1'] for r in rs)} |")
+        if ds == "main":
+            print(f"| the original Go Tor (quoted: 200,000 rows, measured 2026-11-30) | {ORIGINAL_TOR} | | | | | |")
+        tor = median_rate(by, ds, "tor")
+        low, which = ceiling(by, ds)
+        if tor and low:
+            print(f"\n`tor` reaches **{tor / low:.0%} of the ceiling** ({k(low)} events/s, the {which}; "
+                  f"the lower of the producer and the source).\n")
+        else:
+            print()
+    lat = rows(out / "latency.tsv")
+    if lat:
+        print("## Steady state: commit → consumer latency (single-row transactions)\n")
+        print("| target tx/s | achieved tx/s | p50 ms | p99 ms | p99.9 ms | max ms | → broker log p50 / p99 ms | INSERT round trip p50 / p99 ms | tor CPU µs/event | runs | load avg |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        rates = sorted({int(r["rate"]) for r in lat})
+        for rate in rates:
+            rs = [r for r in lat if int(r["rate"]) == rate]
+            m = lambda key: med([float(r[key]) for r in rs])
+            print(f"| {rate:,} | {m('achieved_tx_s'):,.0f} | {m('p50_ms'):.2f} | {m('p99_ms'):.2f} | {m('p999_ms'):.2f} "
+                  f"| {m('max_ms'):.1f} | {m('to_log_p50_ms'):.0f} / {m('to_log_p99_ms'):.0f} | {m('commit_p50_ms'):.1f} / {m('commit_p99_ms'):.1f} | {m('tor_cpu_us_per_event'):.1f} | {len(rs)} "
+                  f"| {min(r['load1'] for r in rs)}–{max(r['load1'] for r in rs)} |")
+        print()
+
+
+if __name__ == "__main__":
+    main()
