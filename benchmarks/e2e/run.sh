@@ -48,14 +48,20 @@
 #   TOR_E2E_SMOKE        1: a check that everything works (tiny N, one run,
 #                        no Debezium, one short paced run); figures meaningless
 #   TOR_E2E_OUT          results directory (default above)
+#   TOR_E2E_TOR_BIN, TOR_E2E_TOOL  the binaries, if not in BUILD_DIR's usual places
+#   TOR_E2E_TOR_ENV      extra settings for tor, e.g. "TOR_KAFKA_LINGER=1ms TOR_ROUTER_IDLE_WAIT=10ms"
+#                        (to try a setting; the figures in docs/ use none)
 #   TOR_MYSQL_PORT, TOR_KAFKA_PORT, TOR_REDIS_PORT  ports of the private
 #                        servers (defaults 33306, 39092, 36379)
 set -euo pipefail
 
+# One compound command, read whole before it runs: editing this file during a
+# (long) run cannot break that run.
+{
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=$(realpath -m "${1:-$ROOT/build/rel}")
-TOR=$BUILD/examples/tor/tor
-TOOL=$BUILD/benchmarks/e2e/e2e_tool
+TOR=${TOR_E2E_TOR_BIN:-$BUILD/examples/tor/tor}
+TOOL=${TOR_E2E_TOOL:-$BUILD/benchmarks/e2e/e2e_tool}
 SERVERS=$ROOT/scripts/servers.sh
 CONFIG=$ROOT/benchmarks/e2e/tor.yaml
 for f in "$TOR" "$TOOL"; do
@@ -77,6 +83,7 @@ else
   STEADY_SECONDS=${TOR_E2E_STEADY_SECONDS:-10}
 fi
 N4K=${TOR_E2E_ROWS_4K:-$((N / 5))}
+read -r -a TOR_ENV <<<"${TOR_E2E_TOR_ENV:-}"
 DBZ_N=${TOR_E2E_DEBEZIUM_ROWS:-$((N < 200000 ? N : 200000))}
 SCENARIOS=${TOR_E2E_SCENARIOS:-catchup shapes steady}
 OUT=$(realpath -m "${TOR_E2E_OUT:-$BUILD/e2e-results/$(date -u +%Y%m%dT%H%M%SZ)}")
@@ -115,8 +122,9 @@ loadavg() { cut -d' ' -f1 /proc/loadavg; }
 printf 'dataset\trelay\trun\tmessages\tseconds\tevents_per_s\tcpu_us_per_event\trss_mb\tbroker_cpu_s\tmariadb_cpu_s\tload1\tstartup_s\n' >"$OUT/results.tsv"
 printf 'rate\trun\tachieved_tx_s\tmessages\tp50_ms\tp99_ms\tp999_ms\tmax_ms\tto_log_p50_ms\tto_log_p99_ms\tcommit_p50_ms\tcommit_p99_ms\ttor_cpu_us_per_event\tload1\n' >"$OUT/latency.tsv"
 {
-  echo "command: TOR_E2E_ROWS=$N TOR_E2E_RUNS=$RUNS TOR_E2E_SCENARIOS=\"$SCENARIOS\" benchmarks/e2e/run.sh"
+  echo "command: $([[ $SMOKE == 1 ]] && echo "TOR_E2E_SMOKE=1 ")TOR_E2E_ROWS=$N TOR_E2E_RUNS=$RUNS TOR_E2E_SCENARIOS=\"$SCENARIOS\" benchmarks/e2e/run.sh"
   echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  [[ -n ${TOR_E2E_TOR_ENV:-} ]] && echo "tor settings changed: $TOR_E2E_TOR_ENV"
   echo "started: $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 } >"$OUT/meta.txt"
 cat "$OUT/meta.txt" >&2
@@ -188,7 +196,7 @@ run_tor() {
     TOR_MYSQL_PORT="$TOR_MYSQL_PORT" TOR_MYSQL_SERVER_ID="$SERVER_ID" TOR_KAFKA_BROKERS="$BROKERS" \
     TOR_REDIS_PORT="$TOR_REDIS_PORT" TOR_REDIS_KEY="tor:e2e:$prefix" \
     TOR_OUTBOX_ROUTES="[{pattern: Order, topic: $prefix.orders}, {pattern: Customer, topic: $prefix.customers}]" \
-    "$TOR" >"$OUT/logs/$prefix.log" 2>&1 &
+    "${TOR_ENV[@]}" "$TOR" >"$OUT/logs/$prefix.log" 2>&1 &
   pid=$! RELAY_PID=$!
   if ! wjson=$("$TOOL" wait --brokers "$BROKERS" --expect "$rows" --pid "$pid" --timeout 1800 \
       "$prefix.orders" "$prefix.customers"); then
@@ -366,7 +374,7 @@ if [[ " $SCENARIOS " == *" steady "* ]]; then
         TOR_REDIS_PORT="$TOR_REDIS_PORT" TOR_REDIS_KEY="tor:e2e:$prefix" TOR_HTTP_PORT=$((TOR_REDIS_PORT + 1)) \
         TOR_HTTP_ADDRESS=127.0.0.1 TOR_OUTBOX_FIELDS='[{column: created_us, header: created_us}]' \
         TOR_OUTBOX_ROUTES="[{pattern: Order, topic: $prefix.orders}, {pattern: Customer, topic: $prefix.customers}]" \
-        "$TOR" >"$OUT/logs/$prefix.log" 2>&1 &
+        "${TOR_ENV[@]}" "$TOR" >"$OUT/logs/$prefix.log" 2>&1 &
       pid=$! RELAY_PID=$!
       for ((i = 0; i < 300; i++)); do
         curl -fs "http://127.0.0.1:$((TOR_REDIS_PORT + 1))/readyz" >/dev/null 2>&1 && break
@@ -403,3 +411,5 @@ fi
 echo "finished: $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/meta.txt"
 python3 "$ROOT/benchmarks/e2e/summary.py" "$OUT" | tee "$OUT/summary.md"
 log "results in $OUT"
+exit
+}
