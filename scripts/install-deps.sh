@@ -7,7 +7,10 @@
 # Idempotent and fast when everything is there: packages are checked with
 # dpkg-query first and apt-get runs only for missing ones (apt-get update only
 # then, too); the Kafka jars are cached (see fetch.sh).
-# Set TOR_SKIP_KAFKA_FETCH=1 to install the packages only.
+# The fault campaign (tests/chaos) also needs toxiproxy, a Go program, built
+# once with `go install` into ~/.cache/tor/bin (scripts/toxiproxy.sh finds it).
+# Set TOR_SKIP_KAFKA_FETCH=1 to install the packages only;
+# TOR_SKIP_TOXIPROXY=1 to skip toxiproxy.
 set -euo pipefail
 
 PACKAGES=(
@@ -20,6 +23,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev
   openjdk-17-jre-headless maven
   curl
+  python3-confluent-kafka python3-mysqldb
 )
 
 log() { echo "[install-deps] $*" >&2; }
@@ -51,4 +55,9 @@ if [[ ${TOR_SKIP_KAFKA_FETCH:-0} != 1 ]]; then
   here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
   home=$("$here/kafka/fetch.sh")
   log "Kafka $(cat "$home/version") jars in $home/libs"
+fi
+
+if [[ ${TOR_SKIP_TOXIPROXY:-0} != 1 ]]; then
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  "$here/toxiproxy.sh" install
 fi
