@@ -12,6 +12,7 @@
 #   TOR_TEST_SANITIZE=0             skip the sanitizer pass
 #   TOR_FUZZ_SECONDS=60             fuzzing time (0 skips it)
 #   TOR_TEST_LABELS='unit|mysql'    only these CTest labels (regex)
+#   TOR_TEST_CHAOS=0                skip the fault campaign (label chaos)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,7 +49,12 @@ label_args=()
 log "tests without servers (parallel)"
 (cd "$BUILD" && ctest --output-on-failure -j "$JOBS" -L 'unit|compile-fail' "${label_args[@]}") || status=1
 log "tests against the real servers (one at a time: some restart a server)"
-(cd "$BUILD" && ctest --output-on-failure -LE 'unit|compile-fail' "${label_args[@]}") || status=1
+(cd "$BUILD" && ctest --output-on-failure -LE 'unit|compile-fail|chaos' "${label_args[@]}") || status=1
+# Last: it kills and restarts the servers.
+if [[ ${TOR_TEST_CHAOS:-0} != 0 ]]; then
+  log "the fault campaign, short profile (tests/chaos)"
+  (cd "$BUILD" && ctest --output-on-failure -L chaos "${label_args[@]}") || status=1
+fi
 
 if [[ ${TOR_TEST_SANITIZE:-1} != 0 ]]; then
   log "unit tests under ASan/UBSan in $SAN_BUILD"

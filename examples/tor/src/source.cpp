@@ -29,6 +29,7 @@ tor::mysql::binlog_source_config source_config_from(const config::mysql_settings
   c.resume_by_gtid = s.resume_by_gtid;
   c.allow_different_server = s.allow_different_server;
   c.heartbeat_period = s.heartbeat;
+  c.dead_after = s.dead_after;
   c.connect_timeout = std::chrono::duration_cast<std::chrono::seconds>(s.connect_timeout);
   c.reconnect_give_up = s.reconnect_timeout;
   return c;

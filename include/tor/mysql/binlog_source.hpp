@@ -82,9 +82,14 @@ struct binlog_source_config {
   bool require_full_row_image = true;
 
   // --- liveness and recovery ---------------------------------------------------
-  /// The server sends a heartbeat after this much idle time. A connection
-  /// that stays silent for three periods (at least 30 s) counts as dead.
+  /// The server sends a heartbeat after this much idle time; a connection
+  /// silent for `dead_after` counts as dead.
   std::chrono::milliseconds heartbeat_period{1000};
+  /// Silence after which the connection counts as dead and is reopened
+  /// (whole seconds, at least 1). 0: three heartbeat periods, at least 30 s,
+  /// because the server sends no heartbeat while it scans a binlog file for
+  /// a GTID; set it lower only where binlog files are small.
+  std::chrono::milliseconds dead_after{0};
   std::chrono::seconds connect_timeout{10};
   std::chrono::milliseconds reconnect_backoff{100};       ///< first wait before reconnecting
   std::chrono::milliseconds reconnect_backoff_max{5000};  ///< waits double up to this
@@ -589,8 +594,13 @@ class binlog_source {
         const auto hb = std::max<std::chrono::milliseconds>(cfg_.heartbeat_period, std::chrono::milliseconds(1));
         // A dead connection shows as missing heartbeats; but the server sends
         // none while it scans a binlog file for a GTID, so be generous.
-        o.read_timeout = std::chrono::seconds(std::max<long long>(
-            30, std::chrono::duration_cast<std::chrono::seconds>(hb * 3).count() + 2));
+        o.read_timeout =
+            cfg_.dead_after.count() > 0
+                ? std::chrono::seconds(std::max<long long>(
+                      1, std::chrono::duration_cast<std::chrono::seconds>(cfg_.dead_after + std::chrono::milliseconds(999))
+                             .count()))
+                : std::chrono::seconds(std::max<long long>(
+                      30, std::chrono::duration_cast<std::chrono::seconds>(hb * 3).count() + 2));
         auto conn = std::make_unique<detail::connection>(o);
         {
           std::lock_guard lock(live_m_);

@@ -31,6 +31,7 @@ struct mysql_settings {
   std::uint32_t server_id = 0;
   std::string start = "end";
   std::chrono::milliseconds heartbeat = 1s;
+  std::chrono::milliseconds dead_after = 0s;
   std::chrono::milliseconds connect_timeout = 10s;
   std::chrono::milliseconds reconnect_timeout = 5min;
   bool resume_by_gtid = true;
@@ -50,9 +51,11 @@ struct mysql_settings {
       {"start", "Where to start when there is no checkpoint yet: `end` (only what is written from now on), "
                 "`beginning` (the oldest binlog still on the server) or a position `FILE:OFFSET`. Ignored once a "
                 "checkpoint exists."},
-      {"heartbeat", "The server sends a heartbeat after this much idle time; silence for three periods (at least "
-                    "30 s, as the server sends none while it scans a file for a GTID) means a dead connection, "
-                    "which is reopened."},
+      {"heartbeat", "The server sends a heartbeat after this much idle time; a connection silent for "
+                    "`dead_after` is reopened."},
+      {"dead_after", "Silence on the replication connection after which it counts as dead and is reopened (whole "
+                     "seconds). 0: three heartbeat periods, at least 30 s. Set it lower only where binlog files are "
+                     "small: the server sends no heartbeat while it scans a file for a GTID."},
       {"connect_timeout", "Timeout for connecting to the server (whole seconds)."},
       {"reconnect_timeout", "How long a lost replication connection is retried before Tor restarts from its "
                             "checkpoint; 0 retries forever."},
@@ -353,7 +356,7 @@ struct settings {
 }  // namespace tor_service::config
 
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::mysql_settings, host, port, socket, user, password, server_id, start,
-                        heartbeat, connect_timeout, reconnect_timeout, resume_by_gtid, allow_different_server);
+                        heartbeat, dead_after, connect_timeout, reconnect_timeout, resume_by_gtid, allow_different_server);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::kafka_topic_settings, name, partitions, replication_factor);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::kafka_settings, brokers, client_id, compression, linger,
                         delivery_timeout, max_in_flight, properties, on_poison, dead_letter_topic, create_topics,

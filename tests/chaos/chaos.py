@@ -1,0 +1,1241 @@
+#!/usr/bin/python3
+"""Fault campaign: Tor's guarantees measured while faults are injected.
+
+Writers commit realistic outbox traffic to MariaDB, with a ledger table
+written in the same transactions as the ground truth of what committed. The
+real `tor` binary relays it to Kafka, keeping its checkpoint in Redis; it
+reaches each server through toxiproxy. Faults of every kind are injected at
+random moments, one at a time, each followed by a probe event whose arrival
+in Kafka measures how long Tor took to resume. At the end a checker reads
+every topic to its end and compares it with the ledger:
+
+  lost        committed outbox rows never published                       must be 0
+  forbidden   messages from rolled-back work or non-outbox tables         must be 0
+  corrupted   key, value, topic or headers not byte-exact                  must be 0
+  split       a key on more than one partition                             must be 0
+  reordered   a key's first deliveries out of commit order                 must be 0
+  duplicates  counted per fault; allowed only after Tor stopped without a
+              clean shutdown, and then only messages after the checkpoint
+              it had saved, at most as many as were delivered after it    (docs/guarantees.md)
+
+Run through tests/chaos/run.sh (it starts toxiproxy and finds the servers);
+docs/reliability.md describes every fault and shows the latest tables.
+"""
+import argparse
+import collections
+import hashlib
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import urllib.request
+
+import MySQLdb
+from confluent_kafka import Consumer, TopicPartition, KafkaError
+from confluent_kafka.admin import AdminClient, NewTopic
+
+# --- profiles -------------------------------------------------------------------------------------
+
+FAULT_KINDS = [
+    "tor_kill", "tor_pause",
+    "kafka_kill", "redis_kill", "mariadb_kill",
+    "binlog_flush",
+    "mysql_latency", "kafka_latency", "redis_latency",
+    "mysql_reset", "kafka_reset", "redis_reset",
+    "mysql_blackhole", "kafka_blackhole", "redis_blackhole",
+]
+
+PROFILES = {
+    # scripts/test.sh: a few minutes, every kind at least 5 times.
+    "short": dict(per_kind=5, writers=4, aggregates=3000, gap=(0.2, 1.0), pause=(2.0, 5.0),
+                  latency_s=(1.5, 3.0), latency_ms=(50, 400), reset_s=(0.5, 1.5), blackhole_extra=(1.5, 3.0),
+                  flush_burst=(3, 8), big_txn_every=60.0, big_rows=(10000, 12000), writer_sleep=0.05),
+    # The long campaign (docs/reliability.md): 100 faults of every kind, longer pauses and outages.
+    "long": dict(per_kind=100, writers=4, aggregates=5000, gap=(0.5, 4.0), pause=(2.0, 20.0),
+                 latency_s=(2.0, 8.0), latency_ms=(50, 1500), reset_s=(0.5, 3.0), blackhole_extra=(1.5, 10.0),
+                 flush_burst=(3, 15), big_txn_every=90.0, big_rows=(10000, 30000), writer_sleep=0.05),
+}
+
+# Timeouts in tor's chaos configuration: short, so a black hole longer than
+# every one of them stays short.
+MYSQL_DEAD_AFTER_S = 2
+KAFKA_SOCKET_TIMEOUT_MS = 2000
+REDIS_TIMEOUT_S = 1
+BLACKHOLE_BASE = {"mysql": MYSQL_DEAD_AFTER_S, "kafka": KAFKA_SOCKET_TIMEOUT_MS / 1000, "redis": REDIS_TIMEOUT_S}
+
+AGG_TYPES = ["Order", "order", "ORDER", "Customer", "CUSTOMER", "Invoice-Ä", "shipment"]
+
+
+def route(agg_type, topics):
+    """The topic tor must choose: the routes written into its config, first match wins."""
+    if agg_type in ("Order", "order", "ORDER"):
+        return topics["orders"]
+    if agg_type in ("Customer", "CUSTOMER"):
+        return topics["customers"]
+    if agg_type == "Probe":
+        return topics["probe"]
+    return topics["other"]
+
+
+def agg_key(i):
+    # Non-ASCII keys (2-, 3- and 4-byte UTF-8) for a third of the aggregates.
+    return [f"agg-{i}", f"Agg-{i}-ü€", f"агрегат-{i}-😀"][i % 3]
+
+
+def agg_type(i):
+    return AGG_TYPES[(i * 7919) % len(AGG_TYPES)]
+
+
+EMOJI = "😀🚀𝄞".encode()
+
+
+def make_payload(rng, small=False):
+    r = rng.random()
+    if small:
+        n = rng.randint(0, 300)
+    elif r < 0.03:
+        n = 0
+    elif r < 0.45:
+        n = rng.randint(1, 200)
+    elif r < 0.90:
+        n = rng.randint(200, 4096)
+    elif r < 0.985:
+        n = rng.randint(4096, 65536)
+    elif r < 0.997:
+        n = rng.randint(65536, 512 * 1024)
+    else:
+        n = rng.randint(512 * 1024, 900 * 1024)
+    if n == 0:
+        return b""
+    kind = rng.random()
+    if kind < 0.4:  # binary bytes, NULs included
+        return os.urandom(n)
+    # JSON-ish text with 4-byte UTF-8 inside
+    unit = b'{"k":"v\xc3\xa9",' + EMOJI + b'"n":12345}'
+    body = (unit * (n // len(unit) + 1))[:n]
+    if kind < 0.7 and n > 8:
+        body = body[: n - 8] + os.urandom(8)
+    return body
+
+
+# --- small helpers ---------------------------------------------------------------------------------
+
+def now():
+    return time.time()
+
+
+def log(msg):
+    sys.stderr.write(f"[chaos {time.strftime('%H:%M:%S')}] {msg}\n")
+    sys.stderr.flush()
+
+
+class Fail(Exception):
+    pass
+
+
+def port_open(port):
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def http(method, url, body=None, timeout=5):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.read()
+
+
+def gtid_seq(gtid_text, domain="0"):
+    """Sequence number of `domain` in a MariaDB GTID or GTID set ("0-1-5,1-2-7")."""
+    best = None
+    for part in (gtid_text or "").split(","):
+        f = part.strip().split("-")
+        if len(f) == 3 and f[0] == domain:
+            best = int(f[2])
+    return best
+
+
+# --- the environment: servers, toxiproxy, tor -----------------------------------------------------
+
+class Env:
+    def __init__(self, args):
+        e = os.environ
+        self.root = args.repo
+        self.servers_sh = os.path.join(self.root, "scripts", "servers.sh")
+        self.run_dir = e["TOR_RUN_DIR"]
+        self.mysql_port = int(e["TOR_MYSQL_PORT"])
+        self.kafka_port = int(e["TOR_KAFKA_PORT"])
+        self.redis_port = int(e["TOR_REDIS_PORT"])
+        self.tor_bin = args.tor_bin
+        self.toxiproxy_bin = args.toxiproxy
+        base = args.port_base
+        self.tp_api_port = base
+        self.proxy_port = {"mysql": base + 1, "kafka": base + 2, "redis": base + 3}
+        self.kafka_proxied_port = base + 4  # the broker's second listener, behind the kafka proxy
+        self.tor_http_port = base + 5
+        self.tp_url = f"http://127.0.0.1:{self.tp_api_port}"
+        self.kafka_direct = f"127.0.0.1:{self.kafka_port}"
+        # The broker's extra listener: clients that bootstrap through the proxy are told
+        # to reach the broker at the proxy's address, so all of tor's Kafka traffic crosses it.
+        kc = int(e.get("TOR_KAFKA_CONTROLLER_PORT", self.kafka_port + 1))
+        extra = [
+            f"listeners=PLAINTEXT://127.0.0.1:{self.kafka_port},CONTROLLER://127.0.0.1:{kc},"
+            f"PROXIED://127.0.0.1:{self.kafka_proxied_port}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.kafka_port},"
+            f"PROXIED://127.0.0.1:{self.proxy_port['kafka']}",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT",
+        ]
+        prev = e.get("TOR_KAFKA_EXTRA_PROPS", "")
+        self.server_env = dict(e, TOR_KAFKA_EXTRA_PROPS=(prev + "\n" if prev else "") + "\n".join(extra))
+        self.toxiproxy = None
+
+    def servers(self, *args, check=True):
+        r = subprocess.run([self.servers_sh, *args], env=self.server_env, cwd=self.root,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if check and r.returncode != 0:
+            raise Fail(f"servers.sh {' '.join(args)} failed:\n{r.stdout}")
+        return r.stdout
+
+    def pidfile(self, server):
+        return {"mariadb": f"{self.run_dir}/mariadb/mysqld.pid", "kafka": f"{self.run_dir}/kafka/kafka.pid",
+                "redis": f"{self.run_dir}/redis/redis.pid"}[server]
+
+    def server_pid(self, server):
+        with open(self.pidfile(server)) as f:
+            return int("".join(c for c in f.read() if c.isdigit()))
+
+    def server_port(self, server):
+        return {"mariadb": self.mysql_port, "kafka": self.kafka_port, "redis": self.redis_port}[server]
+
+    def kill9(self, server):
+        pid = self.server_pid(server)
+        os.kill(pid, signal.SIGKILL)
+        # Gone once /proc has no such process, or only its zombie is left and every thread
+        # (and so every socket) is closed: the leader turns zombie before the other threads end.
+        deadline = now() + 30
+        while now() < deadline:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    state = f.read().split(")")[-1].split()[0]
+                gone = state == "Z" and len(os.listdir(f"/proc/{pid}/task")) <= 1
+            except (FileNotFoundError, ProcessLookupError):
+                gone = True
+            if gone and not port_open(self.server_port(server)):
+                return
+            time.sleep(0.02)
+        raise Fail(f"{server} (pid {pid}) did not die after SIGKILL")
+
+    def restart(self, server):
+        """Start a killed server again on its data; retried, a port may linger a moment."""
+        for attempt in range(3):
+            try:
+                return self.servers("start", server)
+            except Fail:
+                if attempt == 2:
+                    raise
+                time.sleep(2)
+
+    def ensure_kafka_listener(self):
+        props = f"{self.run_dir}/kafka/server.properties"
+        want = f"PROXIED://127.0.0.1:{self.kafka_proxied_port}"
+        try:
+            configured = want in open(props).read()
+        except FileNotFoundError:
+            configured = False
+        if configured and port_open(self.kafka_proxied_port):
+            return
+        log("restarting Kafka with a second listener for the proxy")
+        self.servers("stop", "kafka")
+        self.servers("start", "kafka")
+
+    def start_toxiproxy(self, workdir):
+        for p in [self.tp_api_port, *self.proxy_port.values(), self.tor_http_port]:
+            if port_open(p):
+                raise Fail(f"port {p} is in use: choose another TOR_CHAOS_PORT_BASE")
+        self.toxiproxy = subprocess.Popen(
+            [self.toxiproxy_bin, "-host", "127.0.0.1", "-port", str(self.tp_api_port)],
+            stdout=open(f"{workdir}/toxiproxy.log", "ab"), stderr=subprocess.STDOUT,
+            env=dict(os.environ, LOG_LEVEL="warn"))
+        deadline = now() + 20
+        while not port_open(self.tp_api_port):
+            if self.toxiproxy.poll() is not None or now() > deadline:
+                raise Fail("toxiproxy did not start (see toxiproxy.log)")
+            time.sleep(0.1)
+        upstream = {"mysql": self.mysql_port, "kafka": self.kafka_proxied_port, "redis": self.redis_port}
+        for name, port in self.proxy_port.items():
+            http("POST", f"{self.tp_url}/proxies", {"name": name, "listen": f"127.0.0.1:{port}",
+                                                   "upstream": f"127.0.0.1:{upstream[name]}", "enabled": True})
+
+    def add_toxic(self, proxy, name, type_, attributes, stream):
+        http("POST", f"{self.tp_url}/proxies/{proxy}/toxics",
+             {"name": name, "type": type_, "stream": stream, "toxicity": 1.0, "attributes": attributes})
+
+    def remove_toxic(self, proxy, name):
+        http("DELETE", f"{self.tp_url}/proxies/{proxy}/toxics/{name}")
+
+    def stop_toxiproxy(self):
+        if self.toxiproxy and self.toxiproxy.poll() is None:
+            self.toxiproxy.terminate()
+            try:
+                self.toxiproxy.wait(10)
+            except subprocess.TimeoutExpired:
+                self.toxiproxy.kill()
+
+    def mysql(self, db=None):
+        kw = dict(host="127.0.0.1", port=self.mysql_port, user="root", charset="utf8mb4", use_unicode=True,
+                  connect_timeout=5, autocommit=False)
+        if db:
+            kw["db"] = db
+        return MySQLdb.connect(**kw)
+
+    def redis_get(self, key):
+        r = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(self.redis_port), "--raw", "GET", key],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=10)
+        if r.returncode != 0 or r.stdout.startswith("ERR") or "Could not connect" in r.stderr:
+            raise Fail(f"redis GET {key}: {r.stdout}{r.stderr}")
+        return r.stdout.strip()
+
+
+class Tor:
+    """The tor process, restarted by a small supervisor when it exits on its own."""
+
+    def __init__(self, env, workdir, config_path, state):
+        self.env, self.workdir, self.config_path, self.state = env, workdir, config_path, state
+        self.proc = None
+        self.lock = threading.Lock()
+        self.expect_exit = False
+        self.stopped = threading.Event()
+        self.exits = []  # unplanned exits: dicts
+        self.starts = 0
+
+    def start(self):
+        logf = open(f"{self.workdir}/tor.log", "ab")
+        logf.write(f"===== start {self.starts} at {time.strftime('%H:%M:%S')} =====\n".encode())
+        logf.flush()
+        self.proc = subprocess.Popen([self.env.tor_bin, "--config", self.config_path], stdout=logf,
+                                     stderr=subprocess.STDOUT,
+                                     env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")})
+        self.starts += 1
+
+    def wait_ready(self, seconds=60):
+        deadline = now() + seconds
+        while now() < deadline:
+            if self.proc.poll() is not None:
+                raise Fail(f"tor exited with {self.proc.returncode} while starting (see tor.log)")
+            try:
+                http("GET", f"http://127.0.0.1:{self.env.tor_http_port}/readyz", timeout=1)
+                return
+            except Exception:
+                time.sleep(0.1)
+        raise Fail("tor not ready after {seconds}s")
+
+    def kill(self):
+        """SIGKILL and restart; returns the checkpoint it had saved."""
+        with self.lock:
+            self.expect_exit = True
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+            self.expect_exit = False
+            cp = self.state.read_checkpoint()
+            self.start()
+            return cp
+
+    def pause(self, seconds):
+        with self.lock:
+            self.proc.send_signal(signal.SIGSTOP)
+        time.sleep(seconds)
+        with self.lock:
+            self.proc.send_signal(signal.SIGCONT)
+
+    def supervise(self, current_fault):
+        while not self.stopped.is_set():
+            time.sleep(0.1)
+            with self.lock:
+                if self.stopped.is_set() or self.expect_exit or self.proc.poll() is None:
+                    continue
+                code = self.proc.returncode
+                try:
+                    cp = self.state.read_checkpoint()
+                except Exception as e:  # Redis may be the fault at hand
+                    cp = {"error": str(e)}
+                fault = current_fault()
+                self.exits.append({"time": now(), "code": code, "fault": fault, "checkpoint": cp})
+                log(f"tor exited on its own with {code} during/after fault #{fault}; restarting it")
+                time.sleep(0.5)
+                self.start()
+
+    def stop_clean(self, seconds=30):
+        with self.lock:
+            self.stopped.set()
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(seconds)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                return None
+
+
+# --- the writers ------------------------------------------------------------------------------------
+
+CONN_ERRORS = {2002, 2003, 2006, 2013, 2026, 2055, 1927, 1053, 1152, 1205, 1213, 4031}
+
+
+class Ledger:
+    """What the writers know locally: ids that must never be published, and counters."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.forbidden = {}  # id -> reason
+        self.counts = collections.Counter()
+
+    def forbid(self, ids, reason):
+        with self.lock:
+            for i in ids:
+                self.forbidden[i] = reason
+            self.counts[f"forbidden_{reason}"] += len(ids)
+
+    def count(self, what, n=1):
+        with self.lock:
+            self.counts[what] += n
+
+
+class Writer(threading.Thread):
+    def __init__(self, wid, env, db, other_db, cfg, topics, ledger, stop, big_slot, altered, seed):
+        super().__init__(daemon=True, name=f"writer-{wid}")
+        self.wid, self.env, self.db, self.other_db, self.cfg = wid, env, db, other_db, cfg
+        self.topics, self.ledger, self.stop_ev, self.big_slot, self.altered = topics, ledger, stop, big_slot, altered
+        self.rng = random.Random(seed)
+        self.counter = 0
+        self.txn_counter = 0
+        self.conn = None
+        self.recent_ids = collections.deque(maxlen=200)
+        self.error = None
+
+    def next_id(self):
+        self.counter += 1
+        return (self.wid + 1) * 10**12 + self.counter
+
+    def connect(self):
+        while not self.stop_ev.is_set():
+            try:
+                self.conn = self.env.mysql(self.db)
+                return True
+            except MySQLdb.OperationalError:
+                time.sleep(0.2)
+        return False
+
+    def run(self):
+        try:
+            if not self.connect():
+                return
+            while not self.stop_ev.is_set():
+                self.one_transaction()
+                time.sleep(self.rng.uniform(0, self.cfg["writer_sleep"]))
+        except Exception as e:
+            self.error = f"{type(e).__name__}: {e}\n{traceback.format_exc()}"
+            log(f"writer {self.wid} failed: {self.error}")
+
+    def committed(self, txn):
+        """After a lost connection during COMMIT: the ledger says whether it committed.
+        None when the server stays unreachable (the checker reads the ledger anyway)."""
+        deadline = now() + 180
+        while now() < deadline:
+            try:
+                self.conn = self.env.mysql(self.db)
+                c = self.conn.cursor()
+                c.execute("SELECT COUNT(*) FROM txns WHERE txn = %s", (txn,))
+                n = c.fetchone()[0]
+                self.conn.rollback()
+                return n == 1
+            except MySQLdb.OperationalError:
+                self.conn = None
+                time.sleep(0.2)
+        return None
+
+    def one_transaction(self):
+        rng, cfg = self.rng, self.cfg
+        self.txn_counter += 1
+        txn = (self.wid + 1) * 10**12 + self.txn_counter
+        big = False
+        with self.big_slot["lock"]:
+            if now() >= self.big_slot["next"]:
+                self.big_slot["next"] = now() + cfg["big_txn_every"]
+                big = True
+        r = rng.random()
+        kind = "big" if big else ("rollback" if r < 0.08 else "savepoint" if r < 0.16 else
+                                  "insert_delete" if r < 0.24 else "update" if r < 0.29 else
+                                  "only_other" if r < 0.33 else "cleanup" if r < 0.35 else "plain")
+        if big:
+            nrows = rng.randint(*cfg["big_rows"])
+            naggs = 200
+        else:
+            nrows = min(50, 1 + int(rng.expovariate(1 / 8)))
+            naggs = rng.randint(1, min(5, nrows))
+        if kind == "only_other":
+            nrows = 0
+        aggs = sorted(rng.sample(range(1, cfg["aggregates"] + 1), naggs))
+        expected, forbidden = [], []  # ids
+        cur = None
+        try:
+            cur = self.conn.cursor()
+            cur.execute("BEGIN")
+            cur.execute("SELECT id, version FROM aggregates WHERE id IN (%s) ORDER BY id FOR UPDATE"
+                        % ",".join(str(a) for a in aggs))
+            version = {a: v + 1 for a, v in cur.fetchall()}
+            cur.execute("UPDATE aggregates SET version = version + 1 WHERE id IN (%s)" % ",".join(str(a) for a in aggs))
+            idx = collections.Counter()
+
+            def rows(n, small=False):
+                out, led = [], []
+                for _ in range(n):
+                    a = aggs[rng.randrange(len(aggs))] if not big else aggs[rng.randrange(len(aggs))]
+                    eid = self.next_id()
+                    idx[a] += 1
+                    payload = make_payload(rng, small)
+                    key = agg_key(a)
+                    typ = agg_type(a)
+                    out.append((eid, typ, key, f"ev.{rng.randint(0, 9)}", payload))
+                    led.append((eid, txn, key, version[a], idx[a], route(typ, self.topics),
+                                hashlib.sha256(payload).digest(), len(payload)))
+                return out, led
+
+            def insert(out, led):
+                if out:
+                    cur.executemany("INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload) "
+                                    "VALUES (%s, %s, %s, %s, %s)", out)
+                    cur.executemany("INSERT INTO ledger (id, txn, aggregateid, version, idx, topic, sha, len) "
+                                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", led)
+
+            def other_tables(n):
+                # The outbox's exact columns, in a table that is not the outbox, and a table
+                # named outbox in another schema: neither may be published.
+                ids = []
+                for table in ("outbox_shadow", f"`{self.other_db}`.outbox"):
+                    vals = []
+                    for _ in range(n):
+                        a = aggs[0]
+                        eid = self.next_id()
+                        ids.append(eid)
+                        vals.append((eid, agg_type(a), agg_key(a), "shadow", make_payload(rng, True)))
+                    cur.executemany(f"INSERT INTO {table} (id, aggregatetype, aggregateid, type, payload) "
+                                    "VALUES (%s, %s, %s, %s, %s)", vals)
+                return ids
+
+            out, led = rows(nrows, small=big)
+            insert(out, led)
+            expected += [r[0] for r in out]
+            if rng.random() < 0.3 or kind == "only_other":
+                forbidden += other_tables(rng.randint(1, 5))
+            if kind == "savepoint":
+                cur.execute("SAVEPOINT sp")
+                out2, led2 = rows(rng.randint(1, 10))
+                insert(out2, led2)
+                forbidden += other_tables(1)
+                forbidden += [r[0] for r in out2]
+                cur.execute("ROLLBACK TO SAVEPOINT sp")
+                self.ledger.count("savepoint_rollbacks")
+                out3, led3 = rows(rng.randint(0, 5))
+                insert(out3, led3)
+                expected += [r[0] for r in out3]
+            if kind == "insert_delete" and expected:
+                gone = expected[: max(1, len(expected) // 2)]
+                cur.execute("DELETE FROM outbox WHERE id IN (%s)" % ",".join(str(i) for i in gone))
+            if kind == "update" and self.recent_ids:
+                ids = rng.sample(list(self.recent_ids), min(5, len(self.recent_ids)))
+                cur.execute("UPDATE outbox SET type = CONCAT(type, '!') WHERE id IN (%s)" % ",".join(map(str, ids)))
+                if expected:
+                    cur.execute("UPDATE outbox SET payload = CONCAT(payload, 'x') WHERE id = %s", (expected[0],))
+            if kind == "cleanup":
+                cur.execute("DELETE FROM outbox WHERE id BETWEEN %s AND %s LIMIT 2000",
+                            ((self.wid + 1) * 10**12, self.next_id() - 5000))
+            if self.altered.is_set() and expected:
+                cur.execute("UPDATE outbox SET note = 'after-alter' WHERE id = %s", (expected[-1],))
+            cur.execute("INSERT INTO txns (txn, writer, nrows) VALUES (%s, %s, %s)", (txn, self.wid, len(expected)))
+            if kind == "rollback":
+                self.conn.rollback()
+                self.ledger.forbid(expected + forbidden, "rolled back")
+                self.ledger.count("rollbacks")
+                return
+        except MySQLdb.Error as e:
+            # Before COMMIT: the server rolls the transaction back.
+            code = e.args[0] if e.args else None
+            try:
+                self.conn.rollback()
+            except MySQLdb.Error:
+                self.conn = None
+            self.ledger.forbid(expected + forbidden, "aborted")
+            self.ledger.count("aborted_" + ("deadlock" if code == 1213 else "connection" if code in CONN_ERRORS
+                                            else str(code)))
+            if self.conn is None or code in CONN_ERRORS:
+                self.connect()
+            return
+        try:
+            self.conn.commit()
+            ok = True
+        except MySQLdb.Error as e:
+            # COMMIT sent, answer lost: it may or may not have committed. Never guess.
+            self.ledger.count("commit_outcome_unknown")
+            self.conn = None
+            ok = self.committed(txn)
+            self.ledger.count({True: "commit_unknown_was_committed", False: "commit_unknown_was_rolled_back",
+                               None: "commit_unknown_unresolved"}[ok])
+            _ = e
+            if self.conn is None and not self.connect():
+                return
+        self.ledger.forbid(forbidden, "non-outbox table")
+        if ok is None:
+            return
+        if ok:
+            self.ledger.count("transactions")
+            self.ledger.count("events", len(expected))
+            if big:
+                self.ledger.count("big_transactions")
+            self.recent_ids.extend(expected[-20:])
+        else:
+            self.ledger.forbid(expected, "commit failed")
+
+
+# --- the campaign -----------------------------------------------------------------------------------
+
+class State:
+    def __init__(self, env, key):
+        self.env, self.key = env, key
+
+    def read_checkpoint(self):
+        raw = self.env.redis_get(self.key)
+        return json.loads(raw) if raw else None
+
+
+class Probes:
+    """Probe events: one after each fault; their arrival time in Kafka (the broker's append
+    time) tells when tor resumed."""
+
+    def __init__(self, env, db, topic):
+        self.env, self.db, self.topic = env, db, topic
+        self.seen = {}
+        self.cv = threading.Condition()
+        self.seq = 0
+        self.stop = threading.Event()
+        self.conn = None
+        self.thread = threading.Thread(target=self.consume, daemon=True, name="probe-consumer")
+
+    def consume(self):
+        c = Consumer({"bootstrap.servers": self.env.kafka_direct, "group.id": f"chaos-probe-{os.getpid()}",
+                      "enable.auto.commit": False, "reconnect.backoff.max.ms": 500,
+                      "topic.metadata.refresh.interval.ms": 1000, "log_level": 0})
+        c.assign([TopicPartition(self.topic, 0, 0)])
+        while not self.stop.is_set():
+            m = c.poll(0.2)
+            if m is None or m.error():
+                continue
+            ts = m.timestamp()[1] / 1000.0
+            pid = int(dict(m.headers() or [])["id"])
+            with self.cv:
+                self.seen.setdefault(pid, ts)
+                self.cv.notify_all()
+        c.close()
+
+    def send(self):
+        """Commits one probe event (retrying while MariaDB is away); returns its id."""
+        self.seq += 1
+        pid = 10**12 * 50 + self.seq
+        deadline = now() + 180
+        while True:
+            if now() > deadline:
+                raise Fail("could not commit a probe event for 180 s: MariaDB unreachable")
+            try:
+                if self.conn is None:
+                    self.conn = self.env.mysql(self.db)
+                cur = self.conn.cursor()
+                cur.execute("INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload) "
+                            "VALUES (%s, 'Probe', 'probe', 'probe', %s)", (pid, b"probe"))
+                cur.execute("INSERT INTO ledger (id, txn, aggregateid, version, idx, topic, sha, len) "
+                            "VALUES (%s, %s, 'probe', %s, 1, %s, %s, 5)",
+                            (pid, pid, self.seq, self.topic, hashlib.sha256(b"probe").digest()))
+                cur.execute("INSERT INTO txns (txn, writer, nrows) VALUES (%s, -1, 1)", (pid,))
+                self.conn.commit()
+                return pid
+            except MySQLdb.Error:
+                try:
+                    if self.conn is not None:
+                        cur = self.conn.cursor()
+                        cur.execute("SELECT COUNT(*) FROM txns WHERE txn = %s", (pid,))
+                        if cur.fetchone()[0] == 1:
+                            return pid
+                except MySQLdb.Error:
+                    pass
+                self.conn = None
+                time.sleep(0.2)
+
+    def wait(self, pid, timeout):
+        deadline = now() + timeout
+        with self.cv:
+            while pid not in self.seen:
+                left = deadline - now()
+                if left <= 0:
+                    return None
+                self.cv.wait(left)
+            return self.seen[pid]
+
+
+def setup_database(env, db, other_db, aggregates):
+    c = env.mysql()
+    cur = c.cursor()
+    for d in (db, other_db):
+        cur.execute(f"DROP DATABASE IF EXISTS `{d}`")
+        cur.execute(f"CREATE DATABASE `{d}` CHARACTER SET utf8mb4")
+    cols = ("id BIGINT NOT NULL PRIMARY KEY, aggregatetype VARCHAR(64) NOT NULL, aggregateid VARCHAR(191) NOT NULL, "
+            "type VARCHAR(64) NOT NULL, payload LONGBLOB")
+    cur.execute(f"CREATE TABLE `{db}`.outbox ({cols}) ENGINE=InnoDB")
+    cur.execute(f"CREATE TABLE `{db}`.outbox_shadow ({cols}) ENGINE=InnoDB")
+    cur.execute(f"CREATE TABLE `{other_db}`.outbox ({cols}) ENGINE=InnoDB")
+    cur.execute(f"CREATE TABLE `{db}`.aggregates (id INT NOT NULL PRIMARY KEY, version BIGINT NOT NULL) ENGINE=InnoDB")
+    cur.execute(f"CREATE TABLE `{db}`.ledger (id BIGINT NOT NULL PRIMARY KEY, txn BIGINT NOT NULL, "
+                "aggregateid VARCHAR(191) NOT NULL, version BIGINT NOT NULL, idx INT NOT NULL, "
+                "topic VARCHAR(128) NOT NULL, sha BINARY(32) NOT NULL, len INT NOT NULL, KEY (txn)) ENGINE=InnoDB")
+    cur.execute(f"CREATE TABLE `{db}`.txns (txn BIGINT NOT NULL PRIMARY KEY, writer INT NOT NULL, "
+                "nrows INT NOT NULL) ENGINE=InnoDB")
+    for i in range(1, aggregates + 1, 1000):
+        cur.executemany(f"INSERT INTO `{db}`.aggregates VALUES (%s, 0)",
+                        [(j,) for j in range(i, min(aggregates + 1, i + 1000))])
+    c.commit()
+    c.close()
+
+
+def write_config(path, env, db, topics, redis_key):
+    server_id = 40000 + os.getpid() % 20000
+    routes = [
+        {"pattern": "[Oo]rder|ORDER", "topic": topics["orders"]},
+        {"pattern": "Customer|CUSTOMER", "topic": topics["customers"]},
+        {"pattern": "Probe", "topic": topics["probe"]},
+        {"pattern": ".*", "topic": topics["other"]},
+    ]
+    cfg = f"""# tor's configuration for the fault campaign: every server through its proxy,
+# timeouts short so a black hole longer than each of them stays short.
+mysql:
+  host: 127.0.0.1
+  port: {env.proxy_port['mysql']}
+  user: tor
+  password: tor
+  server_id: {server_id}
+  start: end
+  heartbeat: 500ms
+  dead_after: {MYSQL_DEAD_AFTER_S}s
+  connect_timeout: 2s
+  reconnect_timeout: 5m
+kafka:
+  brokers: ["127.0.0.1:{env.proxy_port['kafka']}"]
+  create_topics: false
+  delivery_timeout: 5m
+  properties: {{socket.timeout.ms: "{KAFKA_SOCKET_TIMEOUT_MS}", request.timeout.ms: "{KAFKA_SOCKET_TIMEOUT_MS}", message.max.bytes: "2000000"}}
+redis:
+  host: 127.0.0.1
+  port: {env.proxy_port['redis']}
+  key: "{redis_key}"
+  timeout: {REDIS_TIMEOUT_S}s
+  reconnect_backoff_max: 1s
+outbox:
+  tables: ["{db}.outbox"]
+  routes: {json.dumps(routes, ensure_ascii=False)}
+  on_update: skip
+router:
+  checkpoint_interval: 200ms
+  flush_timeout: 20s
+log:
+  level: info
+  progress_interval: 10s
+http:
+  address: 127.0.0.1
+  port: {env.tor_http_port}
+"""
+    with open(path, "w") as f:
+        f.write(cfg)
+
+
+class Campaign:
+    def __init__(self, args):
+        self.args = args
+        self.cfg = dict(PROFILES[args.profile])
+        if args.per_kind:
+            self.cfg["per_kind"] = args.per_kind
+        self.env = Env(args)
+        self.seed = args.seed if args.seed is not None else random.randrange(2**32)
+        self.rng = random.Random(self.seed)
+        tag = f"{os.getpid()}_{int(now()) % 100000}"
+        self.db, self.other_db = f"chaos_{tag}", f"chaos_{tag}_x"
+        self.topics = {t: f"chaos.{tag}.{t}" for t in ("orders", "customers", "other", "probe")}
+        self.redis_key = f"tor:chaos:{tag}"
+        self.workdir = args.workdir or os.path.join(self.env.run_dir, f"chaos-{tag}")
+        os.makedirs(self.workdir, exist_ok=True)
+        self.faults = []
+        self.current = -1
+        self.ledger = Ledger()
+        self.state = State(self.env, self.redis_key)
+
+    # --- faults ---
+    def toxic_fault(self, server, kind):
+        c = self.cfg
+        name = f"{kind}_{len(self.faults)}"
+        streams = ("upstream", "downstream")
+        if kind == "latency":
+            dur = self.rng.uniform(*c["latency_s"])
+            ms = self.rng.randint(*c["latency_ms"])
+            for s in streams:
+                self.env.add_toxic(server, f"{name}_{s}", "latency", {"latency": ms, "jitter": ms // 4}, s)
+            detail = {"latency_ms": ms, "seconds": round(dur, 2)}
+        elif kind == "reset":
+            dur = self.rng.uniform(*c["reset_s"])
+            for s in streams:
+                self.env.add_toxic(server, f"{name}_{s}", "reset_peer", {"timeout": 0}, s)
+            detail = {"seconds": round(dur, 2)}
+        else:  # blackhole: nothing passes, nothing is closed
+            dur = BLACKHOLE_BASE[server] + self.rng.uniform(*c["blackhole_extra"])
+            for s in streams:
+                self.env.add_toxic(server, f"{name}_{s}", "timeout", {"timeout": 0}, s)
+            detail = {"seconds": round(dur, 2), "longer_than_timeout_s": BLACKHOLE_BASE[server]}
+        time.sleep(dur)
+        for s in streams:
+            self.env.remove_toxic(server, f"{name}_{s}")
+        return detail
+
+    def inject(self, kind):
+        env = self.env
+        if kind == "tor_kill":
+            cp = self.tor.kill()
+            return {"checkpoint": cp}
+        if kind == "tor_pause":
+            d = self.rng.uniform(*self.cfg["pause"])
+            self.tor.pause(d)
+            return {"seconds": round(d, 2)}
+        if kind in ("kafka_kill", "redis_kill", "mariadb_kill"):
+            server = kind.split("_")[0]
+            env.kill9(server)
+            t = now()
+            env.restart(server)
+            return {"restart_seconds": round(now() - t, 2)}
+        if kind == "binlog_flush":
+            n = self.rng.randint(*self.cfg["flush_burst"])
+            c = env.mysql()
+            cur = c.cursor()
+            for _ in range(n):
+                cur.execute("FLUSH BINARY LOGS")
+                time.sleep(self.rng.uniform(0, 0.2))
+            c.close()
+            return {"flushes": n}
+        server, what = kind.split("_")
+        return self.toxic_fault(server, what)
+
+    def alter_outbox(self):
+        c = self.env.mysql(self.db)
+        cur = c.cursor()
+        # A column in the middle: every later row image has another shape.
+        cur.execute("ALTER TABLE outbox ADD COLUMN note VARCHAR(64) NULL AFTER aggregateid")
+        c.close()
+        self.altered.set()
+        log("ALTER TABLE outbox ADD COLUMN note ... AFTER aggregateid")
+
+    def run(self):
+        env, cfg = self.env, self.cfg
+        log(f"profile {self.args.profile}: {cfg['per_kind']} faults of each of {len(FAULT_KINDS)} kinds, "
+            f"seed {self.seed}, work dir {self.workdir}")
+        env.ensure_kafka_listener()
+        env.start_toxiproxy(self.workdir)
+        setup_database(env, self.db, self.other_db, cfg["aggregates"])
+        admin = AdminClient({"bootstrap.servers": env.kafka_direct, "log_level": 0})
+        new = [NewTopic(t, num_partitions=1 if k == "probe" else 4, replication_factor=1,
+                        config={"message.timestamp.type": "LogAppendTime", "max.message.bytes": "2000000"})
+               for k, t in self.topics.items()]
+        for t, f in admin.create_topics(new).items():
+            f.result(30)
+        del admin
+        config_path = f"{self.workdir}/tor.yaml"
+        write_config(config_path, env, self.db, self.topics, self.redis_key)
+        self.tor = Tor(env, self.workdir, config_path, self.state)
+        self.tor.start()
+        self.tor.wait_ready()
+        deadline = now() + 30
+        while self.state.read_checkpoint() is None:  # its first checkpoint: where it starts
+            if now() > deadline:
+                raise Fail("tor saved no first checkpoint within 30 s")
+            time.sleep(0.1)
+        sup = threading.Thread(target=self.tor.supervise, args=(lambda: self.current,), daemon=True)
+        sup.start()
+        self.probes = Probes(env, self.db, self.topics["probe"])
+        self.probes.thread.start()
+        p = self.probes.send()
+        if self.probes.wait(p, 60) is None:
+            raise Fail("the first probe event did not arrive within 60 s (see tor.log)")
+
+        self.stop_writers = threading.Event()
+        self.altered = threading.Event()
+        big_slot = {"lock": threading.Lock(), "next": now() + 10}
+        writers = [Writer(i, env, self.db, self.other_db, cfg, self.topics, self.ledger, self.stop_writers,
+                          big_slot, self.altered, self.rng.randrange(2**32)) for i in range(cfg["writers"])]
+        for w in writers:
+            w.start()
+        t0 = now()
+        schedule = [k for k in FAULT_KINDS if k not in self.args.skip for _ in range(cfg["per_kind"])]
+        self.rng.shuffle(schedule)
+        aborted = None
+        for n, kind in enumerate(schedule):
+            if n == len(schedule) // 2:
+                self.alter_outbox()
+            time.sleep(self.rng.uniform(*cfg["gap"]))
+            self.current = len(self.faults)
+            f = {"n": self.current, "kind": kind, "start": now()}
+            self.faults.append(f)
+            try:
+                f["detail"] = self.inject(kind)
+            except Exception as e:
+                f["error"] = f"{type(e).__name__}: {e}"
+                log(f"fault #{f['n']} {kind}: injecting failed: {f['error']}")
+                aborted = f"injecting {kind} failed"
+                break
+            f["end"] = now()
+            pid = self.probes.send()
+            arrived = self.probes.wait(pid, self.args.resume_timeout)
+            if arrived is None:
+                f["resume"] = None
+                log(f"fault #{f['n']} {kind}: tor did not resume within {self.args.resume_timeout} s")
+                aborted = f"no resume after {kind}"
+                break
+            f["resume"] = max(0.0, arrived - f["end"])
+            dead = [w for w in writers if not w.is_alive()]
+            log(f"fault #{f['n']:3d} {kind:16s} {json.dumps(f.get('detail', {}), default=str)[:90]:90s} "
+                f"resumed in {f['resume']:.2f} s")
+            if dead:
+                aborted = f"writer {dead[0].wid} died: {dead[0].error}"
+                break
+        self.stop_writers.set()
+        for w in writers:
+            w.join(120)
+        self.duration = now() - t0
+        self.writer_errors = [w.error for w in writers if w.error]
+        # Everything committed so far is before this probe in the binlog.
+        p = self.probes.send()
+        if self.probes.wait(p, 120) is None:
+            log("the final probe did not arrive within 120 s")
+        self.current = len(self.faults)
+        time.sleep(2)
+        return aborted
+
+    def finish(self):
+        code = self.tor.stop_clean()
+        self.probes.stop.set()
+        self.env.stop_toxiproxy()
+        return code
+
+    def cleanup(self):
+        try:
+            AdminClient({"bootstrap.servers": self.env.kafka_direct, "log_level": 0}).delete_topics(list(self.topics.values()))
+            c = self.env.mysql()
+            cur = c.cursor()
+            cur.execute(f"DROP DATABASE IF EXISTS `{self.db}`")
+            cur.execute(f"DROP DATABASE IF EXISTS `{self.other_db}`")
+            c.close()
+            subprocess.run(["redis-cli", "-p", str(self.env.redis_port), "DEL", self.redis_key,
+                            self.redis_key + ":owner"], stdout=subprocess.DEVNULL)
+        except Exception as e:
+            log(f"cleanup: {e}")
+
+
+# --- the checker ------------------------------------------------------------------------------------
+
+def read_topics(env, topics):
+    """Every message of every topic up to its end, values reduced to their SHA-256."""
+    c = Consumer({"bootstrap.servers": env.kafka_direct, "group.id": f"chaos-check-{os.getpid()}",
+                  "enable.auto.commit": False, "check.crcs": True, "log_level": 0,
+                  "fetch.max.bytes": 8 * 1024 * 1024})
+    parts = []
+    ends = {}
+    for t in topics:
+        md = c.list_topics(t, timeout=30)
+        for p in md.topics[t].partitions:
+            tp = TopicPartition(t, p, 0)
+            lo, hi = c.get_watermark_offsets(tp, timeout=30)
+            if hi > lo:
+                parts.append(TopicPartition(t, p, lo))
+                ends[(t, p)] = hi
+    c.assign(parts)
+    msgs = []
+    remaining = dict(ends)
+    idle_since = now()
+    while remaining:
+        m = c.poll(1.0)
+        if m is None:
+            if now() - idle_since > 60:
+                raise Fail(f"reading the topics stalled; partitions left: {remaining}")
+            continue
+        if m.error():
+            if m.error().code() == KafkaError._PARTITION_EOF:
+                continue
+            raise Fail(f"consumer error: {m.error()}")
+        idle_since = now()
+        t, p, o = m.topic(), m.partition(), m.offset()
+        hdrs = m.headers() or []
+        hd = {k: v for k, v in hdrs}
+        v = m.value()
+        msgs.append({
+            "topic": t, "partition": p, "offset": o, "key": m.key(),
+            "sha": hashlib.sha256(v).digest() if v is not None else None, "null": v is None,
+            "len": len(v) if v is not None else -1,
+            "id": int(hd["id"]) if "id" in hd else None,
+            "gtid": hd.get("tor.gtid", b"").decode(errors="replace"),
+            "headers": hashlib.sha256(repr(sorted(hdrs)).encode()).digest(),
+            "ts": m.timestamp()[1] / 1000.0,
+        })
+        if (t, p) in remaining and o + 1 >= remaining[(t, p)]:
+            del remaining[(t, p)]
+    c.close()
+    return msgs
+
+
+def check(camp):
+    env = camp.env
+    c = env.mysql(camp.db)
+    cur = c.cursor()
+    cur.execute("SELECT id, txn, aggregateid, version, idx, topic, sha, len FROM ledger")
+    ledger = {r[0]: r for r in cur.fetchall()}
+    c.close()
+    msgs = read_topics(env, camp.topics.values())
+    msgs.sort(key=lambda m: (m["topic"], m["partition"], m["offset"]))
+    faults = camp.faults
+    starts = [f["start"] for f in faults]
+
+    res = collections.Counter()
+    problems = collections.defaultdict(list)
+    first = {}          # id -> first message
+    copies = collections.Counter()
+    key_parts = collections.defaultdict(set)
+    key_last = {}       # (topic, key) -> (version, idx) of the last first delivery
+    dup_by_fault = collections.defaultdict(list)
+
+    def fault_of(ts):
+        lo, hi = 0, len(starts)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if starts[mid] <= ts:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo - 1  # -1: before any fault
+
+    for m in msgs:
+        res["delivered_messages"] += 1
+        i = m["id"]
+        row = ledger.get(i)
+        if row is None:
+            res["forbidden"] += 1
+            problems["forbidden"].append(f"id {i} ({camp.ledger.forbidden.get(i, 'not written by the writers')}) "
+                                         f"on {m['topic']}/{m['partition']}@{m['offset']}")
+            continue
+        copies[i] += 1
+        if copies[i] > 1:
+            f0 = first[i]
+            if any(f0[k] != m[k] for k in ("topic", "partition", "key", "sha", "headers", "null")):
+                res["corrupted"] += 1
+                problems["corrupted"].append(f"id {i}: a repeated copy at {m['topic']}/{m['partition']}@{m['offset']} "
+                                             f"differs from the first at @{f0['offset']}")
+            dup_by_fault[fault_of(m["ts"])].append(m)
+            continue
+        first[i] = m
+        _, _, key, version, idx, topic, sha, length = row
+        exact = (m["topic"] == topic and m["key"] == key.encode() and not m["null"]
+                 and m["sha"] == bytes(sha) and m["len"] == length)
+        if not exact:
+            res["corrupted"] += 1
+            problems["corrupted"].append(
+                f"id {i} at {m['topic']}/{m['partition']}@{m['offset']}: expected topic {topic} key {key!r} "
+                f"{length} bytes, got topic {m['topic']} key {m['key']!r} {m['len']} bytes"
+                f"{' (null)' if m['null'] else ''}{', value differs' if m['sha'] != bytes(sha) else ''}")
+        k = (m["topic"], m["key"])
+        key_parts[k].add(m["partition"])
+        pos = (version, idx)
+        if k in key_last and pos <= key_last[k]:
+            res["reordered"] += 1
+            problems["reordered"].append(f"key {m['key']!r} on {m['topic']}: id {i} (version {version}, row {idx}) "
+                                         f"delivered after (version, row) {key_last[k]}")
+        key_last[k] = max(pos, key_last.get(k, pos))
+
+    res["committed_events"] = len(ledger)
+    res["delivered_events"] = len(first)
+    lost = [i for i in ledger if i not in first]
+    res["lost"] = len(lost)
+    for i in lost[:20]:
+        r = ledger[i]
+        problems["lost"].append(f"id {i} (txn {r[1]}, key {r[2]!r}, topic {r[5]})")
+    split = [k for k, ps in key_parts.items() if len(ps) > 1]
+    res["split_keys"] = len(split)
+    for k in split[:20]:
+        problems["split_keys"].append(f"key {k[1]!r} on {k[0]} in partitions {sorted(key_parts[k])}")
+    res["duplicates"] = sum(n - 1 for n in copies.values())
+
+    # Duplicates: only after tor stopped without a clean shutdown (killed, or it exited on its
+    # own), and then only messages after the checkpoint it had saved: a replay from there.
+    exits_by_fault = collections.defaultdict(list)
+    for e in camp.tor.exits:
+        exits_by_fault[e["fault"]].append(e)
+    per_fault = {}
+    for fi, dups in dup_by_fault.items():
+        f = faults[fi] if 0 <= fi < len(faults) else None
+        cps = []
+        if f and f["kind"] == "tor_kill":
+            cps.append((f.get("detail") or {}).get("checkpoint"))
+        cps += [e["checkpoint"] for e in exits_by_fault.get(fi, [])]
+        per_fault[fi] = len(dups)
+        label = f"fault #{fi} {f['kind']}" if f else "before the first fault"
+        if not cps:
+            res["unexplained_duplicates"] += len(dups)
+            problems["unexplained_duplicates"].append(
+                f"{len(dups)} duplicates after {label}, which did not stop tor (first: id {dups[0]['id']} "
+                f"{dups[0]['topic']}/{dups[0]['partition']}@{dups[0]['offset']})")
+            continue
+        seqs = [gtid_seq(cp.get("gtid_set")) if isinstance(cp, dict) else None for cp in cps]
+        if any(s is None for s in seqs):
+            problems["notes"].append(f"{label}: checkpoint unknown ({cps}); bound not checked")
+            continue
+        floor = min(seqs)  # the earliest checkpoint it could have resumed from
+        before = [m for m in dups if (gtid_seq(m["gtid"]) or 0) <= floor]
+        if before:
+            res["duplicates_over_bound"] += len(before)
+            problems["duplicates_over_bound"].append(
+                f"{len(before)} duplicates after {label} come from before its saved checkpoint (GTID seq {floor}): "
+                f"first id {before[0]['id']} gtid {before[0]['gtid']}")
+        # At most what was delivered after that checkpoint before the fault.
+        t_fault = f["start"] if f else 0
+        allowed = sum(1 for m in first.values() if m["ts"] <= t_fault + 1 and (gtid_seq(m["gtid"]) or 0) > floor)
+        distinct = len({m["id"] for m in dups})
+        if distinct > allowed:
+            res["duplicates_over_bound"] += distinct - allowed
+            problems["duplicates_over_bound"].append(
+                f"{label}: {distinct} events repeated, but only {allowed} were delivered after the checkpoint")
+    res["largest_duplicate_burst"] = max(per_fault.values(), default=0)
+    dup_kind = collections.Counter()
+    for fi, n in per_fault.items():
+        dup_kind[faults[fi]["kind"] if 0 <= fi < len(faults) else "-"] += n
+    return res, problems, dup_kind
+
+
+def table(camp, res, dup_kind, aborted, stop_code):
+    faults = camp.faults
+    by_kind = collections.defaultdict(list)
+    for f in faults:
+        by_kind[f["kind"]].append(f)
+    exits = collections.Counter(faults[e["fault"]]["kind"] if 0 <= e["fault"] < len(faults) else "-"
+                                for e in camp.tor.exits)
+    lines = ["| fault | injected | resume median (s) | resume max (s) | duplicates after it | tor exits |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for k in FAULT_KINDS:
+        fs = by_kind.get(k, [])
+        rs = [f["resume"] for f in fs if f.get("resume") is not None]
+        med = f"{statistics.median(rs):.2f}" if rs else "-"
+        mx = f"{max(rs):.2f}" if rs else "-"
+        lines.append(f"| {k} | {len(fs)} | {med} | {mx} | {dup_kind.get(k, 0)} | {exits.get(k, 0)} |")
+    lines.append(f"| **all** | {len(faults)} | | | {sum(dup_kind.values())} | {len(camp.tor.exits)} |")
+    lines.append("")
+    c = camp.ledger.counts
+    inv = [("events committed (ledger)", res["committed_events"]),
+           ("events delivered (distinct)", res["delivered_events"]),
+           ("messages read", res["delivered_messages"]),
+           ("**lost**", res["lost"]), ("**forbidden** (rolled back / non-outbox)", res["forbidden"]),
+           ("**corrupted** (not byte-exact)", res["corrupted"]), ("**keys split** over partitions", res["split_keys"]),
+           ("**reordered** (a key's first deliveries)", res["reordered"]),
+           ("duplicates", res["duplicates"]),
+           ("**duplicates over the bound**", res["duplicates_over_bound"]),
+           ("**duplicates without a crash**", res["unexplained_duplicates"]),
+           ("largest duplicate burst after one fault", res["largest_duplicate_burst"])]
+    lines += ["| measure | value |", "|---|---:|"] + [f"| {a} | {b} |" for a, b in inv]
+    lines.append("")
+    traffic = ", ".join(f"{k} {v}" for k, v in sorted(c.items()) if not k.startswith("forbidden_"))
+    forb = ", ".join(f"{k[len('forbidden_'):]} {v}" for k, v in sorted(c.items()) if k.startswith("forbidden_"))
+    lines.append(f"Traffic: {traffic}. Rows written that must never be published: {forb}.")
+    lines.append(f"Campaign {camp.duration:.0f} s, seed {camp.seed}; tor restarts after it exited on its own: "
+                 f"{len(camp.tor.exits)}; final SIGTERM exit code: {stop_code}"
+                 + (f"; ABORTED: {aborted}" if aborted else "") + ".")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--profile", choices=sorted(PROFILES), default="short")
+    ap.add_argument("--per-kind", type=int, help="faults of each kind (overrides the profile)")
+    ap.add_argument("--skip", action="append", default=[], choices=FAULT_KINDS, help="leave out a kind")
+    ap.add_argument("--seed", type=int)
+    ap.add_argument("--repo", default=os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+    ap.add_argument("--tor-bin", default=os.environ.get("TOR_BIN"))
+    ap.add_argument("--toxiproxy", default=os.environ.get("TOR_TOXIPROXY_BIN"))
+    ap.add_argument("--port-base", type=int, default=int(os.environ.get("TOR_CHAOS_PORT_BASE", "47400")))
+    ap.add_argument("--workdir")
+    ap.add_argument("--resume-timeout", type=float, default=120)
+    ap.add_argument("--result", help="write the table (markdown) and the result (JSON) next to this path")
+    ap.add_argument("--keep", action="store_true", help="keep the database, topics and Redis key")
+    args = ap.parse_args()
+    for need, what in ((args.tor_bin, "--tor-bin / TOR_BIN"), (args.toxiproxy, "--toxiproxy / TOR_TOXIPROXY_BIN")):
+        if not need or not os.access(need, os.X_OK):
+            sys.exit(f"chaos: {what} does not name an executable")
+    camp = Campaign(args)
+    aborted, stop_code = None, None
+    try:
+        aborted = camp.run()
+    except Fail as e:
+        aborted = str(e)
+        log(f"campaign failed: {e}")
+    finally:
+        if hasattr(camp, "stop_writers"):
+            camp.stop_writers.set()
+        if hasattr(camp, "tor"):
+            stop_code = camp.finish()
+        else:
+            camp.env.stop_toxiproxy()
+    ok = aborted is None
+    if hasattr(camp, "probes"):
+        res, problems, dup_kind = check(camp)
+        out = table(camp, res, dup_kind, aborted, stop_code)
+        print(out)
+        for kind, items in problems.items():
+            print(f"\n{kind}:")
+            for it in items[:20]:
+                print(f"  {it}")
+        for k in ("lost", "forbidden", "corrupted", "split_keys", "reordered", "duplicates_over_bound",
+                  "unexplained_duplicates"):
+            if res[k]:
+                ok = False
+        if camp.writer_errors:
+            ok = False
+            print("\nwriter errors:\n" + "\n".join(camp.writer_errors))
+        if stop_code != 0:
+            ok = False
+            print(f"\ntor exited with {stop_code} after the final SIGTERM (expected 0)")
+        if args.result:
+            with open(args.result + ".md", "w") as f:
+                f.write(out + "\n")
+            with open(args.result + ".json", "w") as f:
+                json.dump({"result": dict(res), "faults": camp.faults, "exits": camp.tor.exits,
+                           "counts": dict(camp.ledger.counts), "problems": problems, "seed": camp.seed,
+                           "profile": args.profile, "aborted": aborted}, f, default=str, indent=1)
+    if ok and not args.keep:
+        camp.cleanup()
+    if not ok:
+        print(f"\nFAILED{': ' + aborted if aborted else ''} (work dir {camp.workdir}: tor.log, tor.yaml)")
+        try:
+            with open(f"{camp.workdir}/tor.log", "rb") as f:
+                tail = f.read().decode(errors="replace").splitlines()[-40:]
+            print("----- last 40 lines of tor.log -----\n" + "\n".join(tail))
+        except FileNotFoundError:
+            pass
+    else:
+        print("\nchaos: all invariants held")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
