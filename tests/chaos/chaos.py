@@ -51,12 +51,14 @@ FAULT_KINDS = [
     "mysql_reset", "kafka_reset", "redis_reset",
     "mysql_blackhole", "kafka_blackhole", "redis_blackhole",
 ]
+# Opt-in kinds (--extra): a clean stop (SIGTERM) and restart, after which nothing may repeat.
+EXTRA_KINDS = ["tor_term"]
 
 PROFILES = {
     # scripts/test.sh: a few minutes, every kind at least 5 times.
-    "short": dict(per_kind=5, writers=4, aggregates=3000, gap=(0.2, 1.0), pause=(2.0, 5.0),
+    "short": dict(per_kind=5, writers=3, aggregates=3000, gap=(0.1, 0.6), pause=(2.0, 5.0),
                   latency_s=(1.5, 3.0), latency_ms=(50, 400), reset_s=(0.5, 1.5), blackhole_extra=(1.5, 3.0),
-                  flush_burst=(3, 8), big_txn_every=60.0, big_rows=(10000, 12000), writer_sleep=0.05),
+                  flush_burst=(3, 8), big_txn_every=45.0, big_rows=(10000, 12000), writer_sleep=0.1),
     # The long campaign (docs/reliability.md): 100 faults of every kind, longer pauses and outages.
     "long": dict(per_kind=100, writers=4, aggregates=5000, gap=(0.5, 4.0), pause=(2.0, 20.0),
                  latency_s=(2.0, 8.0), latency_ms=(50, 1500), reset_s=(0.5, 3.0), blackhole_extra=(1.5, 10.0),
@@ -138,6 +140,10 @@ def log(msg):
 
 class Fail(Exception):
     pass
+
+
+# SIGTERM/SIGINT during a campaign: stop injecting, then check what was reached.
+STOP_REQUESTED = threading.Event()
 
 
 def port_open(port):
@@ -337,16 +343,21 @@ class Tor:
                 time.sleep(0.1)
         raise Fail("tor not ready after {seconds}s")
 
-    def kill(self):
-        """SIGKILL and restart; returns the checkpoint it had saved."""
+    def kill(self, sig=signal.SIGKILL):
+        """Signal, wait for the exit, restart; returns the checkpoint it had saved and its exit code."""
         with self.lock:
             self.expect_exit = True
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait()
+            self.proc.send_signal(sig)
+            try:
+                code = self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                code = f"still running 60 s after {sig.name}, killed"
+                self.proc.wait()
             self.expect_exit = False
             cp = self.state.read_checkpoint()
             self.start()
-            return cp
+            return cp, code
 
     def pause(self, seconds):
         with self.lock:
@@ -777,6 +788,7 @@ class Campaign:
         self.workdir = args.workdir or os.path.join(self.env.run_dir, f"chaos-{tag}")
         os.makedirs(self.workdir, exist_ok=True)
         self.faults = []
+        self.stopped_early = False
         self.current = -1
         self.ledger = Ledger()
         self.state = State(self.env, self.redis_key)
@@ -810,8 +822,11 @@ class Campaign:
     def inject(self, kind):
         env = self.env
         if kind == "tor_kill":
-            cp = self.tor.kill()
+            cp, _ = self.tor.kill()
             return {"checkpoint": cp}
+        if kind == "tor_term":
+            cp, code = self.tor.kill(signal.SIGTERM)
+            return {"checkpoint": cp, "exit_code": code}
         if kind == "tor_pause":
             d = self.rng.uniform(*self.cfg["pause"])
             self.tor.pause(d)
@@ -852,7 +867,10 @@ class Campaign:
         setup_database(env, self.db, self.other_db, cfg["aggregates"])
         admin = AdminClient({"bootstrap.servers": env.kafka_direct, "log_level": 0})
         new = [NewTopic(t, num_partitions=1 if k == "probe" else 4, replication_factor=1,
-                        config={"message.timestamp.type": "LogAppendTime", "max.message.bytes": "2000000"})
+                        config={"message.timestamp.type": "LogAppendTime", "max.message.bytes": "2000000",
+                                # Small segments: a broker killed with -9 recovers only the
+                                # unflushed last one, so its restart stays short.
+                                "segment.bytes": str(8 << 20)})
                for k, t in self.topics.items()]
         for t, f in admin.create_topics(new).items():
             f.result(30)
@@ -883,10 +901,16 @@ class Campaign:
         for w in writers:
             w.start()
         t0 = now()
-        schedule = [k for k in FAULT_KINDS if k not in self.args.skip for _ in range(cfg["per_kind"])]
+        kinds = [k for k in FAULT_KINDS if k not in self.args.skip] + self.args.extra
+        schedule = [k for k in kinds for _ in range(cfg["per_kind"])]
         self.rng.shuffle(schedule)
         aborted = None
         for n, kind in enumerate(schedule):
+            if self.args.max_seconds and now() - t0 > self.args.max_seconds or STOP_REQUESTED.is_set():
+                log(f"stopping the campaign after {len(self.faults)} of {len(schedule)} faults "
+                    f"({'time budget' if not STOP_REQUESTED.is_set() else 'asked to stop'}); checking what it reached")
+                self.stopped_early = True
+                break
             if n == len(schedule) // 2:
                 self.alter_outbox()
             time.sleep(self.rng.uniform(*cfg["gap"]))
@@ -936,7 +960,9 @@ class Campaign:
 
     def cleanup(self):
         try:
-            AdminClient({"bootstrap.servers": self.env.kafka_direct, "log_level": 0}).delete_topics(list(self.topics.values()))
+            admin = AdminClient({"bootstrap.servers": self.env.kafka_direct, "log_level": 0})
+            for f in admin.delete_topics(list(self.topics.values())).values():
+                f.result(60)
             c = self.env.mysql()
             cur = c.cursor()
             cur.execute(f"DROP DATABASE IF EXISTS `{self.db}`")
@@ -1088,6 +1114,14 @@ def check(camp):
     for fi, dups in dup_by_fault.items():
         f = faults[fi] if 0 <= fi < len(faults) else None
         cps = []
+        if f and f["kind"] == "tor_term" and not exits_by_fault.get(fi):
+            # docs/guarantees.md: after a clean stop the next start publishes nothing twice.
+            res["duplicates_after_clean_stop"] += len(dups)
+            problems["duplicates_after_clean_stop"].append(
+                f"{len(dups)} duplicates after {f and 'fault #%d' % fi} tor_term (SIGTERM, exit code "
+                f"{(f.get('detail') or {}).get('exit_code')}), checkpoint {(f.get('detail') or {}).get('checkpoint')}: "
+                f"first id {dups[0]['id']} gtid {dups[0]['gtid']}")
+            continue
         if f and f["kind"] == "tor_kill":
             cps.append((f.get("detail") or {}).get("checkpoint"))
         cps += [e["checkpoint"] for e in exits_by_fault.get(fi, [])]
@@ -1134,7 +1168,7 @@ def table(camp, res, dup_kind, aborted, stop_code):
                                 for e in camp.tor.exits)
     lines = ["| fault | injected | resume median (s) | resume max (s) | duplicates after it | tor exits |",
              "|---|---:|---:|---:|---:|---:|"]
-    for k in FAULT_KINDS:
+    for k in FAULT_KINDS + [k for k in EXTRA_KINDS if k in by_kind]:
         fs = by_kind.get(k, [])
         rs = [f["resume"] for f in fs if f.get("resume") is not None]
         med = f"{statistics.median(rs):.2f}" if rs else "-"
@@ -1152,6 +1186,7 @@ def table(camp, res, dup_kind, aborted, stop_code):
            ("duplicates", res["duplicates"]),
            ("**duplicates over the bound**", res["duplicates_over_bound"]),
            ("**duplicates without a crash**", res["unexplained_duplicates"]),
+           ("**duplicates after a clean stop**", res["duplicates_after_clean_stop"]),
            ("largest duplicate burst after one fault", res["largest_duplicate_burst"])]
     lines += ["| measure | value |", "|---|---:|"] + [f"| {a} | {b} |" for a, b in inv]
     lines.append("")
@@ -1160,6 +1195,7 @@ def table(camp, res, dup_kind, aborted, stop_code):
     lines.append(f"Traffic: {traffic}. Rows written that must never be published: {forb}.")
     lines.append(f"Campaign {camp.duration:.0f} s, seed {camp.seed}; tor restarts after it exited on its own: "
                  f"{len(camp.tor.exits)}; final SIGTERM exit code: {stop_code}"
+                 + ("; stopped early (time budget or asked to)" if camp.stopped_early else "")
                  + (f"; ABORTED: {aborted}" if aborted else "") + ".")
     return "\n".join(lines)
 
@@ -1169,6 +1205,7 @@ def main():
     ap.add_argument("--profile", choices=sorted(PROFILES), default="short")
     ap.add_argument("--per-kind", type=int, help="faults of each kind (overrides the profile)")
     ap.add_argument("--skip", action="append", default=[], choices=FAULT_KINDS, help="leave out a kind")
+    ap.add_argument("--extra", action="append", default=[], choices=EXTRA_KINDS, help="add an opt-in kind")
     ap.add_argument("--seed", type=int)
     ap.add_argument("--repo", default=os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
     ap.add_argument("--tor-bin", default=os.environ.get("TOR_BIN"))
@@ -1176,6 +1213,7 @@ def main():
     ap.add_argument("--port-base", type=int, default=int(os.environ.get("TOR_CHAOS_PORT_BASE", "47400")))
     ap.add_argument("--workdir")
     ap.add_argument("--resume-timeout", type=float, default=120)
+    ap.add_argument("--max-seconds", type=float, help="stop injecting after this long, then check (SIGTERM does the same)")
     ap.add_argument("--result", help="write the table (markdown) and the result (JSON) next to this path")
     ap.add_argument("--keep", action="store_true", help="keep the database, topics and Redis key")
     args = ap.parse_args()
@@ -1183,6 +1221,8 @@ def main():
         if not need or not os.access(need, os.X_OK):
             sys.exit(f"chaos: {what} does not name an executable")
     camp = Campaign(args)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: STOP_REQUESTED.set())
     aborted, stop_code = None, None
     try:
         aborted = camp.run()
@@ -1206,7 +1246,7 @@ def main():
             for it in items[:20]:
                 print(f"  {it}")
         for k in ("lost", "forbidden", "corrupted", "split_keys", "reordered", "duplicates_over_bound",
-                  "unexplained_duplicates"):
+                  "unexplained_duplicates", "duplicates_after_clean_stop"):
             if res[k]:
                 ok = False
         if camp.writer_errors:
