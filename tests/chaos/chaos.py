@@ -22,6 +22,7 @@ Run through tests/chaos/run.sh (it starts toxiproxy and finds the servers);
 docs/reliability.md describes every fault and shows the latest tables.
 """
 import argparse
+import bisect
 import collections
 import hashlib
 import json
@@ -781,7 +782,7 @@ class Campaign:
         self.env = Env(args)
         self.seed = args.seed if args.seed is not None else random.randrange(2**32)
         self.rng = random.Random(self.seed)
-        tag = f"{os.getpid()}_{int(now()) % 100000}"
+        tag = self.tag = f"{os.getpid()}_{int(now()) % 100000}"
         self.db, self.other_db = f"chaos_{tag}", f"chaos_{tag}_x"
         self.topics = {t: f"chaos.{tag}.{t}" for t in ("orders", "customers", "other", "probe")}
         self.redis_key = f"tor:chaos:{tag}"
@@ -814,7 +815,14 @@ class Campaign:
             for s in streams:
                 self.env.add_toxic(server, f"{name}_{s}", "timeout", {"timeout": 0}, s)
             detail = {"seconds": round(dur, 2), "longer_than_timeout_s": BLACKHOLE_BASE[server]}
-        time.sleep(dur)
+        # A probe committed while the fault lasts: whether tor went on publishing meanwhile,
+        # and how late (a Redis outage must not stop publishing).
+        t_in = now()
+        pid = self.probes.send()
+        time.sleep(max(0.0, dur - (now() - t_in)))
+        t_end = now()
+        arrived = self.probes.seen.get(pid)
+        detail["probe_during_s"] = round(arrived - t_in, 3) if arrived is not None and arrived <= t_end else None
         for s in streams:
             self.env.remove_toxic(server, f"{name}_{s}")
         return detail
@@ -1043,7 +1051,7 @@ def check(camp):
     copies = collections.Counter()
     key_parts = collections.defaultdict(set)
     key_last = {}       # (topic, key) -> (version, idx) of the last first delivery
-    dup_by_fault = collections.defaultdict(list)
+    dup_copies = []
 
     def fault_of(ts):
         lo, hi = 0, len(starts)
@@ -1071,7 +1079,7 @@ def check(camp):
                 res["corrupted"] += 1
                 problems["corrupted"].append(f"id {i}: a repeated copy at {m['topic']}/{m['partition']}@{m['offset']} "
                                              f"differs from the first at @{f0['offset']}")
-            dup_by_fault[fault_of(m["ts"])].append(m)
+            dup_copies.append(m)
             continue
         first[i] = m
         _, _, key, version, idx, topic, sha, length = row
@@ -1105,57 +1113,75 @@ def check(camp):
         problems["split_keys"].append(f"key {k[1]!r} on {k[0]} in partitions {sorted(key_parts[k])}")
     res["duplicates"] = sum(n - 1 for n in copies.values())
 
-    # Duplicates: only after tor stopped without a clean shutdown (killed, or it exited on its
-    # own), and then only messages after the checkpoint it had saved: a replay from there.
-    exits_by_fault = collections.defaultdict(list)
+    # Duplicates: each repeated copy must be part of the replay after a restart of tor (a SIGKILL,
+    # an exit of its own, or a clean stop, which must repeat nothing): a message after the
+    # checkpoint it had saved that had been delivered before the restart. A restart's replay can
+    # reach Kafka after the next fault began, so copies are matched to restarts by GTID, not time.
+    restarts = []
+    for fi, f in enumerate(faults):
+        if f["kind"] in ("tor_kill", "tor_term") and "detail" in f:
+            restarts.append({"t": f["start"], "fault": fi, "kind": f["kind"], "cp": f["detail"].get("checkpoint")})
     for e in camp.tor.exits:
-        exits_by_fault[e["fault"]].append(e)
-    per_fault = {}
-    for fi, dups in dup_by_fault.items():
-        f = faults[fi] if 0 <= fi < len(faults) else None
-        cps = []
-        if f and f["kind"] == "tor_term" and not exits_by_fault.get(fi):
+        restarts.append({"t": e["time"], "fault": e["fault"], "kind": f"exit {e['code']}", "cp": e["checkpoint"]})
+    restarts.sort(key=lambda r: r["t"])
+    seq_ts = sorted((m["ts"], gtid_seq(m["gtid"]) or 0) for m in first.values())
+    ts_list = [t for t, _ in seq_ts]
+    prefix_max, top = [], 0
+    for _, sq in seq_ts:
+        top = max(top, sq)
+        prefix_max.append(top)
+    for r in restarts:
+        r["floor"] = gtid_seq(r["cp"].get("gtid_set")) if isinstance(r["cp"], dict) else None
+        i = bisect.bisect_right(ts_list, r["t"] + 1.0)  # + requests in flight at the moment it stopped
+        r["top"] = prefix_max[i - 1] if i else 0
+        r["dups"] = []
+
+    def label(fi):
+        return f"fault #{fi} {faults[fi]['kind']}" if 0 <= fi < len(faults) else "the end of the campaign"
+
+    dup_kind = collections.Counter()
+    for m in dup_copies:
+        sq = gtid_seq(m["gtid"]) or 0
+        owner = next((r for r in reversed(restarts)
+                      if r["t"] <= m["ts"] and (r["floor"] is None or r["floor"] < sq) and sq <= r["top"]), None)
+        if owner is not None:
+            owner["dups"].append(m)
+            continue
+        where = f"id {m['id']} gtid {m['gtid']} at {m['topic']}/{m['partition']}@{m['offset']}, appended during {label(fault_of(m['ts']))}"
+        dup_kind[faults[fault_of(m["ts"])]["kind"] if fault_of(m["ts"]) >= 0 else "-"] += 1
+        if any(r["t"] <= m["ts"] and r["floor"] is not None and sq <= r["floor"] for r in restarts):
+            res["duplicates_over_bound"] += 1
+            problems["duplicates_over_bound"].append(f"from before every saved checkpoint: {where}")
+        else:
+            res["unexplained_duplicates"] += 1
+            problems["unexplained_duplicates"].append(f"not the replay of any restart of tor: {where}")
+    per_restart = []
+    for r in restarts:
+        dups = r["dups"]
+        if not dups:
+            continue
+        fi = r["fault"]
+        name = (f"{label(fi)}" if not r["kind"].startswith("exit") else f"tor's {r['kind']} during {label(fi)}")
+        dup_kind[faults[fi]["kind"] if 0 <= fi < len(faults) else "-"] += len(dups)
+        per_restart.append(len(dups))
+        if r["kind"] == "tor_term":
             # docs/guarantees.md: after a clean stop the next start publishes nothing twice.
             res["duplicates_after_clean_stop"] += len(dups)
             problems["duplicates_after_clean_stop"].append(
-                f"{len(dups)} duplicates after {f and 'fault #%d' % fi} tor_term (SIGTERM, exit code "
-                f"{(f.get('detail') or {}).get('exit_code')}), checkpoint {(f.get('detail') or {}).get('checkpoint')}: "
-                f"first id {dups[0]['id']} gtid {dups[0]['gtid']}")
+                f"{len(dups)} duplicates after {name} (SIGTERM, exit code {faults[fi]['detail'].get('exit_code')}, "
+                f"saved checkpoint GTID seq {r['floor']}): first id {dups[0]['id']} gtid {dups[0]['gtid']}")
             continue
-        if f and f["kind"] == "tor_kill":
-            cps.append((f.get("detail") or {}).get("checkpoint"))
-        cps += [e["checkpoint"] for e in exits_by_fault.get(fi, [])]
-        per_fault[fi] = len(dups)
-        label = f"fault #{fi} {f['kind']}" if f else "before the first fault"
-        if not cps:
-            res["unexplained_duplicates"] += len(dups)
-            problems["unexplained_duplicates"].append(
-                f"{len(dups)} duplicates after {label}, which did not stop tor (first: id {dups[0]['id']} "
-                f"{dups[0]['topic']}/{dups[0]['partition']}@{dups[0]['offset']})")
+        if r["floor"] is None:
+            problems["notes"].append(f"{name}: checkpoint unknown ({r['cp']}); bound not checked")
             continue
-        seqs = [gtid_seq(cp.get("gtid_set")) if isinstance(cp, dict) else None for cp in cps]
-        if any(s is None for s in seqs):
-            problems["notes"].append(f"{label}: checkpoint unknown ({cps}); bound not checked")
-            continue
-        floor = min(seqs)  # the earliest checkpoint it could have resumed from
-        before = [m for m in dups if (gtid_seq(m["gtid"]) or 0) <= floor]
-        if before:
-            res["duplicates_over_bound"] += len(before)
-            problems["duplicates_over_bound"].append(
-                f"{len(before)} duplicates after {label} come from before its saved checkpoint (GTID seq {floor}): "
-                f"first id {before[0]['id']} gtid {before[0]['gtid']}")
-        # At most what was delivered after that checkpoint before the fault.
-        t_fault = f["start"] if f else 0
-        allowed = sum(1 for m in first.values() if m["ts"] <= t_fault + 1 and (gtid_seq(m["gtid"]) or 0) > floor)
+        # At most what was delivered after that checkpoint before the restart.
+        allowed = sum(1 for m in first.values() if m["ts"] <= r["t"] + 1.0 and (gtid_seq(m["gtid"]) or 0) > r["floor"])
         distinct = len({m["id"] for m in dups})
         if distinct > allowed:
             res["duplicates_over_bound"] += distinct - allowed
             problems["duplicates_over_bound"].append(
-                f"{label}: {distinct} events repeated, but only {allowed} were delivered after the checkpoint")
-    res["largest_duplicate_burst"] = max(per_fault.values(), default=0)
-    dup_kind = collections.Counter()
-    for fi, n in per_fault.items():
-        dup_kind[faults[fi]["kind"] if 0 <= fi < len(faults) else "-"] += n
+                f"{name}: {distinct} events repeated, but only {allowed} were delivered after its checkpoint")
+    res["largest_duplicate_burst"] = max(per_restart, default=0)
     return res, problems, dup_kind
 
 
@@ -1166,15 +1192,22 @@ def table(camp, res, dup_kind, aborted, stop_code):
         by_kind[f["kind"]].append(f)
     exits = collections.Counter(faults[e["fault"]]["kind"] if 0 <= e["fault"] < len(faults) else "-"
                                 for e in camp.tor.exits)
-    lines = ["| fault | injected | resume median (s) | resume max (s) | duplicates after it | tor exits |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| fault | injected | resume median (s) | resume max (s) | published during it: probes, median latency (s) "
+             "| duplicates after it | tor exits |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for k in FAULT_KINDS + [k for k in EXTRA_KINDS if k in by_kind]:
         fs = by_kind.get(k, [])
         rs = [f["resume"] for f in fs if f.get("resume") is not None]
         med = f"{statistics.median(rs):.2f}" if rs else "-"
         mx = f"{max(rs):.2f}" if rs else "-"
-        lines.append(f"| {k} | {len(fs)} | {med} | {mx} | {dup_kind.get(k, 0)} | {exits.get(k, 0)} |")
-    lines.append(f"| **all** | {len(faults)} | | | {sum(dup_kind.values())} | {len(camp.tor.exits)} |")
+        during = [(f.get("detail") or {}).get("probe_during_s", "n/a") for f in fs]
+        if fs and all(d != "n/a" for d in during):
+            got = [d for d in during if d is not None]
+            dur = f"{len(got)}/{len(during)}" + (f", {statistics.median(got):.2f}" if got else "")
+        else:
+            dur = "-"
+        lines.append(f"| {k} | {len(fs)} | {med} | {mx} | {dur} | {dup_kind.get(k, 0)} | {exits.get(k, 0)} |")
+    lines.append(f"| **all** | {len(faults)} | | | | {sum(dup_kind.values())} | {len(camp.tor.exits)} |")
     lines.append("")
     c = camp.ledger.counts
     inv = [("events committed (ledger)", res["committed_events"]),
@@ -1200,6 +1233,30 @@ def table(camp, res, dup_kind, aborted, stop_code):
     return "\n".join(lines)
 
 
+def recheck(args):
+    """The checker alone, on the kept data of an earlier campaign."""
+    import types
+    r = json.load(open(args.recheck))
+    tag = args.tag or r.get("tag")
+    if not tag:
+        sys.exit("chaos: --recheck needs --tag (the campaign's work dir is chaos-TAG)")
+    camp = types.SimpleNamespace(
+        env=Env(args), db=f"chaos_{tag}", topics={t: f"chaos.{tag}.{t}" for t in ("orders", "customers", "other", "probe")},
+        faults=r["faults"], tor=types.SimpleNamespace(exits=r["exits"]),
+        ledger=types.SimpleNamespace(forbidden={}, counts=collections.Counter(r.get("counts", {}))),
+        duration=r.get("duration", float("nan")), seed=r.get("seed"), stopped_early=r.get("stopped_early", False))
+    res, problems, dup_kind = check(camp)
+    print(table(camp, res, dup_kind, r.get("aborted"), "(not stopped by the recheck)"))
+    for kind, items in problems.items():
+        print(f"\n{kind}:")
+        for it in items[:20]:
+            print(f"  {it}")
+    bad = [k for k in ("lost", "forbidden", "corrupted", "split_keys", "reordered", "duplicates_over_bound",
+                       "unexplained_duplicates", "duplicates_after_clean_stop") if res[k]]
+    print("\nchaos recheck: " + ("FAILED: " + ", ".join(bad) if bad else "all invariants held"))
+    sys.exit(1 if bad else 0)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profile", choices=sorted(PROFILES), default="short")
@@ -1216,7 +1273,13 @@ def main():
     ap.add_argument("--max-seconds", type=float, help="stop injecting after this long, then check (SIGTERM does the same)")
     ap.add_argument("--result", help="write the table (markdown) and the result (JSON) next to this path")
     ap.add_argument("--keep", action="store_true", help="keep the database, topics and Redis key")
+    ap.add_argument("--recheck", metavar="RESULT_JSON",
+                    help="check again a campaign whose data was kept (a failed one, or --keep): its topics, "
+                         "ledger and the fault log in RESULT_JSON")
+    ap.add_argument("--tag", help="with --recheck: the campaign's tag (its work dir is chaos-TAG)")
     args = ap.parse_args()
+    if args.recheck:
+        return recheck(args)
     for need, what in ((args.tor_bin, "--tor-bin / TOR_BIN"), (args.toxiproxy, "--toxiproxy / TOR_TOXIPROXY_BIN")):
         if not need or not os.access(need, os.X_OK):
             sys.exit(f"chaos: {what} does not name an executable")
@@ -1259,7 +1322,8 @@ def main():
             with open(args.result + ".md", "w") as f:
                 f.write(out + "\n")
             with open(args.result + ".json", "w") as f:
-                json.dump({"result": dict(res), "faults": camp.faults, "exits": camp.tor.exits,
+                json.dump({"result": dict(res), "faults": camp.faults, "exits": camp.tor.exits, "tag": camp.tag,
+                           "duration": camp.duration, "stopped_early": camp.stopped_early,
                            "counts": dict(camp.ledger.counts), "problems": problems, "seed": camp.seed,
                            "profile": args.profile, "aborted": aborted}, f, default=str, indent=1)
     if ok and not args.keep:
