@@ -10,6 +10,7 @@
 #
 #   scripts/test.sh                 everything
 #   TOR_TEST_SANITIZE=0             skip the sanitizer pass
+#   TOR_TEST_TSAN=0                 skip the ThreadSanitizer pass
 #   TOR_FUZZ_SECONDS=60             fuzzing time (0 skips it)
 #   TOR_TEST_LABELS='unit|mysql'    only these CTest labels (regex)
 #   TOR_TEST_CHAOS=0                skip the fault campaign (label chaos, ~5 min)
@@ -19,6 +20,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 BUILD=${TOR_BUILD_DIR:-$ROOT/build/rel}  # shared with scripts/demo.sh
 SAN_BUILD=${TOR_SAN_BUILD_DIR:-$ROOT/build/sanitize}
+TSAN_BUILD=${TOR_TSAN_BUILD_DIR:-$ROOT/build/tsan}
 LABELS=${TOR_TEST_LABELS:-}
 JOBS=${TOR_JOBS:-$(nproc)}
 log() { echo "[test] $*" >&2; }
@@ -63,6 +65,23 @@ if [[ ${TOR_TEST_SANITIZE:-1} != 0 ]]; then
   cmake --build "$SAN_BUILD" -j "$JOBS"
   (cd "$SAN_BUILD" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --output-on-failure -j "$JOBS" -L unit -E '^package:') || status=1
+fi
+
+if [[ ${TOR_TEST_TSAN:-1} != 0 ]]; then
+  # Only the executables whose code runs threads: the router, the Kafka
+  # dispatcher's callbacks (mock cluster and real broker), the binlog
+  # source's reader and its event queue (real MariaDB), the service's HTTP
+  # and lag threads, and the whole service in the e2e pipeline.
+  tsan_tests=(core_unit kafka_mock_test tor_service_unit mysql_it kafka_broker_test)
+  log "threaded tests under ThreadSanitizer in $TSAN_BUILD"
+  cmake -S . -B "$TSAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTOR_TSAN=ON \
+    -DTOR_BUILD_BENCHMARKS=OFF >/dev/null
+  cmake --build "$TSAN_BUILD" -j "$JOBS" --target "${tsan_tests[@]}" tor_service
+  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$ROOT/tests/tsan.supp"
+  (cd "$TSAN_BUILD" && ctest --output-on-failure -R "^($(IFS='|'; echo "${tsan_tests[*]}")):") || status=1
+  TOR_BIN=$TSAN_BUILD/examples/tor/tor TOR_API_BIN=$BUILD/examples/api-server/tor-api-server \
+    bash tests/e2e/pipeline.sh || status=1
+  unset TSAN_OPTIONS
 fi
 
 if [[ ${TOR_FUZZ_SECONDS:-60} != 0 && -x tests/fuzz/run.sh ]]; then

@@ -107,12 +107,13 @@ http:
 EOF
 }
 
-# Starts tor in the background with a clean environment (only PATH and HOME),
-# so TOR_* variables of the test runner do not override the config.
+# Starts tor in the background with a clean environment (only PATH and HOME,
+# and TSAN_OPTIONS for a ThreadSanitizer build), so TOR_* variables of the
+# test runner do not override the config.
 TOR_PID=
 start_tor() {
   local log=$E2E_DIR/tor.log
-  env -i PATH="$PATH" HOME="${HOME:-/tmp}" "$TOR_BIN" --config "$E2E_DIR/tor.yaml" "$@" >>"$log" 2>&1 &
+  env -i PATH="$PATH" HOME="${HOME:-/tmp}" ${TSAN_OPTIONS:+TSAN_OPTIONS="$TSAN_OPTIONS"} "$TOR_BIN" --config "$E2E_DIR/tor.yaml" "$@" >>"$log" 2>&1 &
   TOR_PID=$!
   E2E_PIDS+=("$TOR_PID")
   wait_http "http://127.0.0.1:$TOR_HTTP_PORT/readyz" 30 "tor" "$TOR_PID"
