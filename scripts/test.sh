@@ -10,7 +10,7 @@
 #
 #   scripts/test.sh                 everything
 #   TOR_TEST_SANITIZE=0             skip the sanitizer pass
-#   TOR_TEST_TSAN=0                 skip the ThreadSanitizer pass
+#   TOR_TEST_TSAN=0                 skip the ThreadSanitizer pass (default: as TOR_TEST_SANITIZE)
 #   TOR_FUZZ_SECONDS=60             fuzzing time (0 skips it)
 #   TOR_TEST_LABELS='unit|mysql'    only these CTest labels (regex)
 #   TOR_TEST_CHAOS=0                skip the fault campaign (label chaos, ~5 min)
@@ -67,7 +67,7 @@ if [[ ${TOR_TEST_SANITIZE:-1} != 0 ]]; then
     ctest --output-on-failure -j "$JOBS" -L unit -E '^package:') || status=1
 fi
 
-if [[ ${TOR_TEST_TSAN:-1} != 0 ]]; then
+if [[ ${TOR_TEST_TSAN:-${TOR_TEST_SANITIZE:-1}} != 0 ]]; then
   # Only the executables whose code runs threads: the router, the Kafka
   # dispatcher's callbacks (mock cluster and real broker), the binlog
   # source's reader and its event queue (real MariaDB), the service's HTTP

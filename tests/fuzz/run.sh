@@ -81,7 +81,10 @@ long_run() {
   seed "$target" "$corpus"
   echo "[fuzz] $target: $runs executions under nice -n 19 (log $log, crash inputs to $artifacts/)"
   start=$(date +%s)
-  nice -n 19 "$build/tests/fuzz/${target}_fuzz" "$corpus" -runs="$runs" -timeout=10 -rss_limit_mb=2048 \
+  # libFuzzer's -timeout is wall-clock time: at nice 19 on a busy machine an
+  # input can wait seconds for a CPU, so only a real hang may trip it here.
+  nice -n 19 "$build/tests/fuzz/${target}_fuzz" "$corpus" -runs="$runs" -timeout="${TOR_FUZZ_LONG_TIMEOUT:-300}" \
+    -rss_limit_mb=2048 \
     -max_len="$(max_len "$target")" -print_final_stats=1 -artifact_prefix="$artifacts/$target-" \
     >"$log" 2>&1 || rc=$?
   local execs
