@@ -77,6 +77,7 @@ if [[ ${TOR_TEST_TSAN:-${TOR_TEST_SANITIZE:-1}} != 0 ]]; then
   cmake -S . -B "$TSAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTOR_TSAN=ON \
     -DTOR_BUILD_BENCHMARKS=OFF >/dev/null
   cmake --build "$TSAN_BUILD" -j "$JOBS" --target "${tsan_tests[@]}" tor_service
+  scripts/servers.sh start all >/dev/null  # up again if the fault campaign left one down (no-op otherwise)
   export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$ROOT/tests/tsan.supp"
   (cd "$TSAN_BUILD" && ctest --output-on-failure -R "^($(IFS='|'; echo "${tsan_tests[*]}")):") || status=1
   TOR_BIN=$TSAN_BUILD/examples/tor/tor TOR_API_BIN=$BUILD/examples/api-server/tor-api-server \
