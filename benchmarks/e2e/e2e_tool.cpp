@@ -11,7 +11,10 @@
 //            [--linger-ms 5] TOPIC_A TOPIC_B
 //            the ceiling: a librdkafka producer with the relay's settings
 //            sending the same messages (same keys, header names and sizes,
-//            value size, topics alternating as the rows' routes do)
+//            value size, topics alternating as the rows' routes do);
+//            with --rate R, paced at R messages a second, each with a
+//            created_us header (its send time): the latency floor of the
+//            Kafka side for the steady state
 //   source   --mysql HOST:PORT --rows N [--table tor.outbox]
 //            the binlog source alone (tor::mysql::binlog_source) reading the
 //            binlog from its start until N rows of the table have arrived
@@ -184,6 +187,13 @@ int cmd_topics(const args& a) {
       if (clock_type::now() > deadline) throw std::runtime_error("topic " + t + " has no leaders after 30 s");
       std::this_thread::sleep_for(100ms);
     }
+    // ... and until each partition's leader answers for its offsets (a new
+    // leader can refuse for a moment after the metadata shows it).
+    for (int p = 0; p < partitions; ++p)
+      for (std::int64_t lo = 0, hi = 0; rd_kafka_query_watermark_offsets(rk.get(), t.c_str(), p, &lo, &hi, 5000);) {
+        if (clock_type::now() > deadline) throw std::runtime_error("topic " + t + " is not ready after 30 s");
+        std::this_thread::sleep_for(100ms);
+      }
   }
   std::cout << "{\"topics\":" << a.pos.size() << "}\n";
   return status;
@@ -243,6 +253,7 @@ int cmd_produce(const args& a) {
   if (a.pos.size() != 2) throw std::runtime_error("produce takes two topics (the two routes)");
   const long n = a.num("messages", 0), bytes = a.num("value-bytes", 256);
   const bool headers = a.get("headers", "default") == "default";
+  const double rate = static_cast<double>(a.num("rate", 0));
   delivery_state st;
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -267,8 +278,13 @@ int cmd_produce(const args& a) {
 
   const double cpu0 = cpu_seconds();
   const auto start = clock_type::now();
-  char id[64], key[32], pos[48], gtid[48];
+  char id[64], key[32], pos[48], gtid[48], created[32];
   for (long i = 1; i <= n; ++i) {
+    if (rate > 0) {
+      std::this_thread::sleep_until(start + std::chrono::duration_cast<clock_type::duration>(
+                                                std::chrono::duration<double>(static_cast<double>(i - 1) / rate)));
+      rd_kafka_poll(rk.get(), 0);
+    }
     const auto& value = values[static_cast<std::size_t>(i % 1000)];
     const int klen = std::snprintf(key, sizeof key, "agg-%ld", i % 1000);
     rd_kafka_headers_t* h = nullptr;
@@ -280,6 +296,11 @@ int cmd_produce(const args& a) {
       rd_kafka_header_add(h, "tor.binlog.file", -1, "mysql-bin.000001", 16);
       rd_kafka_header_add(h, "tor.binlog.pos", -1, pos, std::snprintf(pos, sizeof pos, "%ld/%ld", 1000 + i * 300, i % 10));
       rd_kafka_header_add(h, "tor.gtid", -1, gtid, std::snprintf(gtid, sizeof gtid, "0-1-%ld", i / 5 + 1));
+    }
+    if (rate > 0) {
+      if (!h) h = rd_kafka_headers_new(1);
+      rd_kafka_header_add(h, "created_us", -1, created,
+                          std::snprintf(created, sizeof created, "%lld", static_cast<long long>(now_us())));
     }
     for (;;) {
       rd_kafka_resp_err_t e;

@@ -3,7 +3,8 @@
 per relay and per data set (medians, with the range of the runs as error
 bars), the ceiling (the lower of the producer and the source) drawn in.
 
-Usage: benchmarks/e2e/plot.py RESULTS_DIR [OUT.png]   (default RESULTS_DIR/e2e.png)
+Usage: benchmarks/e2e/plot.py RESULTS_DIR... [-o OUT.png]   (default FIRST_DIR/e2e.png)
+Several directories are merged (e.g. a catch-up run and a shapes run).
 Needs matplotlib (Debian: apt-get install python3-matplotlib).
 """
 import sys
@@ -35,9 +36,21 @@ DATASET_LABELS = {"main": "1–10 rows/tx\n256 B", "tx1": "1 row/tx\n256 B", "tx
 
 
 def main():
-    out = Path(sys.argv[1])
-    png = Path(sys.argv[2]) if len(sys.argv) > 2 else out / "e2e.png"
-    by = summary.load_results(out)
+    argv = sys.argv[1:]
+    png = None
+    if "-o" in argv:
+        i = argv.index("-o")
+        png = Path(argv[i + 1])
+        del argv[i:i + 2]
+    if not argv:
+        sys.exit(__doc__)
+    dirs = [Path(a) for a in argv]
+    out = dirs[0]
+    png = png or out / "e2e.png"
+    by = {}
+    for d in dirs:
+        for key, rs in summary.load_results(d).items():
+            by.setdefault(key, []).extend(rs)
     datasets = [d for d in DATASET_LABELS if any(k[0] == d for k in by)]
     if not datasets:
         sys.exit(f"plot.py: no results in {out}/results.tsv")
@@ -60,6 +73,11 @@ def main():
             continue
         ax_rate.bar(xs, rate, width, yerr=rate_err, capsize=2, label=LABELS[relay], color=COLORS[relay])
         ax_cpu.bar(xs, cpu, width, label=LABELS[relay], color=COLORS[relay])
+    if "main" in datasets:  # quoted, not measured here: see summary.ORIGINAL_TOR
+        j = datasets.index("main")
+        ax_rate.plot([j + 0.42], [5600], marker="D", color="#9467bd", linestyle="none",
+                     label="the original Go Tor (quoted, 2026-11-30)")
+        ax_cpu.plot([j + 0.42], [89], marker="D", color="#9467bd", linestyle="none")
     for j, ds in enumerate(datasets):
         low, which = summary.ceiling(by, ds)
         if low:

@@ -22,8 +22,8 @@
 #                          (downloaded from Maven Central into BUILD_DIR/e2e-peers)
 #             CPU seconds of the relay (all threads, /proc/PID/stat), its peak
 #             RSS (VmHWM), and the CPU the broker and mariadbd used meanwhile.
-#  shapes     the same for tor and the source with 1-row and 100-row
-#             transactions and 4 KiB payloads (and the producer for 4 KiB).
+#  shapes     the same for tor, the producer and the source with 1-row and
+#             100-row transactions and 4 KiB payloads.
 #  steady     a paced writer (single-row transactions, several connections)
 #             at each rate of TOR_E2E_RATES while tor runs from the binlog's
 #             end; latency from the INSERT (autocommit) to a consumer
@@ -120,7 +120,7 @@ hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
 
 printf 'dataset\trelay\trun\tmessages\tseconds\tevents_per_s\tcpu_us_per_event\trss_mb\tbroker_cpu_s\tmariadb_cpu_s\tload1\tstartup_s\n' >"$OUT/results.tsv"
-printf 'rate\trun\tachieved_tx_s\tmessages\tp50_ms\tp99_ms\tp999_ms\tmax_ms\tto_log_p50_ms\tto_log_p99_ms\tcommit_p50_ms\tcommit_p99_ms\ttor_cpu_us_per_event\tload1\n' >"$OUT/latency.tsv"
+printf 'rate\trun\tachieved_tx_s\tmessages\tp50_ms\tp99_ms\tp999_ms\tmax_ms\tto_log_p50_ms\tto_log_p99_ms\tcommit_p50_ms\tcommit_p99_ms\ttor_cpu_us_per_event\tload1\n' | tee "$OUT/latency-producer.tsv" >"$OUT/latency.tsv"
 {
   echo "command: $([[ $SMOKE == 1 ]] && echo "TOR_E2E_SMOKE=1 ")TOR_E2E_ROWS=$N TOR_E2E_RUNS=$RUNS TOR_E2E_SCENARIOS=\"$SCENARIOS\" benchmarks/e2e/run.sh"
   echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -352,7 +352,9 @@ if [[ " $SCENARIOS " == *" shapes "* ]]; then
     for ((run = 1; run <= RUNS; run++)); do
       run_tor "$name" "$run" "$rows"
       run_source "$name" "$run" "$rows"
-      [[ $name == 4k ]] && run_producer "$name" "$run" "$rows" "$bytes" default
+      # The producer does not see transactions, but it runs beside each data
+      # set so its ceiling is taken under the same load as tor's figure.
+      run_producer "$name" "$run" "$rows" "$bytes" default
     done
   done
 fi
@@ -404,6 +406,26 @@ if [[ " $SCENARIOS " == *" steady "* ]]; then
         --arg cpu "$(awk -v a="$c0" -v b="$c1" -v k="$TICK" -v n="$total" 'BEGIN {printf "%.2f", (b - a) / k * 1e6 / n}')" \
         '[$rate, $run, $ach, .messages, .p50_ms, .p99_ms, .p999_ms, .max_ms, .to_log_p50_ms, .to_log_p99_ms, $cp50, $cp99, $cpu, $load] | @tsv' <<<"$ljson" >>"$OUT/latency.tsv"
       tail -n 1 "$OUT/latency.tsv" | awk -F'\t' '{printf "[e2e] steady %s tx/s run %s: achieved %.0f tx/s, %d msgs, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms (INSERT->broker log p50 %s, p99 %s ms; INSERT round trip p50 %s, p99 %s ms), tor %.1f us CPU/ev\n", $1, $2, $3, $4, $5, $6, $7, $9, $10, $11, $12, $13}' >&2
+      # The Kafka side alone at the same rate: the same producer settings and
+      # headers, each message stamped when it is handed to librdkafka.
+      prefix="e2e-steady-$rate-$run-producer"
+      "$TOOL" topics --brokers "$BROKERS" --partitions 3 --append-time 1 "$prefix.orders" "$prefix.customers" >/dev/null
+      rm -f "$TOR_RUN_DIR/consumer.ready"
+      "$TOOL" latency --brokers "$BROKERS" --expect "$total" --timeout $((STEADY_SECONDS * 6 + 30)) \
+        --ready "$TOR_RUN_DIR/consumer.ready" "$prefix.orders" "$prefix.customers" \
+        >"$TOR_RUN_DIR/latency.json" 2>"$OUT/logs/$prefix-consumer.log" &
+      cpid=$!
+      while [[ ! -f $TOR_RUN_DIR/consumer.ready ]]; do
+        kill -0 "$cpid" 2>/dev/null || { cat "$OUT/logs/$prefix-consumer.log" >&2; die "the latency consumer failed"; }
+        sleep 0.1
+      done
+      pjson=$("$TOOL" produce --brokers "$BROKERS" --messages "$total" --rate "$rate" --value-bytes 256 \
+        "$prefix.orders" "$prefix.customers") || die "the paced producer failed"
+      wait "$cpid" || { cat "$OUT/logs/$prefix-consumer.log" "$TOR_RUN_DIR/latency.json" >&2; die "the consumer did not receive $total messages from the producer"; }
+      jq -r --arg rate "$rate" --arg run "$run" --arg ach "$(jq -r '.messages / .seconds' <<<"$pjson")" --arg load "$(loadavg)" \
+        '[$rate, $run, $ach, .messages, .p50_ms, .p99_ms, .p999_ms, .max_ms, .to_log_p50_ms, .to_log_p99_ms, "-", "-", "-", $load] | @tsv' \
+        <"$TOR_RUN_DIR/latency.json" >>"$OUT/latency-producer.tsv"
+      tail -n 1 "$OUT/latency-producer.tsv" | awk -F'\t' '{printf "[e2e] steady %s msg/s run %s, producer alone: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms (send->broker log p50 %s, p99 %s ms)\n", $1, $2, $5, $6, $7, $9, $10}' >&2
     done
   done
 fi

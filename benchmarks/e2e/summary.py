@@ -63,8 +63,6 @@ def median_rate(by, ds, relay):
 def ceiling(by, ds):
     """The lower of the producer (same value size, tor's headers) and the source on this data set."""
     prod = median_rate(by, ds, "producer-default")
-    if prod is None and ds in ("tx1", "tx100"):
-        prod = median_rate(by, "main", "producer-default")  # the producer does not see transactions
     src = median_rate(by, ds, "source")
     known = [v for v in (prod, src) if v is not None]
     if not known:
@@ -114,17 +112,29 @@ def main():
         else:
             print()
     lat = rows(out / "latency.tsv")
+    lat_producer = rows(out / "latency-producer.tsv")
     if lat:
         print("## Steady state: commit → consumer latency (single-row transactions)\n")
-        print("| target tx/s | achieved tx/s | p50 ms | p99 ms | p99.9 ms | max ms | → broker log p50 / p99 ms | INSERT round trip p50 / p99 ms | tor CPU µs/event | runs | load avg |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
-        rates = sorted({int(r["rate"]) for r in lat})
-        for rate in rates:
-            rs = [r for r in lat if int(r["rate"]) == rate]
-            m = lambda key: med([float(r[key]) for r in rs])
-            print(f"| {rate:,} | {m('achieved_tx_s'):,.0f} | {m('p50_ms'):.2f} | {m('p99_ms'):.2f} | {m('p999_ms'):.2f} "
-                  f"| {m('max_ms'):.1f} | {m('to_log_p50_ms'):.0f} / {m('to_log_p99_ms'):.0f} | {m('commit_p50_ms'):.1f} / {m('commit_p99_ms'):.1f} | {m('tor_cpu_us_per_event'):.1f} | {len(rs)} "
-                  f"| {min(r['load1'] for r in rs)}–{max(r['load1'] for r in rs)} |")
+        print("| rate/s | path | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms | → broker's log p50 / p99 ms "
+              "| INSERT round trip p50 / p99 ms | tor CPU µs/event | runs | load avg |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+        def fmt(rs, key, spec):
+            v = [float(r[key]) for r in rs if r[key] not in ("-", "")]
+            return format(med(v), spec) if v else "–"
+
+        for rate in sorted({int(r["rate"]) for r in lat}):
+            for path, table in (("MariaDB → tor → Kafka → consumer", lat),
+                                ("librdkafka producer alone → Kafka → consumer", lat_producer)):
+                rs = [r for r in table if int(r["rate"]) == rate]
+                if not rs:
+                    continue
+                print(f"| {rate:,} | {path} | {fmt(rs, 'achieved_tx_s', ',.0f')} | {fmt(rs, 'p50_ms', '.1f')} "
+                      f"| {fmt(rs, 'p99_ms', '.1f')} | {fmt(rs, 'p999_ms', '.1f')} | {fmt(rs, 'max_ms', '.0f')} "
+                      f"| {fmt(rs, 'to_log_p50_ms', '.0f')} / {fmt(rs, 'to_log_p99_ms', '.0f')} "
+                      f"| {fmt(rs, 'commit_p50_ms', '.1f')} / {fmt(rs, 'commit_p99_ms', '.1f')} "
+                      f"| {fmt(rs, 'tor_cpu_us_per_event', '.0f')} | {len(rs)} "
+                      f"| {min(r['load1'] for r in rs)}–{max(r['load1'] for r in rs)} |")
         print()
 
 
