@@ -21,8 +21,10 @@
 //   write    --mysql HOST:PORT --rate R --seconds S [--threads T] [--value-bytes V]
 //            a paced writer: R single-row transactions a second (open loop,
 //            T connections) into tor.outbox, each row carrying its send time
-//            in created_us (microseconds since the epoch)
-//   latency  --brokers B --expect N [--timeout S] [--ready FILE] TOPIC...
+//            in created_us (microseconds since the epoch); when MariaDB
+//            cannot keep up it stops at 2 S seconds (it reports the count)
+//   latency  --brokers B --expect N [--expect-file F] [--timeout S] [--ready FILE] TOPIC...
+//            (--expect-file: once F holds a number, that is the count expected)
 //            a consumer from the topics' current ends: for each message,
 //            receive time minus its created_us header; p50/p99/p99.9; on
 //            LogAppendTime topics also split at the broker's append time
@@ -382,6 +384,7 @@ int cmd_write(const args& a) {
   std::string error;
   const auto start = clock_type::now() + 200ms;  // all connections open by then
   const auto interval = std::chrono::duration<double>(1.0 / rate);
+  const auto give_up = start + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(2 * seconds));
   std::atomic<double> max_behind_s{0};
   std::vector<std::vector<double>> commit_ms(static_cast<std::size_t>(threads));  // each INSERT's round trip
   std::vector<std::thread> ts;
@@ -396,6 +399,7 @@ int cmd_write(const args& a) {
         return;
       }
       for (long i; (i = next++) < total;) {
+        if (clock_type::now() > give_up) break;  // MariaDB cannot keep the rate: stop at twice the time
         const auto due = start + std::chrono::duration_cast<clock_type::duration>(interval * static_cast<double>(i));
         std::this_thread::sleep_until(due);
         const double behind = std::chrono::duration<double>(clock_type::now() - due).count();
@@ -452,7 +456,14 @@ int cmd_latency(const args& a) {
   lat_ms.reserve(static_cast<std::size_t>(expect));
   long missing_header = 0;
   const auto start = clock_type::now();
-  while (static_cast<long>(lat_ms.size()) + missing_header < expect && clock_type::now() - start < timeout) {
+  long expect_now = expect;
+  const std::string expect_file = a.opt.count("expect-file") ? a.get("expect-file") : "";
+  while (static_cast<long>(lat_ms.size()) + missing_header < expect_now && clock_type::now() - start < timeout) {
+    if (!expect_file.empty() && expect_now == expect) {  // the writer's final count, once it has finished
+      std::ifstream f(expect_file);
+      long n = 0;
+      if (f >> n) expect_now = n;
+    }
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk.get(), 100);
     if (!m) continue;
     const auto t = now_us();
@@ -485,7 +496,7 @@ int cmd_latency(const args& a) {
               "\"to_log_p50_ms\":%.1f,\"to_log_p99_ms\":%.1f}\n",
               lat_ms.size(), missing_header, pct(lat_ms, 0.50), pct(lat_ms, 0.99), pct(lat_ms, 0.999),
               lat_ms.empty() ? -1.0 : lat_ms.back(), pct(to_log_ms, 0.50), pct(to_log_ms, 0.99));
-  return static_cast<long>(lat_ms.size()) == expect ? 0 : 1;
+  return static_cast<long>(lat_ms.size()) == expect_now ? 0 : 1;
 }
 
 }  // namespace
