@@ -8,11 +8,8 @@ if(TOR_RDKAFKA_FOUND)
   add_library(tor::kafka ALIAS tor_kafka)
   set_target_properties(tor_kafka PROPERTIES EXPORT_NAME kafka)
   target_link_libraries(tor_kafka INTERFACE tor PkgConfig::TOR_RDKAFKA)
-  list(APPEND TOR_INSTALL_TARGETS tor_kafka)
-  list(APPEND TOR_COMPONENTS kafka)
-  file(WRITE ${PROJECT_BINARY_DIR}/tor-kafka-deps.cmake
-    "find_package(PkgConfig REQUIRED)\npkg_check_modules(TOR_RDKAFKA REQUIRED IMPORTED_TARGET GLOBAL rdkafka)\n")
-  install(FILES ${PROJECT_BINARY_DIR}/tor-kafka-deps.cmake DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tor)
+  tor_export_component(kafka tor_kafka
+    "find_package(PkgConfig QUIET)\nif(PkgConfig_FOUND)\n  pkg_check_modules(TOR_RDKAFKA QUIET IMPORTED_TARGET GLOBAL rdkafka)\nendif()\nif(NOT TOR_RDKAFKA_FOUND)\n  set(_tor_missing \"librdkafka (pkg-config rdkafka; Debian: librdkafka-dev)\")\nendif()\n")
   message(STATUS "tor::kafka: enabled (rdkafka ${TOR_RDKAFKA_VERSION})")
 else()
   message(STATUS "tor::kafka: disabled (rdkafka not found)")

@@ -8,11 +8,8 @@ if(TOR_HIREDIS_FOUND)
   add_library(tor::redis ALIAS tor_redis)
   set_target_properties(tor_redis PROPERTIES EXPORT_NAME redis)
   target_link_libraries(tor_redis INTERFACE tor PkgConfig::TOR_HIREDIS)
-  list(APPEND TOR_INSTALL_TARGETS tor_redis)
-  list(APPEND TOR_COMPONENTS redis)
-  file(WRITE ${PROJECT_BINARY_DIR}/tor-redis-deps.cmake
-    "find_package(PkgConfig REQUIRED)\npkg_check_modules(TOR_HIREDIS REQUIRED IMPORTED_TARGET GLOBAL hiredis)\n")
-  install(FILES ${PROJECT_BINARY_DIR}/tor-redis-deps.cmake DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tor)
+  tor_export_component(redis tor_redis
+    "find_package(PkgConfig QUIET)\nif(PkgConfig_FOUND)\n  pkg_check_modules(TOR_HIREDIS QUIET IMPORTED_TARGET GLOBAL hiredis)\nendif()\nif(NOT TOR_HIREDIS_FOUND)\n  set(_tor_missing \"hiredis (pkg-config hiredis; Debian: libhiredis-dev)\")\nendif()\n")
   message(STATUS "tor::redis: enabled (hiredis ${TOR_HIREDIS_VERSION})")
 else()
   message(STATUS "tor::redis: disabled (hiredis not found)")

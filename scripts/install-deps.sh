@@ -18,7 +18,7 @@ PACKAGES=(
   libmariadb-dev mariadb-server mariadb-client libzstd-dev
   librdkafka-dev kcat
   libhiredis-dev redis-server
-  libboost-dev librange-v3-dev catch2 libbenchmark-dev
+  libboost-dev librange-v3-dev libre2-dev catch2 libbenchmark-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev nlohmann-json3-dev
   clang-14 libclang-rt-14-dev
   openjdk-17-jre-headless maven

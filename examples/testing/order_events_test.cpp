@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include <tor/mappers/re2_patterns.hpp>
 #include <tor/testing.hpp>
 #include <tor/tor.hpp>
 
@@ -15,6 +16,7 @@ namespace {
 tor::outbox_config order_service_outbox() {
   auto c = tor::outbox_config::original_tor("shop.outbox");
   c.routes = {{"order", "orders"}, {"customer", "customers"}};
+  c.patterns = tor::re2_patterns();  // route patterns in RE2 syntax (CMake target tor::re2)
   c.tombstone_on_empty_payload = true;
   return c;
 }
@@ -65,4 +67,36 @@ TEST_CASE("an unknown aggregate type stops the router before the checkpoint pass
   tor::router router(source, dispatcher, store, mapper);
   CHECK_THROWS_WITH(router.run(), Catch::Contains("no route matches aggregate_type \"invoice\""));
   CHECK(store.load() == std::optional<tor::checkpoint>(good));
+}
+
+TEST_CASE("with acknowledgements held, a short flush_timeout bounds the stop and nothing unacknowledged is saved") {
+  tor::testing::memory_binlog log;
+  const auto first = log.append({event("o-1", "order", std::string("{}"))});
+  log.append({event("o-2", "order", std::string("{}"))});
+
+  tor::testing::memory_source source(log);
+  tor::testing::memory_dispatcher::options held;
+  held.auto_acknowledge = false;  // Kafka has not acknowledged anything yet
+  tor::testing::memory_dispatcher dispatcher(held);
+  tor::testing::memory_state_store store;
+  tor::outbox_mapper mapper(order_service_outbox());
+  tor::router_options fast;                                  // test settings:
+  fast.checkpoint_interval = std::chrono::milliseconds(10);  // save soon after an acknowledgement
+  fast.flush_timeout = std::chrono::milliseconds(200);       // give up on held messages at stop (default 30 s)
+  fast.idle_wait = std::chrono::milliseconds(10);
+  tor::router router(source, dispatcher, store, mapper, fast);
+
+  std::jthread worker([&](std::stop_token st) { router.run(st); });
+  for (int i = 0; i < 1000 && dispatcher.sent() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(dispatcher.sent() == 2);
+  dispatcher.release(1);  // only the first is acknowledged
+  for (int i = 0; i < 1000 && store.load() != std::optional<tor::checkpoint>(first); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto stop_began = std::chrono::steady_clock::now();
+  worker.request_stop();
+  worker.join();
+  // The stop waited for the held message only as long as flush_timeout (with
+  // the default it would be 30 s); the checkpoint stays before it.
+  CHECK(std::chrono::steady_clock::now() - stop_began < std::chrono::seconds(10));
+  CHECK(store.load() == std::optional<tor::checkpoint>(first));
 }

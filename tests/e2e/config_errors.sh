@@ -82,6 +82,8 @@ note "--check: $report"
 $report"
 grep -q '^ok   mysql' <<<"$report" || fail "--check did not report MySQL: $report"
 grep -q "^ok   kafka .*will be created at start: $E2E_TOPIC" <<<"$report" || fail "--check did not report the topic: $report"
+grep -q '^ok   state .*no checkpoint yet: the first start begins at the end of the binlog' <<<"$report" ||
+  fail "--check did not say where a first start begins: $report"
 rc=0; report=$(run_tor --config "$E2E_DIR/tor.yaml" --check) || rc=$?
 ((rc == 3)) || fail "--check with a missing topic exited $rc, expected 3"
 grep -q "^FAIL kafka .*MISSING: $E2E_TOPIC" <<<"$report" || fail "--check did not flag the missing topic: $report"

@@ -19,7 +19,7 @@ dbHost: 127.0.0.1
 dbPort: $TOR_MYSQL_PORT
 dbUser: tor
 dbPassword: tor
-dbOutboxTableRef: outbox
+dbOutboxTableRef: $E2E_DB.outbox
 dbAggregateIDColumnName: aggregateid
 dbAggregateTypeColumnName: aggregatetype
 dbPayloadColumnName: payload

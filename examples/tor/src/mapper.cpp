@@ -1,5 +1,7 @@
 #include "mapper.hpp"
 
+#include <tor/mappers/re2_patterns.hpp>
+
 namespace tor_service {
 
 tor::outbox_config outbox_config_from(const config::outbox_settings& s, std::function<void(const std::string&)> warn) {
@@ -10,7 +12,8 @@ tor::outbox_config outbox_config_from(const config::outbox_settings& s, std::fun
   c.payload_column = s.payload_column;
   c.type_column = s.type_column;
   c.timestamp_column = s.timestamp_column;
-  for (const auto& r : s.routes) c.routes.push_back({r.pattern, r.topic});
+  for (const auto& r : s.routes) c.routes.push_back({r.pattern, r.topic, r.search});
+  c.patterns = tor::re2_patterns();
   c.topic_template = s.topic_template;
   c.unrouted = s.unrouted == config::invalid_policy::fail ? tor::on_invalid::fail : tor::on_invalid::skip;
   c.fan_out = s.fan_out;

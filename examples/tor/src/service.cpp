@@ -529,7 +529,13 @@ int run_check(const config::loaded_settings& loaded) {
   try {
     any_state_store store(s);
     const auto c = store.peek();
-    report(true, "state", store.describe() + ": " + (c ? "checkpoint " + c->to_string() : std::string("no checkpoint yet")));
+    const std::string first_start =
+        s.mysql.start == "beginning" ? "the oldest binlog on the server (mysql.start: beginning)"
+        : s.mysql.start == "end"     ? "the end of the binlog (mysql.start: end): rows already in it are not sent"
+                                     : s.mysql.start + " (mysql.start)";
+    report(true, "state", store.describe() + ": " +
+                              (c ? "checkpoint " + c->to_string()
+                                 : "no checkpoint yet: the first start begins at " + first_start));
   } catch (const std::exception& e) {
     report(false, "state", one_line(e.what()));
   }

@@ -2,9 +2,15 @@
 // with the semantics of Debezium's Outbox Event Router. Each outbox row names
 // its event id, its key (usually the aggregate id), the field to route by
 // (usually the aggregate type) and its payload; the message goes to a topic
-// chosen by an ordered list of regex routes or by a topic template, with
+// chosen by an ordered list of pattern routes or by a topic template, with
 // configured columns copied into headers, and the binlog coordinates added
 // so consumers can deduplicate.
+//
+// Route patterns are compiled by a pattern engine the configuration names
+// (`outbox_config::patterns`); the core has none of its own, so a user of the
+// core links no regular expression library. `tor::re2_patterns()` from
+// <tor/mappers/re2_patterns.hpp> (CMake target tor::re2) is the engine Tor
+// ships: RE2 syntax, the syntax of Go's regexp and so of the original Tor.
 #pragma once
 
 #include <range/v3/range/conversion.hpp>
@@ -12,10 +18,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,9 +40,18 @@ enum class on_update { warn, skip, fail };
 enum class on_invalid { fail, skip };
 
 struct outbox_route {
-  std::string pattern;  ///< ECMAScript regex, matched against the whole route-by value
+  std::string pattern;  ///< regular expression (the engine's syntax; RE2 with tor::re2_patterns())
   std::string topic;
+  /// false: the pattern must match the whole route-by value. true: it may
+  /// match anywhere in it (Go's MatchString, as the original Tor searched).
+  bool search = false;
 };
+
+/// A compiled route pattern: true when the route-by value matches.
+using route_matcher = std::function<bool(std::string_view)>;
+/// Compiles a route's pattern (honouring `route.search`), or throws
+/// std::invalid_argument (or tor::error) saying what is wrong with it.
+using pattern_engine = std::function<route_matcher(const outbox_route& route)>;
 
 /// A column copied into the message: as a header, or as its partition number.
 struct outbox_field {
@@ -61,6 +76,9 @@ struct outbox_config {
   std::string timestamp_column;
   /// Ordered routes; the first whose pattern matches the route-by value wins.
   std::vector<outbox_route> routes;
+  /// Compiles the routes' patterns; required when there are routes
+  /// (e.g. `tor::re2_patterns()` from <tor/mappers/re2_patterns.hpp>).
+  pattern_engine patterns;
   /// Used when `routes` is empty: `${routedByValue}` is replaced by the route-by value.
   std::string topic_template = "outbox.event.${routedByValue}";
   /// With routes and no match: fail (default) or skip the row.
@@ -99,10 +117,14 @@ class outbox_mapper {
                     "outbox table \"" + t + "\" must be written as schema.table (e.g. app.outbox)");
       tables_.insert(t);
     }
+    if (!cfg_.routes.empty() && !cfg_.patterns)
+      throw error(error_kind::invalid_argument,
+                  "outbox routes need a pattern engine: set outbox_config::patterns, e.g. to tor::re2_patterns() "
+                  "from <tor/mappers/re2_patterns.hpp> (CMake target tor::re2)");
     for (const auto& r : cfg_.routes) {
       try {
-        regexes_.emplace_back(r.pattern, std::regex::ECMAScript | std::regex::optimize);
-      } catch (const std::regex_error& e) {
+        matchers_.push_back(cfg_.patterns(r));
+      } catch (const std::exception& e) {
         throw error(error_kind::invalid_argument,
                     "bad route pattern \"" + r.pattern + "\" for topic " + r.topic + ": " + e.what());
       }
@@ -340,8 +362,8 @@ class outbox_mapper {
       for (auto p = t.find(var); p != std::string::npos; p = t.find(var, p + by.size())) t.replace(p, var.size(), by);
       topics.push_back(std::move(t));
     } else {
-      for (std::size_t i = 0; i < regexes_.size() && (topics.empty() || cfg_.fan_out); ++i)
-        if (std::regex_match(by, regexes_[i]) &&
+      for (std::size_t i = 0; i < matchers_.size() && (topics.empty() || cfg_.fan_out); ++i)
+        if (matchers_[i](by) &&
             std::find(topics.begin(), topics.end(), cfg_.routes[i].topic) == topics.end())
           topics.push_back(cfg_.routes[i].topic);
       if (topics.empty()) {
@@ -391,7 +413,7 @@ class outbox_mapper {
         binlog_pos{headers::binlog_pos}, gtid{headers::gtid};
   } names_;
   std::unordered_set<std::string> tables_;
-  std::vector<std::regex> regexes_;
+  std::vector<route_matcher> matchers_;
   std::unordered_map<const table_info*, std::optional<columns>> cache_;
   std::vector<std::shared_ptr<const table_info>> non_outbox_;
   const table_info* last_table_ = nullptr;

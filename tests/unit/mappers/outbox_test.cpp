@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <tor/mappers/outbox.hpp>
+#include <tor/mappers/re2_patterns.hpp>
 #include <tor/testing/memory_source.hpp>
 
 using namespace tor;
@@ -38,6 +39,7 @@ transaction_info tx() {
 outbox_config base() {
   outbox_config c;
   c.tables = {"app.outbox"};
+  c.patterns = re2_patterns();
   return c;
 }
 
@@ -123,7 +125,45 @@ TEST_CASE("an unrouted value fails or is skipped, by configuration", "[outbox]")
 TEST_CASE("a bad route pattern is refused up front", "[outbox]") {
   auto c = base();
   c.routes = {{"(unclosed", "t"}};
-  CHECK_THROWS_WITH(outbox_mapper(c), Catch::Contains("bad route pattern \"(unclosed\""));
+  CHECK_THROWS_WITH(outbox_mapper(c), Catch::Contains("bad route pattern \"(unclosed\" for topic t: missing ): "
+                                                      "(unclosed (RE2 syntax, as Go's regexp)"));
+}
+
+TEST_CASE("routes without a pattern engine are refused, naming the one to use", "[outbox]") {
+  auto c = base();
+  c.patterns = nullptr;
+  CHECK_NOTHROW(outbox_mapper(c));  // no routes: the topic template needs no engine
+  c.routes = {{"Order", "orders"}};
+  CHECK_THROWS_WITH(outbox_mapper(c), Catch::Contains("outbox routes need a pattern engine") &&
+                                          Catch::Contains("tor::re2_patterns()"));
+}
+
+TEST_CASE("patterns are RE2 (Go's syntax): whole-value match, or a search like Go's MatchString", "[outbox]") {
+  const auto topic_of = [](outbox_route route, const std::string& by) {
+    auto c = base();
+    c.routes = {std::move(route)};
+    c.unrouted = on_invalid::skip;
+    outbox_mapper m(c);
+    auto values = outbox_values();
+    values[1] = by;
+    const auto out = run(m, insert(values));
+    return out.empty() ? std::string("(skipped)") : out.front().topic;
+  };
+  // The original Tor's example pattern: (?i) is Go/RE2 syntax that ECMAScript refused.
+  const outbox_route original{"(?i)^order$", "outbox_topic", true};
+  CHECK(topic_of(original, "order") == "outbox_topic");
+  CHECK(topic_of(original, "ORDER") == "outbox_topic");
+  CHECK(topic_of(original, "orders") == "(skipped)");
+  CHECK(topic_of(original, "an order") == "(skipped)");
+  // Search: anywhere in the value; whole: the entire value.
+  CHECK(topic_of({"ord", "t", true}, "border") == "t");
+  CHECK(topic_of({"ord", "t"}, "border") == "(skipped)");
+  CHECK(topic_of({"b?order", "t"}, "border") == "t");
+  // A search reaches past a newline, as Go's did (`.` does not match one).
+  CHECK(topic_of({"der$", "t", true}, "or\nder") == "t");
+  CHECK(topic_of({"or.der", "t", true}, "or\nder") == "(skipped)");
+  // Go's syntax for Unicode classes and non-greedy repeats.
+  CHECK(topic_of({"\\p{Lu}\\w+?", "t"}, "Ärger") == "t");
 }
 
 TEST_CASE("the topic template takes the route-by value", "[outbox]") {
@@ -231,6 +271,7 @@ TEST_CASE("a NULL key or a missing column fails naming table and column, or skip
 TEST_CASE("the original Tor preset uses aggregate_id, aggregate_type and payload", "[outbox]") {
   auto c = outbox_config::original_tor("app.outbox");
   c.routes = {{"order", "outbox_topic"}};
+  c.patterns = re2_patterns();
   outbox_mapper m(c);
   row_change r;
   r.table = testing::make_table("app", "outbox", {"uuid", "aggregate_id", "aggregate_type", "payload"});

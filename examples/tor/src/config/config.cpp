@@ -1,14 +1,16 @@
 #include "config/config.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <optional>
-#include <regex>
 #include <sstream>
 
 #include <tor/core/error.hpp>
 #include <tor/core/position.hpp>
+#include <tor/mappers/re2_patterns.hpp>
 
 extern char** environ;
 
@@ -74,6 +76,36 @@ T read_as(const YAML::Node& n, const std::string& key, const read_context& ctx) 
   return v;
 }
 
+/// The outbox table the original's `dbOutboxTableRef` named. The original
+/// matched `^VALUE$` as a Go regular expression against "schema.table"; a
+/// value of two identifiers joined by `.` (any character there) or `\.`
+/// matches exactly that one table, so it becomes "schema.table". Anything
+/// else is refused, saying what the original did with it.
+template <class Fail>
+std::string outbox_table_of_original(const std::string& v, Fail&& fail) {
+  const auto ident = [](std::string_view p) {
+    return !p.empty() && std::all_of(p.begin(), p.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '$';
+    });
+  };
+  if (v.empty()) fail("must name the outbox table as SCHEMA.TABLE");
+  const auto esc = v.find("\\.");
+  const auto dot = v.find('.');
+  if (esc != std::string::npos && ident(std::string_view(v).substr(0, esc)) &&
+      ident(std::string_view(v).substr(esc + 2)))
+    return v.substr(0, esc) + "." + v.substr(esc + 2);
+  if (dot != std::string::npos && ident(std::string_view(v).substr(0, dot)) &&
+      ident(std::string_view(v).substr(dot + 1)))
+    return v;
+  if (ident(v))
+    fail("\"" + v + "\" names no schema. The original Tor matched it as the regular expression ^" + v +
+         "$ against schema.table, which no table matches, so it relayed nothing; write SCHEMA." + v +
+         " (or set outbox.tables: [\"*." + v + "\"] for every schema)");
+  fail("\"" + v + "\" is a regular expression over schema.table; tor names outbox tables as SCHEMA.TABLE (or "
+       "*.TABLE): list the tables it matched in outbox.tables instead");
+  return {};
+}
+
 const std::vector<legacy_key>& legacy_keys() {
   static const std::vector<legacy_key> keys = {
       {"dbHost", "`mysql.host`", {"mysql.host"},
@@ -84,12 +116,17 @@ const std::vector<legacy_key>& legacy_keys() {
        [](const YAML::Node& n, settings& s, const read_context& c) { s.mysql.user = read_as<std::string>(n, "dbUser", c); }},
       {"dbPassword", "`mysql.password`", {"mysql.password"},
        [](const YAML::Node& n, settings& s, const read_context& c) { s.mysql.password = read_as<secret>(n, "dbPassword", c); }},
-      {"dbOutboxTableRef", "`outbox.tables: [\"*.TABLE\"]` (any schema, like the original), or `[SCHEMA.TABLE]` when it has a dot",
+      {"dbOutboxTableRef",
+       "`outbox.tables: [SCHEMA.TABLE]`. The original matched the value as the regular expression `^VALUE$` "
+       "against `schema.table`: `SCHEMA.TABLE` (or `SCHEMA\\.TABLE`) names the same one table; a value without "
+       "a schema matched no table there and is refused here; any other regular expression is refused (list "
+       "the tables in `outbox.tables`)",
        {"outbox.tables"},
        [](const YAML::Node& n, settings& s, const read_context& c) {
-         auto t = read_as<std::string>(n, "dbOutboxTableRef", c);
-         if (t.empty()) c.fail(n, "dbOutboxTableRef", "must name the outbox table");
-         s.outbox.tables = {t.find('.') == std::string::npos ? "*." + t : t};
+         const auto t = read_as<std::string>(n, "dbOutboxTableRef", c);
+         s.outbox.tables = {outbox_table_of_original(t, [&](const std::string& why) {
+           c.fail(n, "dbOutboxTableRef", why);
+         })};
        }},
       {"dbAggregateIDColumnName", "`outbox.key_column`", {"outbox.key_column"},
        [](const YAML::Node& n, settings& s, const read_context& c) {
@@ -108,7 +145,8 @@ const std::vector<legacy_key>& legacy_keys() {
          s.kafka.brokers = read_as<std::vector<std::string>>(n, "kafkaBrokers", c);
        }},
       {"kafkaTopics",
-       "`outbox.routes` (`aggregateTypeRegexp` RE becomes pattern `.*(?:RE).*`, a search like the original's), "
+       "`outbox.routes` (`aggregateTypeRegexp` becomes the pattern, with `search: true`: found anywhere in the "
+       "value, as Go's `MatchString` did), "
        "`kafka.topics` (`numPartitions`, `replicationFactor`), `kafka.create_topics: true`, "
        "`outbox.unrouted: skip` and `outbox.fan_out: true`",
        {"outbox.routes", "kafka.topics", "kafka.create_topics", "outbox.unrouted", "outbox.fan_out"},
@@ -117,7 +155,8 @@ const std::vector<legacy_key>& legacy_keys() {
          s.outbox.routes.clear();
          s.kafka.topics.clear();
          for (const auto& t : topics) {
-           s.outbox.routes.push_back({".*(?:" + t.aggregateTypeRegexp + ").*", t.name});
+           // An empty regexp matched every value in the original (Go compiles "" to match anything).
+           s.outbox.routes.push_back({t.aggregateTypeRegexp.empty() ? ".*" : t.aggregateTypeRegexp, t.name, true});
            s.kafka.topics.push_back({t.name, t.numPartitions, t.replicationFactor});
          }
          s.kafka.create_topics = true;       // the original created missing topics
@@ -130,6 +169,33 @@ const std::vector<legacy_key>& legacy_keys() {
          for (const auto& h : read_as<std::vector<legacy_header>>(n, "kafkaHeaderMappings", c))
            s.outbox.fields.push_back({h.columnName, h.headerName, false});
        }},
+      {"kafkaTopic",
+       "`outbox.routes: [{pattern: \".*\", topic: TOPIC, search: true}]` (the one topic of the original's "
+       "single-topic versions; `aggregateTypeRegexp` sets the pattern), `outbox.unrouted: skip`, "
+       "`kafka.create_topics: true`",
+       {"outbox.routes", "outbox.unrouted", "kafka.create_topics"},
+       [](const YAML::Node& n, settings& s, const read_context& c) {
+         const auto topic = read_as<std::string>(n, "kafkaTopic", c);
+         if (topic.empty()) c.fail(n, "kafkaTopic", "must name the topic");
+         s.outbox.routes = {{".*", topic, true}};
+         s.outbox.unrouted = invalid_policy::skip;  // rows the regexp did not match were skipped
+         s.kafka.create_topics = true;  // the original's producer let the broker create it on first use
+       }},
+      {"aggregateTypeRegexp",
+       "the pattern of `kafkaTopic`'s route, searched in the aggregate type as the original did (rows that do "
+       "not match are skipped); empty: every row",
+       {},
+       [](const YAML::Node& n, settings&, const read_context& c) {
+         (void)read_as<std::string>(n, "aggregateTypeRegexp", c);  // applied with kafkaTopic, see load()
+       }},
+      {"dbHeadersColumnsNames", "`outbox.fields` (each column becomes a header of the same name)", {"outbox.fields"},
+       [](const YAML::Node& n, settings& s, const read_context& c) {
+         s.outbox.fields.clear();
+         for (const auto& col : read_as<std::vector<std::string>>(n, "dbHeadersColumnsNames", c))
+           s.outbox.fields.push_back({col, col, false});
+       }},
+      {"apiPort", "nothing: it is the port of the original's example API server, which read the same file", {},
+       [](const YAML::Node&, settings&, const read_context&) {}},
       {"redisHost", "`redis.host`", {"redis.host"},
        [](const YAML::Node& n, settings& s, const read_context& c) { s.redis.host = read_as<std::string>(n, "redisHost", c); }},
       {"redisPort", "`redis.port`", {"redis.port"},
@@ -222,33 +288,12 @@ class validator {
   std::string file_;
 };
 
-// std::regex_error's what() is empty or cryptic in some standard libraries; say it plainly.
-std::string regex_problem(const std::regex_error& e) {
-  using namespace std::regex_constants;
-  switch (e.code()) {
-    case error_collate: return "invalid collating element name";
-    case error_ctype: return "invalid character class name";
-    case error_escape: return "invalid escape or trailing backslash";
-    case error_backref: return "invalid back reference";
-    case error_brack: return "unbalanced [ ]";
-    case error_paren: return "unbalanced ( )";
-    case error_brace: return "unbalanced { }";
-    case error_badbrace: return "invalid range in { }";
-    case error_range: return "invalid character range such as [z-a]";
-    case error_space: return "out of memory";
-    case error_badrepeat: return "*, +, ? or { } with nothing to repeat";
-    case error_complexity: return "too complex";
-    case error_stack: return "too complex (stack)";
-    default: return e.what();
-  }
-}
-
 bool valid_regex(const std::string& re, std::string& why) {
   try {
-    std::regex r(re, std::regex::ECMAScript);
+    (void)tor::compile_re2(re);
     return true;
-  } catch (const std::regex_error& e) {
-    why = regex_problem(e) + " (ECMAScript syntax)";
+  } catch (const std::invalid_argument& e) {
+    why = e.what();
     return false;
   }
 }
@@ -340,6 +385,35 @@ void validate_all(const loaded_settings& l, const std::string& file) {
   v.require(s.router.flush_timeout.count() > 0, "router.flush_timeout", "must be more than 0");
 }
 
+/// What the original's keys mean together: `aggregateTypeRegexp` is the
+/// pattern of `kafkaTopic`'s route, and with no checkpoint the original
+/// started at the oldest binlog on the server (go-mysql's canal, given the
+/// empty position its Redis state handler returns for a missing key, asks
+/// for the first binlog file).
+void apply_original_tor_extras(const std::vector<std::pair<const legacy_key*, YAML::Node>>& legacy, loaded_settings& l,
+                               const std::string& file, const read_context& ctx) {
+  const auto node_of = [&](std::string_view name) -> const YAML::Node* {
+    for (const auto& [k, n] : legacy)
+      if (k->name == name) return &n;
+    return nullptr;
+  };
+  settings& s = l.values;
+  if (const auto* re = node_of("aggregateTypeRegexp")) {
+    if (!node_of("kafkaTopic"))
+      ctx.fail(*re, "aggregateTypeRegexp",
+               node_of("kafkaTopics") ? "goes with kafkaTopic; with kafkaTopics each topic has its own "
+                                        "aggregateTypeRegexp"
+                                      : "needs kafkaTopic, the topic it routes to");
+    const auto pattern = read_as<std::string>(*re, "aggregateTypeRegexp", ctx);
+    if (!pattern.empty()) s.outbox.routes.front().pattern = pattern;  // empty: the original's default .*
+  }
+  if (!l.origins.find("mysql.start")) {
+    s.mysql.start = "beginning";
+    l.origins.by_key["mysql.start"] = file + " (original Tor keys: with no checkpoint the original started at the "
+                                             "oldest binlog)";
+  }
+}
+
 }  // namespace
 
 loaded_settings load(std::string_view yaml, const std::string& file, const std::map<std::string, std::string>& env) {
@@ -407,6 +481,7 @@ loaded_settings load(std::string_view yaml, const std::string& file, const std::
       l.origins.by_key[std::string(target)] = file + ':' + std::to_string(m.line + 1) + " (" + std::string(lk->name) + ")";
     l.legacy_keys.emplace_back(lk->name);
   }
+  if (!legacy.empty()) apply_original_tor_extras(legacy, l, file, ctx);
 
   // Environment overrides.
   hana::for_each(hana::accessors<settings>(), [&](auto pair) {

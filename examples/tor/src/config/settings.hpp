@@ -199,10 +199,14 @@ struct enum_names<invalid_policy> {
 struct route_settings {
   std::string pattern;
   std::string topic;
+  bool search = false;
 
   static constexpr field_doc docs[] = {
-      {"pattern", "ECMAScript regular expression matched against the whole route-by value.", true},
+      {"pattern", "Regular expression (RE2 syntax, the syntax of Go's regexp) matched against the whole "
+                  "route-by value.", true},
       {"topic", "Topic for rows whose route-by value matches.", true},
+      {"search", "Match the pattern anywhere in the value instead of the whole value (Go's `MatchString`, "
+                 "as the original Tor's `aggregateTypeRegexp`)."},
   };
 };
 
@@ -365,7 +369,7 @@ BOOST_HANA_ADAPT_STRUCT(tor_service::config::redis_settings, host, port, db, use
                         unix_socket, wait_replicas, wait_timeout, reconnect_backoff_min, reconnect_backoff_max,
                         holder);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::state_settings, file);
-BOOST_HANA_ADAPT_STRUCT(tor_service::config::route_settings, pattern, topic);
+BOOST_HANA_ADAPT_STRUCT(tor_service::config::route_settings, pattern, topic, search);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::field_settings, column, header, partition);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::outbox_settings, preset, tables, id_column, key_column, route_by_column,
                         payload_column, type_column, timestamp_column, routes, topic_template, unrouted, fan_out, fields,
