@@ -14,5 +14,5 @@ int main() {
   no_poll_dispatcher disp;
   tor::testing::memory_state_store store;
   tor::outbox_mapper mapper(tor::outbox_config{});
-  tor::router r(src, disp, store, mapper);
+  tor::router r{src, disp, store, mapper};  // the documented CTAD style
 }

@@ -13,5 +13,5 @@ int main() {
   tor::testing::memory_dispatcher disp;
   tor::testing::memory_state_store store;
   returning_mapper mapper;
-  tor::router r(src, disp, store, mapper);
+  tor::router r{src, disp, store, mapper};  // the documented CTAD style
 }

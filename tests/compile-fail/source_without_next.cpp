@@ -12,5 +12,5 @@ int main() {
   tor::testing::memory_dispatcher disp;
   tor::testing::memory_state_store store;
   tor::outbox_mapper mapper(tor::outbox_config{});
-  tor::router r(src, disp, store, mapper);
+  tor::router r{src, disp, store, mapper};  // the documented CTAD style
 }

@@ -65,8 +65,41 @@ struct router_stats {
   binlog_position read_position;          ///< just after the last transaction read
 };
 
-template <source Source, dispatcher Dispatcher, state_store StateStore, mapper Mapper>
+/// The policies are checked by the static_asserts below rather than by
+/// constraints on the parameters, so that a policy mistake, with
+/// `tor::router r{src, disp, store, mapper}` too, fails with a first error
+/// that names the policy, the concept and the member it lacks (a constraint
+/// would first fail class template argument deduction, and some compilers
+/// then name no concept at all). Each requirement is one named concept of
+/// tor/core/concepts.hpp.
+template <class Source, class Dispatcher, class StateStore, class Mapper>
 class router {
+  static_assert(resumable_source<Source>,
+                "tor::router: the Source policy is not a tor::source: concept tor::resumable_source needs "
+                "open(const std::optional<tor::checkpoint>&)");
+  static_assert(change_event_stream<Source>,
+                "tor::router: the Source policy is not a tor::source: concept tor::change_event_stream needs "
+                "next(std::chrono::milliseconds) -> std::optional<tor::change_event>");
+  static_assert(message_sender<Dispatcher>,
+                "tor::router: the Dispatcher policy is not a tor::dispatcher: concept tor::message_sender needs "
+                "send(tor::message&&, std::uint64_t)");
+  static_assert(delivery_reporter<Dispatcher>,
+                "tor::router: the Dispatcher policy is not a tor::dispatcher: concept tor::delivery_reporter needs "
+                "poll(std::vector<tor::delivery>&, std::chrono::milliseconds) -> std::size_t");
+  static_assert(flushable_dispatcher<Dispatcher>,
+                "tor::router: the Dispatcher policy is not a tor::dispatcher: concept tor::flushable_dispatcher needs "
+                "flush(std::chrono::milliseconds) -> bool");
+  static_assert(checkpoint_loader<StateStore>,
+                "tor::router: the StateStore policy is not a tor::state_store: concept tor::checkpoint_loader needs "
+                "load() -> std::optional<tor::checkpoint>");
+  static_assert(checkpoint_saver<StateStore>,
+                "tor::router: the StateStore policy is not a tor::state_store: concept tor::checkpoint_saver needs "
+                "save(const tor::checkpoint&)");
+  static_assert(row_mapper<Mapper>,
+                "tor::router: the Mapper policy is not a tor::mapper: concept tor::row_mapper needs "
+                "map(const tor::row_change&, const tor::transaction_info&, std::vector<tor::message>&) (a callable "
+                "becomes one with tor::map_fn)");
+
  public:
   /// The router uses the policies by reference; they must outlive it.
   router(Source& source, Dispatcher& dispatcher, StateStore& store, Mapper& mapper, router_options options = {})

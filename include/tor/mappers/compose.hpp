@@ -9,6 +9,9 @@
 //   enricher: void enrich(message&, const row_change&, const transaction_info&)
 //             adjusts each message the earlier producers made for this row.
 //
+// filter_fn, map_fn and enrich_fn make a stage of a lambda; map_fn is also a
+// mapper of its own, for tor::router.
+//
 //   auto m = tor::compose(tor::table_filter{{"app.outbox"}}, tor::outbox_mapper{cfg},
 //                         tor::static_headers{{{"source", "orders-db"}}});
 #pragma once
@@ -19,6 +22,8 @@
 
 #include <range/v3/view/drop.hpp>
 
+#include <iterator>
+#include <optional>
 #include <regex>
 #include <string>
 #include <type_traits>
@@ -148,5 +153,42 @@ struct enrich_fn {
 };
 template <class F>
 enrich_fn(F) -> enrich_fn<F>;
+
+/// Wraps a callable as a mapper (a tor::mapper, usable with tor::router and
+/// as a producer stage of tor::compose). The callable takes
+/// `(const row_change&, const transaction_info&)` and returns what the row
+/// becomes: `std::optional<message>` (none or one), `std::vector<message>`
+/// (any number), or it takes a third `std::vector<message>&` and appends.
+///
+///   tor::map_fn mapper{[](const tor::row_change& row, const tor::transaction_info&) {
+///     return std::optional<tor::message>(...);
+///   }};
+template <class F>
+struct map_fn {
+  static_assert(std::is_invocable_v<F&, const row_change&, const transaction_info&> ||
+                    std::is_invocable_v<F&, const row_change&, const transaction_info&, std::vector<message>&>,
+                "tor::map_fn: the callable must take (const tor::row_change&, const tor::transaction_info&) and "
+                "return std::optional<tor::message> or std::vector<tor::message>, or take a third "
+                "std::vector<tor::message>& and append to it");
+  F f;
+  void map(const row_change& row, const transaction_info& tx, std::vector<message>& out) {
+    if constexpr (std::is_invocable_v<F&, const row_change&, const transaction_info&, std::vector<message>&>) {
+      f(row, tx, out);
+    } else {
+      using R = std::invoke_result_t<F&, const row_change&, const transaction_info&>;
+      static_assert(std::is_convertible_v<R, std::optional<message>> || std::is_same_v<std::remove_cvref_t<R>, std::vector<message>>,
+                    "tor::map_fn: the callable must return std::optional<tor::message> or std::vector<tor::message>");
+      if constexpr (std::is_same_v<std::remove_cvref_t<R>, std::vector<message>>) {
+        auto produced = f(row, tx);
+        out.insert(out.end(), std::make_move_iterator(produced.begin()), std::make_move_iterator(produced.end()));
+      } else {
+        std::optional<message> m = f(row, tx);
+        if (m) out.push_back(std::move(*m));
+      }
+    }
+  }
+};
+template <class F>
+map_fn(F) -> map_fn<F>;
 
 }  // namespace tor

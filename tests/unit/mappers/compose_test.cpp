@@ -111,3 +111,39 @@ TEST_CASE("given an rvalue row, only a producer in last place may take its value
   CHECK(to_text(given.after.values[2]).empty());
   CHECK(given.table == r.table);
 }
+
+TEST_CASE("map_fn makes a mapper of a lambda returning optional, vector, or appending", "[compose]") {
+  static_assert(mapper<map_fn<std::optional<message> (*)(const row_change&, const transaction_info&)>>);
+  const auto one = [](const row_change& r, const transaction_info&) -> std::optional<message> {
+    if (r.op != row_op::insert) return std::nullopt;
+    message m;
+    m.topic = r.table->table;
+    return m;
+  };
+  std::vector<message> out;
+  map_fn by_optional{one};
+  by_optional.map(row("orders"), {}, out);
+  by_optional.map(row("orders", row_op::erase), {}, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].topic == "orders");
+
+  map_fn by_vector{[](const row_change& r, const transaction_info&) {
+    message m;
+    m.topic = r.table->table;
+    return std::vector<message>(2, m);
+  }};
+  by_vector.map(row("a"), {}, out);
+  CHECK(out.size() == 3);
+
+  int calls = 0;
+  map_fn appending{[&](const row_change&, const transaction_info&, std::vector<message>& o) {
+    ++calls;
+    o.emplace_back();
+  }};
+  // As a producer stage of compose, after a filter.
+  auto m = compose(op_filter{true, false, false}, appending);
+  m.map(row("x"), {}, out);
+  m.map(row("x", row_op::update), {}, out);
+  CHECK(out.size() == 4);
+  CHECK(calls == 1);
+}
