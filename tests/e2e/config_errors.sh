@@ -41,7 +41,7 @@ expect_config_error "wrong type" "3:9: mysql.port: expected an integer, got \"th
   "${good/port: $TOR_MYSQL_PORT/port: three}"
 expect_config_error "missing required value" "2: mysql.user: required, but empty or not set" \
   "${good/  user: tor/}"
-expect_config_error "bad regex" "15: outbox.routes[0].pattern: bad regular expression \"order(\": unbalanced ( )" \
+expect_config_error "bad regex" "15: outbox.routes[0].pattern: bad regular expression \"order(\": missing ): order( (RE2 syntax" \
   "${good/pattern: order/pattern: \"order(\"}"
 expect_config_error "bad duration" "17:24: router.checkpoint_interval: expected a duration" \
   "$good
