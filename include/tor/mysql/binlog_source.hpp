@@ -41,6 +41,7 @@
 #include <tor/core/gtid.hpp>
 #include <tor/mysql/change_decoder.hpp>
 #include <tor/mysql/detail/connection.hpp>
+#include <tor/mysql/detail/dump_refusal.hpp>
 #include <tor/mysql/detail/event_queue.hpp>
 
 namespace tor::mysql {
@@ -456,7 +457,14 @@ class binlog_source {
 
   /// Stops the reader thread and closes the connections. open() may be called again.
   void close() {
-    stop_ = true;
+    {
+      // Set under the mutex the reader's backoff waits on: otherwise the
+      // flag can change between the reader testing it and going to sleep,
+      // and the notification below finds no one waiting yet, so the reader
+      // sleeps through its whole backoff.
+      std::lock_guard lock(wake_m_);
+      stop_ = true;
+    }
     if (queue_) queue_->close();
     {
       std::lock_guard lock(live_m_);
@@ -554,25 +562,26 @@ class binlog_source {
     start_cv_.notify_all();
   }
 
-  std::string purged_message(const detail::server_error& e) {
-    const auto& at = decoder_->committed();
-    std::string oldest;
+  // The error for a dump the server refused (error 1236 and kin): the
+  // server's text first, then what it means and what to do. Asks the server
+  // (on a connection of its own) what it still has, for the message.
+  std::string refusal_message(const detail::server_error& e) {
+    detail::refusal_context ctx;
+    ctx.server = std::string(info_.flavor == server_flavor::mariadb ? "MariaDB" : "MySQL") + " at " + opts_.where();
+    ctx.resume = decoder_->committed();
+    ctx.by_gtid = gtid_mode_;
+    ctx.replica_server_id = cfg_.server_id;
     try {
       detail::connection c(opts_);
       const auto logs = c.query("SHOW BINARY LOGS");
-      if (!logs.empty() && logs[0][0]) oldest = *logs[0][0];
+      if (!logs.empty() && logs.front()[0]) ctx.oldest_binlog = *logs.front()[0];
+      if (!logs.empty() && logs.back()[0]) ctx.newest_binlog = *logs.back()[0];
+      ctx.server_gtids = detail::executed_gtids(c, info_.flavor).to_string();
     } catch (const tor::error&) {
+      // The message is still useful without what the server has.
     }
-    std::string msg = "cannot resume reading the binlog of " + opts_.where() + " after " + at.to_string() + ": ";
-    msg += gtid_mode_ ? "the binlog holding the transactions after GTID " + at.gtids.to_string() +
-                            (at.position.file.empty() ? std::string() : " (last read from " + at.position.file + ")")
-                      : "binlog file " + at.position.file;
-    msg += " is no longer on the server";
-    if (!oldest.empty()) msg += " (its oldest binlog is " + oldest + ")";
-    msg += ". The changes made after the checkpoint were purged before Tor read them. Restore those binlog files, "
-           "or accept the gap: remove the checkpoint and start again from the end of the binlog. Server said: ";
-    msg += e.what();
-    return msg;
+    const auto& text = e.server_text().empty() ? std::string(e.what()) : e.server_text();
+    return detail::describe_dump_refusal(e.code(), text, ctx);
   }
 
   void run() {
@@ -662,8 +671,8 @@ class binlog_source {
         // transient ones (connection lost, server restarting) reconnect.
         if (stop_) break;
         const auto* se = dynamic_cast<const detail::server_error*>(&e);
-        if (se && se->code() == ER_MASTER_FATAL_ERROR_READING_BINLOG) {
-          fail(std::make_exception_ptr(tor::error(error_kind::source, purged_message(*se))));
+        if (se && detail::is_dump_refusal(se->code(), info_.flavor == server_flavor::mariadb)) {
+          fail(std::make_exception_ptr(tor::error(error_kind::source, refusal_message(*se))));
           return;
         }
         if (!e.transient()) {

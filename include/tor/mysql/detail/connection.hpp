@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <tor/core/error.hpp>
@@ -64,12 +65,17 @@ struct connect_options {
 /// A server error: the message names the server and what was being done.
 class server_error : public tor::error {
  public:
-  server_error(unsigned code, const std::string& what)
-      : tor::error(transient_errno(code) ? error_kind::transient : error_kind::source, what), code_(code) {}
+  server_error(unsigned code, const std::string& what, std::string server_text = {})
+      : tor::error(transient_errno(code) ? error_kind::transient : error_kind::source, what),
+        code_(code),
+        server_text_(std::move(server_text)) {}
   [[nodiscard]] unsigned code() const noexcept { return code_; }
+  /// The server's (or connector's) own words, without what Tor added.
+  [[nodiscard]] const std::string& server_text() const noexcept { return server_text_; }
 
  private:
   unsigned code_;
+  std::string server_text_;
 };
 
 using row = std::vector<std::optional<std::string>>;
@@ -211,7 +217,8 @@ class replication_stream {
     if (m->methods->db_command(m, command, payload.data(), payload.size(), 1, nullptr) != 0)
       throw server_error(c.last_errno(), std::string(gtid ? "GTID binlog dump" : "binlog dump") + " request to " +
                                              c.options().where() + " failed: " + c.last_error() + " (error " +
-                                             std::to_string(c.last_errno()) + ")");
+                                             std::to_string(c.last_errno()) + ")",
+                         c.last_error());
   }
   replication_stream(const replication_stream&) = delete;
   replication_stream& operator=(const replication_stream&) = delete;
@@ -234,8 +241,10 @@ class replication_stream {
 
  private:
   [[noreturn]] void fail(unsigned code, const std::string& msg) const {
-    throw server_error(code, "binlog stream from " + conn_->options().where() + " stopped: " + msg +
-                                 (code ? " (error " + std::to_string(code) + ")" : std::string()));
+    throw server_error(code,
+                       "binlog stream from " + conn_->options().where() + " stopped: " + msg +
+                           (code ? " (error " + std::to_string(code) + ")" : std::string()),
+                       msg);
   }
   connection* conn_;
 };
