@@ -229,8 +229,8 @@ class outbox_mapper {
     if (ts) {
       const auto t = time_of(*ts);
       if (!t) {
-        invalid(row, "timestamp column \"" + cfg_.timestamp_column + "\" holds \"" + to_text(*ts) +
-                         "\", not a TIMESTAMP, DATETIME or epoch milliseconds");
+        invalid(row, "timestamp column \"" + cfg_.timestamp_column + "\" holds " + quoted(to_text(*ts)) +
+                         ", not a TIMESTAMP, DATETIME or epoch milliseconds");
         return;
       }
       m.timestamp = *t;
@@ -309,6 +309,37 @@ class outbox_mapper {
     return last_;
   }
 
+  // A column's text as an error or warning quotes it: in quotes when it is
+  // printable UTF-8, else as hex, so a log line stays valid text (and JSON)
+  // whatever bytes a binary column holds; long values are cut short.
+  static std::string quoted(std::string_view text) {
+    constexpr std::size_t limit = 64;
+    bool printable = true;
+    for (std::size_t i = 0; i < text.size() && printable;) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+      if (n == 0 || i + n > text.size() || (n == 1 && (c < 0x20 || c == 0x7f)) || (n == 2 && c < 0xc2)) printable = false;
+      for (std::size_t k = 1; printable && k < n; ++k)
+        if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) printable = false;
+      i += n ? n : 1;
+    }
+    std::string out;
+    if (printable) {
+      auto cut = std::min(text.size(), limit);
+      while (cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;  // whole characters
+      out.append(1, '"').append(text.substr(0, cut)).append(1, '"');
+    } else {
+      static constexpr char digits[] = "0123456789abcdef";
+      out = "0x";
+      for (const auto ch : text.substr(0, limit)) {
+        out += digits[static_cast<unsigned char>(ch) >> 4];
+        out += digits[static_cast<unsigned char>(ch) & 0xf];
+      }
+    }
+    if (text.size() > limit) out += "... (" + std::to_string(text.size()) + " bytes)";
+    return out;
+  }
+
   static std::string where(const row_change& row) {
     return row.position.to_string() + " row " + std::to_string(row.row_index);
   }
@@ -368,7 +399,7 @@ class outbox_mapper {
           topics.push_back(cfg_.routes[i].topic);
       if (topics.empty()) {
         const std::string msg = "outbox table " + row.table_name() + " at binlog " + where(row) +
-                                ": no route matches " + cfg_.route_by_column + " \"" + by + "\"";
+                                ": no route matches " + cfg_.route_by_column + " " + quoted(by);
         if (cfg_.unrouted == on_invalid::fail)
           throw error(error_kind::mapping, msg + " (add a route for it, or set the unrouted policy to skip)");
         if (cfg_.warn) cfg_.warn("skipping row: " + msg);
@@ -385,7 +416,7 @@ class outbox_mapper {
     const std::string text = to_text(v);
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
     if (ec == std::errc{} && end == text.data() + text.size() && p >= 0) return p;
-    invalid(row, "partition column \"" + column + "\" holds \"" + text + "\", not a partition number");
+    invalid(row, "partition column \"" + column + "\" holds " + quoted(text) + ", not a partition number");
     return std::nullopt;
   }
 

@@ -449,3 +449,36 @@ TEST_CASE("without column names the schema lookup supplies them", "[mysql][frami
   for (std::size_t i = 1; i < s.events.size(); ++i) d.feed(s.events[i], c.events);
   CHECK(lookups == 1);
 }
+
+TEST_CASE("a column type this version does not know stops at the captured table, naming it and the position",
+          "[mysql][framing]") {
+  auto unknown_type = [](std::string table) {
+    auto spec = outbox(42, std::move(table));
+    spec.columns[1] = {100, {}};  // a type number no server writes today
+    return spec;
+  };
+  stream s;
+  s.rotate_to("mysql-bin.000007", true);
+  s.format("10.11.19-MariaDB-log");
+  s.mariadb_gtid(10);
+  s.query("BEGIN");
+  const auto at = s.pos;
+  s.table_map(unknown_type("outbox"));
+  s.insert(42, 2, row(7, "seven"));
+  s.xid();
+  change_decoder d(only("outbox"));
+  CHECK_THROWS_WITH(run(d, s), Catch::Contains("shop.outbox") && Catch::Contains("unknown column type 100") &&
+                                   Catch::Contains("mysql-bin.000007:" + std::to_string(at)));
+
+  // The same table map for a table that is not captured is not decoded at all.
+  stream other;
+  other.rotate_to("mysql-bin.000007", true);
+  other.format("10.11.19-MariaDB-log");
+  other.mariadb_gtid(10);
+  other.query("BEGIN");
+  other.table_map(unknown_type("orders"));
+  other.insert(42, 2, row(7, "seven"));
+  other.xid();
+  change_decoder d2(only("outbox"));
+  CHECK(run(d2, other).shape() == "BC");
+}

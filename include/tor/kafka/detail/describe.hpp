@@ -72,7 +72,8 @@ inline std::string_view hint(rd_kafka_resp_err_t err) noexcept {
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
     case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
-      return "the topic or partition does not exist: create it, or enable topic creation (topics.create_missing)";
+      return "the topic or partition does not exist: create it, or enable topic creation (topics.create_missing; "
+             "kafka.create_topics in the tor service)";
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
       return "grant the producer's principal WRITE on the topic (and IDEMPOTENT_WRITE on the cluster for brokers "

@@ -190,8 +190,8 @@ inline std::map<std::string, int> check_topics(rd_kafka_t* rk, const std::set<st
     if (!o.create_missing)
       throw error(error_kind::dispatch,
                   "kafka: topics missing on " + brokers + ": " + join(missing) +
-                      ". Create them (kafka-topics.sh --create --topic NAME --partitions N), or set "
-                      "topics.create_missing=true so Tor creates them with " +
+                      ". Create them (kafka-topics.sh --create --topic NAME --partitions N), or let Tor create "
+                      "them (topics.create_missing=true; kafka.create_topics: true in the tor service) with " +
                       (o.partitions < 0 ? std::string("the broker's default partition count")
                                         : std::to_string(o.partitions) + " partitions") +
                       " and " +
