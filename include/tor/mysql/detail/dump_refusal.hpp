@@ -109,8 +109,9 @@ struct refusal_context {
 [[nodiscard]] inline std::string describe_dump_refusal(unsigned code, std::string_view server_text,
                                                        const refusal_context& c) {
   const auto kind = classify_dump_refusal(code, server_text);
-  std::string m = c.server + " refused the binlog dump: \"" + std::string(server_text) + "\" (error " +
-                  std::to_string(code) + "). ";
+  std::string m = c.server + (kind == dump_refusal::same_server_id ? " ended the binlog stream: \""
+                                                                   : " refused the binlog dump: \"") +
+                  std::string(server_text) + "\" (error " + std::to_string(code) + "). ";
   const std::string resume = c.by_gtid ? "GTID position " + c.resume.gtids.to_string() : c.resume.position.to_string();
   const std::string fresh =
       "remove the checkpoint and start again (from the end of the binlog by default), accepting the gap";
