@@ -7,6 +7,8 @@
 
 #include <atomic>
 
+#include <tor/mappers/re2_patterns.hpp>
+
 #include "unit/fixtures.hpp"
 
 using namespace tor;
@@ -67,6 +69,7 @@ outcome run(const scripted_row& bad, outbox_config cfg, memory_dispatcher::optio
 outbox_config events_config() {
   outbox_config c;
   c.topic_template = "events";
+  c.patterns = re2_patterns();  // for the tests that add routes
   return c;
 }
 
