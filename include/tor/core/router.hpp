@@ -3,6 +3,13 @@
 // only the committable checkpoint (see checkpoint_tracker.hpp). One thread
 // runs it; the policies may keep threads of their own.
 //
+// Saves run on a thread of the router's own, so a slow or unreachable state
+// store never stalls reading and publishing: one save is in flight at a
+// time, and when the store is slower than the checkpoint interval the latest
+// committable checkpoint replaces one still waiting. The store is used by one
+// thread at a time (the router thread loads, the saving thread saves while
+// running, the router thread makes the final save after that thread ended).
+//
 //   tor::testing::memory_source src{log};
 //   tor::testing::memory_dispatcher disp;
 //   tor::testing::memory_state_store store;
@@ -14,6 +21,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -42,9 +50,12 @@ struct router_options {
   std::chrono::milliseconds flush_timeout{30'000};
   /// Graceful stop: how long transient state-store failures are retried for the final save.
   std::chrono::milliseconds final_save_timeout{10'000};
-  /// Called after each successful save (from the router thread).
+  /// Called after each successful save, from the thread that saved (the
+  /// router's saving thread while running, the router thread for the final
+  /// save); never from two threads at once.
   std::function<void(const checkpoint&)> on_saved;
-  /// Called when a save fails transiently while running; the router goes on and retries.
+  /// Called when a save fails transiently; the router goes on publishing and
+  /// retries after `checkpoint_interval`. Same thread rules as on_saved.
   std::function<void(const error&)> on_save_failed;
 };
 
@@ -120,14 +131,22 @@ class router {
       last_saved_ = *start;
     }
     source_.open(start);
+    requested_ = saved_;
+    saver_ = std::jthread([this](std::stop_token st) { save_loop(st); });
     try {
       loop(stop);
       finish();
     } catch (const error& e) {
+      stop_saving();
       if (e.kind() != error_kind::fenced) salvage();
+      throw;
+    } catch (...) {
+      stop_saving();
       throw;
     }
   }
+
+  ~router() { stop_saving(); }
 
   [[nodiscard]] router_stats stats() const {
     router_stats s;
@@ -267,7 +286,10 @@ class router {
     in_flight_bytes_.store(tracker_.in_flight_bytes(), std::memory_order_relaxed);
   }
 
+  // Hands the committable checkpoint to the saving thread once per interval,
+  // and stops the router when that thread met a failure it cannot retry.
   void maybe_save(steady::time_point& next_save) {
+    if (save_failed_.load(std::memory_order_acquire)) rethrow_save_failure();
     const auto now = steady::now();
     if (now < next_save) return;
     next_save = now + opt_.checkpoint_interval;
@@ -275,37 +297,95 @@ class router {
       std::lock_guard lock(mutex_);
       read_position_ = read_position_dirty_;
     }
-    try {
-      save_committable();
-    } catch (const error& e) {
-      if (!e.transient()) throw;
-      bump(save_failures_, std::uint64_t{1});
-      if (opt_.on_save_failed) opt_.on_save_failed(e);
+    const auto& c = tracker_.committable();
+    if (!c || (requested_ && *requested_ == *c)) return;
+    requested_ = *c;
+    {
+      std::lock_guard lock(save_mutex_);
+      wanted_ = *c;  // replaces one the saving thread has not taken yet: the latest wins
+    }
+    save_cv_.notify_one();
+  }
+
+  // The saving thread: one save at a time, always of the latest checkpoint
+  // handed over. Transient failures are reported and retried after the
+  // checkpoint interval; any other failure ends the thread and is rethrown
+  // on the router thread by maybe_save (a fenced store stops the router).
+  void save_loop(std::stop_token st) {
+    while (true) {
+      checkpoint c;
+      {
+        std::unique_lock lock(save_mutex_);
+        if (!save_cv_.wait(lock, st, [&] { return wanted_.has_value(); })) return;
+        c = std::move(*wanted_);
+        wanted_.reset();
+      }
+      try {
+        save_committable(c);
+      } catch (const error& e) {
+        if (!e.transient()) {
+          fail_saving(e);
+          return;
+        }
+        bump(save_failures_, std::uint64_t{1});
+        if (opt_.on_save_failed) opt_.on_save_failed(e);
+        std::unique_lock lock(save_mutex_);
+        if (!wanted_) wanted_ = std::move(c);
+        // Wait before retrying; only a stop cuts the wait short.
+        save_cv_.wait_for(lock, st, opt_.checkpoint_interval, [] { return false; });
+        if (st.stop_requested()) return;
+      } catch (const std::exception& e) {
+        fail_saving(error(error_kind::state, "cannot save the checkpoint " + c.to_string() + ": " + e.what()));
+        return;
+      }
     }
   }
 
-  // Saves the committable checkpoint when it moved since the last save.
-  void save_committable() {
-    const auto& c = tracker_.committable();
-    if (!c || (saved_ && *saved_ == *c)) return;
+  void fail_saving(const error& e) {
+    {
+      std::lock_guard lock(save_mutex_);
+      save_failure_ = e;
+    }
+    save_failed_.store(true, std::memory_order_release);
+  }
+
+  [[noreturn]] void rethrow_save_failure() {
+    std::lock_guard lock(save_mutex_);
+    throw *save_failure_;
+  }
+
+  // Ends the saving thread (waiting for a save in flight, which the store's
+  // own timeout bounds). Afterwards the router thread may use the store.
+  void stop_saving() noexcept {
+    if (!saver_.joinable()) return;
+    saver_.request_stop();
+    saver_.join();
+  }
+
+  // Saves `c` when it differs from what was saved last.
+  void save_committable(const checkpoint& c) {
+    if (saved_ && *saved_ == c) return;
     try {
-      store_.save(*c);
+      store_.save(c);
     } catch (const error& e) {
       if (e.transient()) throw;
       throw error(e.kind() == error_kind::fenced ? error_kind::fenced : error_kind::state,
-                  "cannot save the checkpoint " + c->to_string() + ": " + e.what());
+                  "cannot save the checkpoint " + c.to_string() + ": " + e.what());
     }
-    saved_ = *c;
+    saved_ = c;
     save_failures_.store(0, std::memory_order_relaxed);
-    publish_saved(*c);
-    if (opt_.on_saved) opt_.on_saved(*c);
+    publish_saved(c);
+    if (opt_.on_saved) opt_.on_saved(c);
+  }
+
+  void save_committable() {
+    if (const auto& c = tracker_.committable()) save_committable(*c);
   }
 
   void publish_saved(const checkpoint& c) {
     std::lock_guard lock(mutex_);
     last_saved_ = c;
     last_saved_at_ = clock::now();
-    read_position_ = read_position_dirty_;
   }
 
   // Graceful stop: deliver what is in flight, then save.
@@ -316,6 +396,12 @@ class router {
     }
     do serve_acks(std::chrono::milliseconds(0));
     while (!reports_.empty());
+    stop_saving();
+    if (save_failed_.load(std::memory_order_acquire)) rethrow_save_failure();
+    {
+      std::lock_guard lock(mutex_);
+      read_position_ = read_position_dirty_;
+    }
     const auto deadline = steady::now() + opt_.final_save_timeout;
     while (true) {
       try {
@@ -332,6 +418,7 @@ class router {
 
   // After a failure: keep whatever was acknowledged, never more.
   void salvage() noexcept {
+    if (save_failed_.load(std::memory_order_acquire)) return;  // the store refused: do not insist
     try {
       reports_.clear();
       dispatcher_.poll(reports_, std::chrono::milliseconds(0));
@@ -352,8 +439,16 @@ class router {
   transaction_info tx_;
   std::vector<message> out_;
   std::vector<delivery> reports_;
-  std::optional<checkpoint> saved_;
+  std::optional<checkpoint> saved_;      // saving thread while it runs, router thread otherwise
+  std::optional<checkpoint> requested_;  // router thread: last handed to the saving thread
   binlog_position read_position_dirty_;
+
+  std::mutex save_mutex_;
+  std::condition_variable_any save_cv_;
+  std::optional<checkpoint> wanted_;      // handed over, not yet taken by the saving thread
+  std::optional<error> save_failure_;     // what stopped the saving thread
+  std::atomic<bool> save_failed_{false};
+  std::jthread saver_;                    // last member: joined before the others go
 
   std::atomic<std::uint64_t> events_{0}, transactions_{0}, rows_{0}, sent_{0}, acked_{0}, failed_{0},
       save_failures_{0};

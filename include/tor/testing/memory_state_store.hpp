@@ -1,8 +1,12 @@
 // An in-memory tor::state_store that records every save and can be told to
-// fail. Copies share one storage, so a "restarted" router can be given a new
-// store over the same checkpoint, as with a real store.
+// fail, or to hold saves as a slow or black-holed store does (a save blocks
+// until the test lets it through). Copies share one storage, so a
+// "restarted" router can be given a new store over the same checkpoint, as
+// with a real store.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -29,8 +33,14 @@ class memory_state_store {
   }
 
   void save(const checkpoint& c) {
-    std::lock_guard lock(s_->mutex);
+    std::unique_lock lock(s_->mutex);
     ++s_->attempts;
+    if (s_->holding) {
+      ++s_->held;
+      s_->changed.notify_all();
+      s_->changed.wait(lock, [&] { return !s_->holding; });
+      --s_->held;
+    }
     if (s_->failures_left > 0) {
       --s_->failures_left;
       throw error(s_->failure_kind, "memory_state_store: injected " +
@@ -55,6 +65,26 @@ class memory_state_store {
     s_->load_failure_kind = kind;
   }
 
+  /// From now on saves block inside save() until release_saves(), as against
+  /// a store that does not answer. Loads are not held.
+  void hold_saves() {
+    std::lock_guard lock(s_->mutex);
+    s_->holding = true;
+  }
+
+  /// Lets held saves, and every later one, go through.
+  void release_saves() {
+    std::lock_guard lock(s_->mutex);
+    s_->holding = false;
+    s_->changed.notify_all();
+  }
+
+  /// Waits up to `wait` until a save is blocked in save() by hold_saves(); true when one is.
+  bool wait_for_held_save(std::chrono::milliseconds wait) const {
+    std::unique_lock lock(s_->mutex);
+    return s_->changed.wait_for(lock, wait, [&] { return s_->held > 0; });
+  }
+
   /// Every successful save, oldest first.
   [[nodiscard]] std::vector<checkpoint> history() const {
     std::lock_guard lock(s_->mutex);
@@ -68,6 +98,9 @@ class memory_state_store {
  private:
   struct shared {
     std::mutex mutex;
+    std::condition_variable changed;
+    bool holding = false;
+    std::size_t held = 0;  // saves blocked in save() now
     std::optional<checkpoint> current;
     std::vector<checkpoint> history;
     std::size_t failures_left = 0;

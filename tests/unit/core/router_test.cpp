@@ -388,6 +388,81 @@ TEST_CASE("transient state-store failures do not stop publishing; fencing does",
   }
 }
 
+TEST_CASE("a state store that does not answer stalls neither reading nor publishing", "[router][state]") {
+  memory_binlog log;
+  const auto first = log.append({test::outbox_row("e0", "Order", "k", "p")});
+  memory_source src(log);
+  memory_dispatcher disp;
+  memory_state_store store;
+  store.hold_saves();
+  outbox_mapper mapper(simple_config());
+  router r(src, disp, store, mapper, test::fast_options());
+  running run(r);
+  REQUIRE(store.wait_for_held_save(20s));  // the save of `first` hangs, as against a black-holed Redis
+
+  checkpoint end;
+  for (int i = 1; i <= 500; ++i) end = log.append({test::outbox_row("e" + std::to_string(i), "Order", "k", "p")});
+  REQUIRE(eventually([&] { return disp.acknowledged() == 501; }));
+  CHECK(r.stats().transactions == 501);
+  CHECK(store.history().empty());
+  CHECK_FALSE(r.stats().last_saved.has_value());
+
+  store.release_saves();
+  REQUIRE(eventually([&] { return store.load() == std::optional<checkpoint>(end); }));
+  run.stop();
+  CHECK(run.failure.empty());
+  const auto saves = store.history();
+  CHECK(saves.front() == first);
+  // The checkpoints of the 500 transactions read meanwhile did not queue up: the latest replaced the others.
+  CHECK(saves.size() <= 3);
+}
+
+TEST_CASE("a fenced save stops the router while it keeps publishing, and nothing is saved after it",
+          "[router][state]") {
+  memory_binlog log;
+  log.append({test::outbox_row("e0", "Order", "k", "p")});
+  memory_source src(log);
+  memory_dispatcher disp;
+  memory_state_store store;
+  store.hold_saves();
+  store.fail_next(1, error_kind::fenced);
+  outbox_mapper mapper(simple_config());
+  router r(src, disp, store, mapper, test::fast_options());
+  running run(r);
+  REQUIRE(store.wait_for_held_save(20s));
+  for (int i = 1; i <= 50; ++i) log.append({test::outbox_row("e" + std::to_string(i), "Order", "k", "p")});
+  REQUIRE(eventually([&] { return disp.acknowledged() == 51; }));
+  CHECK_FALSE(run.finished.load());
+  store.release_saves();  // the held save is refused as fenced
+  REQUIRE(eventually([&] { return run.finished.load(); }));
+  run.stop();
+  CHECK(run.kind == error_kind::fenced);
+  CHECK_THAT(run.failure, Catch::Contains("cannot save the checkpoint"));
+  CHECK(store.history().empty());
+  CHECK(store.attempts() == 1);  // neither a retry nor a final save after the refusal
+}
+
+TEST_CASE("a graceful stop saves the last checkpoint after a hanging save lets go", "[router][state][stop]") {
+  memory_binlog log;
+  log.append({test::outbox_row("e0", "Order", "k", "p")});
+  memory_source src(log);
+  memory_dispatcher disp;
+  memory_state_store store;
+  store.hold_saves();
+  outbox_mapper mapper(simple_config());
+  router r(src, disp, store, mapper, test::fast_options());
+  running run(r);
+  REQUIRE(store.wait_for_held_save(20s));
+  checkpoint end;
+  for (int i = 1; i <= 50; ++i) end = log.append({test::outbox_row("e" + std::to_string(i), "Order", "k", "p")});
+  REQUIRE(eventually([&] { return disp.acknowledged() == 51; }));
+  run.thread.request_stop();  // the stop waits for the save in flight (a real store's timeout bounds it)
+  store.release_saves();
+  run.stop();
+  CHECK(run.failure.empty());
+  CHECK(store.load() == std::optional<checkpoint>(end));
+}
+
 TEST_CASE("the router resumes after the saved checkpoint and skips nothing", "[router][restart]") {
   memory_binlog log;
   const auto first = log.append({test::outbox_row("e1", "Order", "k", "p")});
