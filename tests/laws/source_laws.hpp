@@ -64,7 +64,8 @@ std::vector<observed_transaction> read_transactions(S& s, std::size_t want,
 /// `make()` returns a new, unopened source (by value or pointer) over the
 /// same log; `write(n)` commits n transactions, each with at least one row the
 /// source captures, with distinct values. The log must hold no captured rows
-/// after the current end when this is called.
+/// after the current end when this is called. A model that reports where it
+/// opened (tor::start_reporting_source) is checked for that too.
 template <class Make, class Write>
 void check_source_laws(Make make, Write write) {
   using namespace std::chrono_literals;
@@ -85,6 +86,21 @@ void check_source_laws(Make make, Write write) {
   for (std::size_t i = 0; i < 3; ++i) {
     CHECK(replay[i].rows == all[i + 2].rows);
     CHECK(replay[i].end.position == all[i + 2].end.position);
+  }
+
+  if constexpr (tor::start_reporting_source<std::remove_cvref_t<decltype(a)>>) {
+    INFO("start resolution: opened_at() names the start, and opening there gives the same transactions");
+    REQUIRE(a.opened_at().has_value());
+    CHECK(b.opened_at() == std::optional<checkpoint>(all[1].end));
+    auto third = make();
+    auto& c = deref(third);
+    c.open(*a.opened_at());
+    const auto again = read_transactions(c, 5);
+    REQUIRE(again.size() == 5);
+    for (std::size_t i = 0; i < 5; ++i) {
+      CHECK(again[i].rows == all[i].rows);
+      CHECK(again[i].end.position == all[i].end.position);
+    }
   }
 
   INFO("law 4: next() returns within about its wait when the log is idle");

@@ -75,6 +75,13 @@ class observed_source {
     return ev;
   }
 
+  /// Where the inner source opened (see tor::start_reporting_source).
+  [[nodiscard]] std::optional<tor::checkpoint> opened_at() const
+    requires tor::start_reporting_source<Source>
+  {
+    return inner_.opened_at();
+  }
+
  private:
   Source& inner_;
   read_progress& progress_;

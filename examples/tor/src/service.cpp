@@ -17,7 +17,6 @@
 #include "log.hpp"
 #include "mapper.hpp"
 #include "metrics.hpp"
-#include "mysql_probe.hpp"
 #include "observed_source.hpp"
 #include "source.hpp"
 
@@ -301,26 +300,6 @@ class save_failure_log {
   steady::time_point last_{};
 };
 
-/// Where `mysql.start` points now, as a checkpoint the source can open at.
-tor::checkpoint first_checkpoint(const config::mysql_settings& m, tor::mysql::binlog_source& source, mysql_probe& probe) {
-  const auto status = source.status();
-  tor::checkpoint c;
-  c.server_id = status.identity;
-  if (m.start == "end") {
-    c.position = status.end;
-    c.gtids = status.gtids;  // executed up to the end: the GTID position of the end
-  } else if (m.start == "beginning") {
-    const auto files = probe.binary_logs();
-    if (files.empty()) throw tor::error(tor::error_kind::source, "SHOW BINARY LOGS returned nothing: is the binlog on?");
-    c.position = {files.front().first, 4};  // the first event after the file header
-  } else {
-    c.position = tor::binlog_position::parse(m.start);
-  }
-  if (c.position.empty())
-    throw tor::error(tor::error_kind::source, "the server reports no binlog position: is binary logging on?");
-  return c;
-}
-
 /// Waits up to `d`, or until a stop is requested.
 void sleep_for(std::stop_token stop, std::chrono::milliseconds d) {
   std::mutex m;
@@ -374,7 +353,6 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       any_state_store store(s);
       service_mapper mapper(s.outbox, [](const std::string& w) { warn("outbox row", {{"warning", one_line(w)}}); });
       tor::mysql::binlog_source source(source_config_from(s.mysql, s.outbox.tables));
-      mysql_probe probe(s.mysql);
       read_progress progress;
       built = true;
 
@@ -384,22 +362,21 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
         if (!stop.stop_requested()) state.set(service_state::phase::running);
         for (const auto& w : source.warnings()) warn("MySQL", {{"warning", one_line(w)}});
         info("reading the binlog",
-             {{"server", source.server_identity()}, {"replica_server_id", source.config().server_id}});
+             {{"server", source.server_identity()},
+              {"replica_server_id", source.config().server_id},
+              {"after", source.opened_at() ? source.opened_at()->to_string() : std::string("?")}});
       });
 
       prepare_topics(dispatcher, s.kafka, mapper.static_topics());
       hub.expect_topics(mapper.static_topics());
+      // The router loads the checkpoint; without one it saves where the
+      // source opened (mysql.start resolved in one consistent read) before
+      // reading, so a restart resumes there even if nothing was published yet.
       if (const auto resume = store.load()) {
         info("resuming after the saved checkpoint", {{"checkpoint", resume->to_string()}, {"state", store.describe()}});
       } else {
-        // First run: settle where `mysql.start` is now and save it before
-        // reading, so a restart resumes there even if nothing was published
-        // yet (with `end`, a later start would otherwise skip what was
-        // committed in between).
-        const auto first = first_checkpoint(s.mysql, source, probe);
-        store.save(first);
         info("no checkpoint saved yet: starting at the configured start",
-             {{"start", s.mysql.start}, {"checkpoint", first.to_string()}, {"state", store.describe()}});
+             {{"start", s.mysql.start}, {"state", store.describe()}});
       }
 
       save_failure_log saves;
@@ -420,7 +397,7 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
           [&] {
             binlog_end e;
             e.end = source.status().end;
-            if (progress.get().position.file != e.end.file) e.files = probe.binary_logs();
+            if (progress.get().position.file != e.end.file) e.files = source.binary_logs();
             return e;
           },
           progress, [&hub] { return hub.events_read(); }, s.log.progress_interval);

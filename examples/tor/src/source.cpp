@@ -26,6 +26,7 @@ tor::mysql::binlog_source_config source_config_from(const config::mysql_settings
   c.server_id = replica_server_id(s);
   c.tables = tables;  // "schema.table" and "*.table" are the source's glob patterns too
   c.start = s.start == "beginning" ? tor::mysql::start_at::earliest : tor::mysql::start_at::end;
+  if (s.start != "beginning" && s.start != "end") c.start_position = tor::binlog_position::parse(s.start);
   c.resume_by_gtid = s.resume_by_gtid;
   c.allow_different_server = s.allow_different_server;
   c.heartbeat_period = s.heartbeat;

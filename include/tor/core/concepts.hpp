@@ -55,6 +55,20 @@ concept change_event_stream = requires(S& s, std::chrono::milliseconds wait) {
 template <class S>
 concept source = resumable_source<S> && change_event_stream<S>;
 
+/// A source that tells where it opened: `s.opened_at() -> std::optional<checkpoint>`
+/// returns, after `open`, the checkpoint its stream starts after — the one it
+/// was given, or the configured start (end of the binlog, its beginning, a
+/// FILE:OFFSET) resolved in one consistent read of the server. Opening at
+/// that checkpoint later yields the same transactions. When no checkpoint
+/// was saved yet the router saves this one before reading, so a restart
+/// resumes exactly there whatever was committed meanwhile.
+///
+/// Models: tor::mysql::binlog_source, tor::testing::memory_source.
+template <class S>
+concept start_reporting_source = source<S> && requires(const S& s) {
+  { s.opened_at() } -> std::convertible_to<std::optional<checkpoint>>;
+};
+
 // ---------------------------------------------------------------------------
 // dispatcher
 // ---------------------------------------------------------------------------

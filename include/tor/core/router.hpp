@@ -131,6 +131,16 @@ class router {
       last_saved_ = *start;
     }
     source_.open(start);
+    if constexpr (start_reporting_source<Source>) {
+      // First run: save where the source opened before reading anything, so a
+      // restart resumes there even when nothing was published meanwhile.
+      if (!start) {
+        if (auto first = source_.opened_at(); first && !first->empty()) {
+          save_first(*first, stop);
+          if (stop.stop_requested()) return;
+        }
+      }
+    }
     requested_ = saved_;
     saver_ = std::jthread([this](std::stop_token st) { save_loop(st); });
     try {
@@ -183,6 +193,25 @@ class router {
         bump(save_failures_, std::uint64_t{1});
         if (opt_.on_save_failed) opt_.on_save_failed(e);
         if (stop.stop_requested()) return std::nullopt;
+        std::this_thread::sleep_for(wait);
+        wait = std::min(wait * 2, std::chrono::milliseconds(5000));
+      }
+    }
+  }
+
+  // Saves the checkpoint the source opened at, retrying transient failures
+  // until it is saved or a stop is requested; anything else stops the router.
+  void save_first(const checkpoint& c, const std::stop_token& stop) {
+    auto wait = opt_.idle_wait;
+    while (true) {
+      try {
+        save_committable(c);
+        return;
+      } catch (const error& e) {
+        if (!e.transient()) throw;
+        bump(save_failures_, std::uint64_t{1});
+        if (opt_.on_save_failed) opt_.on_save_failed(e);
+        if (stop.stop_requested()) return;
         std::this_thread::sleep_for(wait);
         wait = std::min(wait * 2, std::chrono::milliseconds(5000));
       }

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -71,6 +72,8 @@ struct binlog_source_config {
 
   // --- where to start without a checkpoint ----------------------------------
   start_at start = start_at::end;
+  /// When set, start at this FILE:OFFSET (a transaction boundary) instead of `start`.
+  binlog_position start_position;
 
   // --- safety ----------------------------------------------------------------
   /// Resume by GTID when the checkpoint has a GTID set: MariaDB through
@@ -373,7 +376,10 @@ class binlog_source {
         if (start.gtids.empty() && info_.flavor == server_flavor::mariadb) start.gtids = gtids_at(meta, start.position);
       }
     } else {
-      if (cfg_.start == start_at::earliest) {
+      if (!cfg_.start_position.empty()) {
+        start.position = cfg_.start_position;
+        if (info_.flavor == server_flavor::mariadb) start.gtids = gtids_at(meta, start.position);
+      } else if (cfg_.start == start_at::earliest) {
         const auto logs = meta.query("SHOW BINARY LOGS");
         if (logs.empty() || !logs[0][0]) throw tor::error(error_kind::source, "SHOW BINARY LOGS on " + opts_.where() + " returned nothing: is binary logging on?");
         start.position = {*logs[0][0], 4};
@@ -384,6 +390,7 @@ class binlog_source {
       }
     }
     start.server_id = info_.identity;
+    opened_at_ = start;
 
     change_decoder_options dopt;
     if (!cfg_.tables.empty()) {
@@ -501,6 +508,34 @@ class binlog_source {
       }
     }
   }
+
+  /// The server's binlog files and their sizes (SHOW BINARY LOGS), oldest
+  /// first, read on the status connection.
+  std::vector<std::pair<std::string, std::uint64_t>> binary_logs() {
+    std::lock_guard lock(status_m_);
+    for (int attempt = 0;; ++attempt) {
+      try {
+        if (!status_conn_) status_conn_ = std::make_unique<detail::connection>(opts_);
+        std::vector<std::pair<std::string, std::uint64_t>> files;
+        for (const auto& row : status_conn_->query("SHOW BINARY LOGS")) {
+          if (row.size() < 2 || !row[0]) continue;
+          std::uint64_t size = 0;
+          if (row[1]) std::from_chars(row[1]->data(), row[1]->data() + row[1]->size(), size);
+          files.emplace_back(*row[0], size);
+        }
+        return files;
+      } catch (const detail::server_error& e) {
+        status_conn_.reset();
+        if (!e.transient() || attempt > 0) throw;
+      }
+    }
+  }
+
+  /// The checkpoint the stream opened after: the one given to open(), or the
+  /// configured start resolved in one consistent read (the binlog end with
+  /// the GTID state there, the first file, or `start_position`). The router
+  /// saves it before reading when nothing was saved yet. nullopt before open().
+  [[nodiscard]] const std::optional<checkpoint>& opened_at() const noexcept { return opened_at_; }
 
   [[nodiscard]] const binlog_source_config& config() const noexcept { return cfg_; }
   /// Non-fatal findings of open() (e.g. column names from information_schema).
@@ -710,6 +745,7 @@ class binlog_source {
   detail::connect_options opts_;
   detail::server_info info_;
   bool gtid_mode_ = false;
+  std::optional<checkpoint> opened_at_;
   using queue = detail::event_queue<stream_item>;
   std::unique_ptr<change_decoder> decoder_;
   std::unique_ptr<queue> queue_;

@@ -2,7 +2,8 @@
 // partition, and lets a test decide when and in what order messages are
 // acknowledged: at once, held until released, or shuffled across partitions
 // (order within a partition is always kept, as a broker keeps it). Chosen
-// messages can be made to fail.
+// messages can be made to fail, and one partition can be held (its messages
+// wait, as behind a leader that is away) while the others are acknowledged.
 #pragma once
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -65,7 +67,7 @@ class memory_dispatcher {
     if (opt_.record) e.msg = std::move(m);
     ++sent_;
     high_water_ = std::max(high_water_, sent_ - reported_);
-    if (opt_.auto_acknowledge) ++releasable_;
+    if (opt_.auto_acknowledge && !held_.contains(last_queue_->first)) ++releasable_;
   }
 
   std::size_t poll(std::vector<delivery>& out, std::chrono::milliseconds wait) {
@@ -88,7 +90,7 @@ class memory_dispatcher {
 
   bool flush(std::chrono::milliseconds deadline) {
     std::unique_lock lock(mutex_);
-    if (opt_.auto_acknowledge) return true;
+    if (opt_.auto_acknowledge && held_.empty()) return true;
     return cv_.wait_for(lock, deadline, [&] { return releasable_ == queued(); });
   }
 
@@ -106,6 +108,32 @@ class memory_dispatcher {
       releasable_ = queued();
     }
     cv_.notify_all();
+  }
+
+  /// Messages sent to this partition wait (auto_acknowledge mode), as behind
+  /// a partition leader that is away; other partitions go on.
+  void hold_partition(const std::string& topic, int partition) {
+    std::lock_guard lock(mutex_);
+    held_.insert({topic, partition});
+  }
+  /// Reports what waited in a held partition (acknowledged, or failed as
+  /// options::fail says), and lets later messages through.
+  void release_partition(const std::string& topic, int partition) {
+    {
+      std::lock_guard lock(mutex_);
+      if (held_.erase({topic, partition}) == 0) return;
+      if (auto it = pending_.find({topic, partition}); it != pending_.end() && opt_.auto_acknowledge)
+        releasable_ += it->second.size();
+    }
+    cv_.notify_all();
+  }
+  /// Messages waiting in held partitions.
+  [[nodiscard]] std::size_t held() const {
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (const auto& k : held_)
+      if (auto it = pending_.find(k); it != pending_.end()) n += it->second.size();
+    return n;
   }
 
   /// Acknowledged messages of a topic partition, in broker order.
@@ -170,13 +198,14 @@ class memory_dispatcher {
     if (opt_.shuffle_seed) {
       std::vector<queue_map::iterator> nonempty;
       for (auto it = pending_.begin(); it != pending_.end(); ++it)
-        if (!it->second.empty()) nonempty.push_back(it);
+        if (!it->second.empty() && !held_.contains(it->first)) nonempty.push_back(it);
       if (nonempty.empty()) return pending_.end();
       return nonempty[std::uniform_int_distribution<std::size_t>(0, nonempty.size() - 1)(rng_)];
     }
     auto best = pending_.end();
     for (auto it = pending_.begin(); it != pending_.end(); ++it)
-      if (!it->second.empty() && (best == pending_.end() || it->second.front().token < best->second.front().token))
+      if (!it->second.empty() && !held_.contains(it->first) &&
+          (best == pending_.end() || it->second.front().token < best->second.front().token))
         best = it;
     return best;
   }
@@ -199,6 +228,7 @@ class memory_dispatcher {
   queue_map pending_;
   queue_map::iterator last_queue_ = pending_.end();
   std::map<key, std::vector<record>> delivered_;
+  std::set<key> held_;
   std::size_t releasable_ = 0;
   std::uint64_t sent_ = 0;
   std::uint64_t acknowledged_ = 0;

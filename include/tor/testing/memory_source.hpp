@@ -92,6 +92,20 @@ class memory_binlog {
   }
   [[nodiscard]] std::string server_id() const { return server_id_; }
 
+  /// The checkpoint at the end of the log and how many transactions lie
+  /// before it, read together: a source opening "at the end" starts there.
+  [[nodiscard]] std::pair<checkpoint, std::size_t> end() const {
+    std::lock_guard lock(mutex_);
+    return {checkpoint{{file(), offset_}, gtids_, server_id_}, txns_.size()};
+  }
+
+  /// The checkpoint before the first transaction of the log.
+  [[nodiscard]] checkpoint beginning() const {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, ".%06u", 1u);
+    return checkpoint{{prefix_ + buf, 4}, gtid_set{gtid_flavor::mariadb}, server_id_};
+  }
+
   /// Index of the first transaction that starts at or after `from` (a commit checkpoint).
   [[nodiscard]] std::size_t index_after(const checkpoint& from) const {
     std::lock_guard lock(mutex_);
@@ -140,10 +154,23 @@ class memory_source {
   memory_source(const memory_binlog& log, options opt) : log_(&log), opt_(opt) {}
 
   void open(const std::optional<checkpoint>& from) {
-    next_txn_ = from ? log_->index_after(*from) : (opt_.start_at_end ? log_->size() : 0);
+    if (from) {
+      next_txn_ = log_->index_after(*from);
+      opened_at_ = from;
+    } else if (opt_.start_at_end) {
+      auto [at, index] = log_->end();
+      next_txn_ = index;
+      opened_at_ = std::move(at);
+    } else {
+      next_txn_ = 0;
+      opened_at_ = log_->beginning();
+    }
     current_.reset();
     opened_ = true;
   }
+
+  /// The checkpoint the stream opened after (the start resolved); nullopt before open().
+  [[nodiscard]] const std::optional<checkpoint>& opened_at() const noexcept { return opened_at_; }
 
   std::optional<change_event> next(std::chrono::milliseconds wait) {
     if (!opened_) throw error(error_kind::source, "memory_source: next() before open()");
@@ -174,6 +201,7 @@ class memory_source {
   const memory_binlog* log_;
   options opt_;
   bool opened_ = false;
+  std::optional<checkpoint> opened_at_;
   std::size_t next_txn_ = 0;
   std::optional<memory_binlog::transaction> current_;
   std::size_t step_ = 0;
