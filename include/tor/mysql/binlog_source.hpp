@@ -44,6 +44,7 @@
 #include <tor/mysql/detail/connection.hpp>
 #include <tor/mysql/detail/dump_refusal.hpp>
 #include <tor/mysql/detail/event_queue.hpp>
+#include <tor/mysql/tls.hpp>
 
 namespace tor::mysql {
 
@@ -60,6 +61,8 @@ struct binlog_source_config {
   std::string socket;  ///< unix socket; used instead of host/port when set
   std::string user;
   std::string password;
+  /// TLS for every connection the source opens (see tls.hpp).
+  tls_options tls;
   /// This replica's server_id: unique among everything replicating from
   /// the server (a second dump with the same id disconnects the first) and
   /// different from the server's own.
@@ -317,6 +320,7 @@ inline connect_options connect_options_of(const binlog_source_config& cfg) {
   o.socket = cfg.socket;
   o.user = cfg.user;
   o.password = cfg.password;
+  o.tls = cfg.tls;
   o.connect_timeout = cfg.connect_timeout;
   return o;
 }
@@ -327,6 +331,7 @@ struct server_check {
   std::string version;
   std::string identity;               ///< as recorded in checkpoints
   std::vector<std::string> warnings;  ///< non-fatal findings (e.g. names from information_schema)
+  tls_state tls;                      ///< what the connection negotiated
 };
 
 /// Connects and checks the prerequisites open() checks, without reading
@@ -335,7 +340,7 @@ struct server_check {
 inline server_check check_server(const binlog_source_config& cfg) {
   detail::connection c(detail::connect_options_of(cfg));
   auto info = detail::inspect_server(c, cfg);
-  return {std::move(info.version), std::move(info.identity), std::move(info.warnings)};
+  return {std::move(info.version), std::move(info.identity), std::move(info.warnings), c.tls()};
 }
 
 class binlog_source {

@@ -24,6 +24,7 @@
 #include <tor/core/error.hpp>
 #include <tor/core/gtid.hpp>
 #include <tor/mysql/detail/dump_command.hpp>
+#include <tor/mysql/tls.hpp>
 
 namespace tor::mysql::detail {
 
@@ -36,6 +37,7 @@ struct connect_options {
   std::string password;
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds read_timeout{0};  ///< 0: none
+  tls_options tls;
 
   [[nodiscard]] std::string where() const {
     return socket.empty() ? host + ':' + std::to_string(port) : socket;
@@ -97,13 +99,47 @@ class connection {
     }
     mysql_optionsv(handle_.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
     const bool use_socket = !o.socket.empty();
+    if (!use_socket) {
+      // "localhost" would otherwise mean the default unix socket, and a
+      // certificate for "localhost" could not be used over TCP.
+      unsigned tcp = MYSQL_PROTOCOL_TCP;
+      mysql_optionsv(handle_.get(), MYSQL_OPT_PROTOCOL, &tcp);
+    }
+    apply_tls(o.tls);
     if (!mysql_real_connect(handle_.get(), use_socket ? "localhost" : o.host.c_str(), o.user.c_str(),
                             o.password.c_str(), nullptr, use_socket ? 0 : o.port,
                             use_socket ? o.socket.c_str() : nullptr, 0)) {
       const auto code = mysql_errno(handle_.get());
       throw server_error(code, "cannot connect to MySQL/MariaDB at " + o.where() + " as '" + o.user + "': " +
-                                   mysql_error(handle_.get()) + " (error " + std::to_string(code) + ")");
+                                   mysql_error(handle_.get()) + " (error " + std::to_string(code) + ")" +
+                                   tls_hint(code, mysql_error(handle_.get())));
     }
+    if (o.tls.requires_tls() && !use_socket && !tls().encrypted)
+      // The connector falls back to plaintext when the server offers no TLS;
+      // these modes must not.
+      throw tor::error(error_kind::source,
+                       "cannot connect to MySQL/MariaDB at " + o.where() + " as '" + o.user +
+                           "': the server does not offer TLS, and mysql.tls.mode is " +
+                           std::string(to_string(o.tls.mode)) + " (enable TLS on the server: ssl_cert, ssl_key)");
+  }
+
+  /// What this connection negotiated. A unix socket is never encrypted
+  /// (and needs no encryption: it does not leave the machine).
+  [[nodiscard]] tls_state tls() const {
+    tls_state t;
+    if (!handle_) return t;
+    const char* cipher = nullptr;
+    const char* version = nullptr;
+    mariadb_get_infov(handle_.get(), MARIADB_CONNECTION_SSL_CIPHER, &cipher);
+    mariadb_get_infov(handle_.get(), MARIADB_CONNECTION_TLS_VERSION, &version);
+    t.encrypted = cipher != nullptr;
+    if (!t.encrypted) return t;
+    t.cipher = cipher;
+    t.version = version ? version : "";
+    // The connection exists, so what was asked for was verified.
+    t.ca_verified = opts_.tls.verifies();
+    t.identity_verified = opts_.tls.mode == tls_mode::verify_identity;
+    return t;
   }
 
   [[nodiscard]] MYSQL* get() const noexcept { return handle_.get(); }
@@ -182,6 +218,47 @@ class connection {
   }
 
  private:
+  // mariadb-connector-c 3.3: any TLS option turns TLS on, falling back to
+  // plaintext when the server offers none (checked after connecting); a CA
+  // turns on chain verification; MYSQL_OPT_SSL_VERIFY_SERVER_CERT adds the
+  // host name check.
+  void apply_tls(const tls_options& t) {
+    MYSQL* m = handle_.get();
+    if (t.mode == tls_mode::disabled) return;
+    if (t.verifies() && t.ca.empty())
+      throw tor::error(error_kind::invalid_argument, "MySQL/MariaDB at " + opts_.where() + ": TLS mode " +
+                                                         std::string(to_string(t.mode)) +
+                                                         " needs the CA certificate file (tls ca)");
+    my_bool on = 1;
+    mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
+    if (t.verifies() && !t.ca.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_CA, t.ca.c_str());
+    if (!t.cert.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_CERT, t.cert.c_str());
+    if (!t.key.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_KEY, t.key.c_str());
+    if (!t.cipher.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_CIPHER, t.cipher.c_str());
+    if (!t.version.empty()) mysql_optionsv(m, MARIADB_OPT_TLS_VERSION, t.version.c_str());
+    my_bool verify_host = t.mode == tls_mode::verify_identity ? 1 : 0;
+    mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify_host);
+  }
+
+  // What to do about a failed connection, when TLS explains it.
+  [[nodiscard]] std::string tls_hint(unsigned code, std::string_view text) const {
+    const auto& t = opts_.tls;
+    if (code == CR_SSL_CONNECTION_ERROR) {
+      if (text.find("expired") != std::string_view::npos)
+        return "; the server's certificate has expired: renew it on the server";
+      if (text.find("Validation of SSL server certificate failed") != std::string_view::npos)
+        return "; the server's certificate does not name host '" + opts_.host +
+               "' (mysql.tls.mode verify_identity checks it): connect by a name the certificate holds";
+      if (text.find("self-signed") != std::string_view::npos || text.find("issuer") != std::string_view::npos)
+        return "; the server's certificate was not issued by the CA in mysql.tls.ca (" + t.ca + ")";
+      return "; check the TLS settings mysql.tls.*";
+    }
+    if (code == ER_ACCESS_DENIED_ERROR && t.mode == tls_mode::disabled)
+      return "; if the server requires secure transport (require_secure_transport, REQUIRE SSL), set "
+             "mysql.tls.mode";
+    return {};
+  }
+
   struct closer {
     void operator()(MYSQL* m) const noexcept { mysql_close(m); }
   };

@@ -1,0 +1,65 @@
+// TLS settings of the MySQL/MariaDB connections, and what a connection
+// negotiated. The modes mean what MySQL's --ssl-mode means; the binlog
+// source applies them to every connection it opens (replication, status,
+// schema lookups, checks). Plain values: no connector header is needed.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tor::mysql {
+
+enum class tls_mode {
+  disabled,         ///< never TLS
+  preferred,        ///< TLS when the server offers it, else plaintext; no verification
+  required,         ///< TLS or no connection; the certificate is not verified
+  verify_ca,        ///< TLS, and the server's certificate chains to `ca`
+  verify_identity,  ///< verify_ca, and the certificate names the host connected to
+};
+
+[[nodiscard]] inline std::string_view to_string(tls_mode m) noexcept {
+  switch (m) {
+    case tls_mode::disabled: return "disabled";
+    case tls_mode::preferred: return "preferred";
+    case tls_mode::required: return "required";
+    case tls_mode::verify_ca: return "verify_ca";
+    case tls_mode::verify_identity: return "verify_identity";
+  }
+  return "?";
+}
+
+struct tls_options {
+  tls_mode mode = tls_mode::preferred;
+  std::string ca;       ///< PEM file of the CA(s) the server's certificate must chain to (verify_* modes)
+  std::string cert;     ///< client certificate (PEM), for servers that require one (REQUIRE X509)
+  std::string key;      ///< its private key (PEM)
+  std::string cipher;   ///< allowed ciphers (OpenSSL list syntax); empty: the library's defaults
+  std::string version;  ///< allowed protocol versions, e.g. "TLSv1.2,TLSv1.3"; empty: the library's defaults
+
+  [[nodiscard]] bool verifies() const noexcept {
+    return mode == tls_mode::verify_ca || mode == tls_mode::verify_identity;
+  }
+  [[nodiscard]] bool requires_tls() const noexcept {
+    return mode != tls_mode::disabled && mode != tls_mode::preferred;
+  }
+};
+
+/// What one connection negotiated.
+struct tls_state {
+  bool encrypted = false;
+  std::string version;  ///< "TLSv1.3"
+  std::string cipher;   ///< "TLS_AES_256_GCM_SHA384"
+  bool ca_verified = false;        ///< the certificate chains to the configured CA
+  bool identity_verified = false;  ///< and names the host
+
+  /// "TLSv1.3 TLS_AES_256_GCM_SHA384, server identity verified" or "not encrypted".
+  [[nodiscard]] std::string describe() const {
+    if (!encrypted) return "not encrypted";
+    return version + ' ' + cipher +
+           (identity_verified ? ", server identity verified"
+            : ca_verified     ? ", server certificate verified against the CA (host name not checked)"
+                              : ", server certificate NOT verified");
+  }
+};
+
+}  // namespace tor::mysql
