@@ -17,7 +17,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache
   libmariadb-dev mariadb-server mariadb-client libzstd-dev
   librdkafka-dev kcat
-  libhiredis-dev redis-server
+  libhiredis-dev libssl-dev redis-server
   libboost-dev librange-v3-dev libre2-dev catch2 libbenchmark-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev nlohmann-json3-dev
   clang-14 libclang-rt-14-dev

@@ -47,6 +47,7 @@ struct state_store_config {
   int database = 0;         ///< SELECTed after connecting
   std::string username;     ///< ACL user (Redis 6+); empty: the default user
   std::string password;     ///< empty: no AUTH
+  tls_options tls;          ///< TLS to the server's tls-port (not with unix_socket)
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds command_timeout{2000};
   std::string key = "tor:checkpoint";  ///< the owner record lives at `<key>:owner`
@@ -75,11 +76,14 @@ struct state_store_config {
     if (reconnect_backoff_max < reconnect_backoff_min) bad("reconnect_backoff_max is below reconnect_backoff_min");
     if (wait_replicas < 0) bad("wait_replicas " + std::to_string(wait_replicas) + " is negative");
     if (wait_replicas > 0 && wait_timeout.count() <= 0) bad("wait_timeout must be positive when wait_replicas is set");
+    if (tls.enabled && !unix_socket.empty()) bad("tls is set with unix_socket; a unix socket is not encrypted");
+    if (tls.cert.empty() != tls.key.empty()) bad("tls cert and key go together (set both or neither)");
   }
 
   /// "127.0.0.1:6379" or "unix:/run/redis.sock", plus the database when not 0.
   [[nodiscard]] std::string endpoint() const {
-    std::string s = unix_socket.empty() ? host + ':' + std::to_string(port) : "unix:" + unix_socket;
+    std::string s = unix_socket.empty() ? (tls.enabled ? "tls://" : "") + host + ':' + std::to_string(port)
+                                        : "unix:" + unix_socket;
     if (database != 0) s += " database " + std::to_string(database);
     return s;
   }
@@ -284,7 +288,7 @@ class state_store {
                       " ms");
     try {
       auto conn = std::make_unique<detail::connection>(config_.host, config_.port, config_.unix_socket,
-                                                       config_.connect_timeout, config_.command_timeout);
+                                                       config_.connect_timeout, config_.command_timeout, config_.tls);
       if (!config_.password.empty()) {
         auto r = config_.username.empty() ? conn->command({"AUTH", config_.password})
                                           : conn->command({"AUTH", config_.username, config_.password});
@@ -303,8 +307,9 @@ class state_store {
     } catch (const detail::io_failure& f) {
       last_connect_error_ = f.text;
       backoff_after_failure();
-      throw error(error_kind::transient, "cannot " + std::string(action) + " in " + where() +
-                                             ": cannot connect (" + f.text + ")");
+      // A refused certificate is a configuration problem, like a wrong password.
+      throw error(f.rejected ? error_kind::state : error_kind::transient,
+                  "cannot " + std::string(action) + " in " + where() + ": cannot connect (" + f.text + ")");
     }
   }
 

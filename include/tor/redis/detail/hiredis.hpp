@@ -20,6 +20,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <tor/redis/detail/tls_stream.hpp>
+
 namespace tor::redis::detail {
 
 struct context_deleter {
@@ -31,13 +33,6 @@ struct reply_deleter {
   void operator()(redisReply* r) const noexcept { freeReplyObject(r); }
 };
 using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
-
-/// The connection failed (refused, reset, timed out, protocol garbage).
-struct io_failure {
-  std::string text;        ///< hiredis' description
-  bool timed_out = false;  ///< no answer within the command timeout
-  bool broken_pipe = false;  ///< the server had closed the connection before we wrote
-};
 
 inline timeval to_timeval(std::chrono::milliseconds d) {
   timeval tv{};
@@ -83,15 +78,21 @@ class sigpipe_guard {
   bool was_pending_ = false;
 };
 
-/// One synchronous connection.
+/// One synchronous connection: hiredis' own, or over TLS a stream of ours
+/// that still uses hiredis' protocol code.
 class connection {
  public:
-  /// Connects over TCP (`unix_socket` empty) or a unix socket, then applies
-  /// the command timeout to every later read and write.
+  /// Connects over TCP (`unix_socket` empty), TLS (`tls.enabled`) or a unix
+  /// socket, then applies the command timeout to every later read and write.
   connection(const std::string& host, int port, const std::string& unix_socket,
-             std::chrono::milliseconds connect_timeout, std::chrono::milliseconds command_timeout) {
-    const auto tv = to_timeval(connect_timeout);
+             std::chrono::milliseconds connect_timeout, std::chrono::milliseconds command_timeout,
+             const tls_options& tls = {}) {
     sigpipe_guard guard;
+    if (tls.enabled && unix_socket.empty()) {
+      tls_ = std::make_unique<tls_stream>(host, port, tls, connect_timeout, command_timeout);
+      return;
+    }
+    const auto tv = to_timeval(connect_timeout);
     ctx_.reset(unix_socket.empty() ? redisConnectWithTimeout(host.c_str(), port, tv)
                                    : redisConnectUnixWithTimeout(unix_socket.c_str(), tv));
     if (!ctx_) throw io_failure{"cannot allocate a hiredis context", false, false};
@@ -114,6 +115,7 @@ class connection {
       lens.push_back(a.size());
     }
     sigpipe_guard guard;
+    if (tls_) return reply_ptr(tls_->command(static_cast<int>(argv.size()), argv.data(), lens.data()));
     errno = 0;
     reply_ptr r(static_cast<redisReply*>(
         redisCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(), lens.data())));
@@ -135,6 +137,7 @@ class connection {
   }
 
   context_ptr ctx_;
+  std::unique_ptr<tls_stream> tls_;
 };
 
 // ---- reading replies ---------------------------------------------------------
