@@ -80,6 +80,26 @@ struct topic_options {
   std::chrono::milliseconds timeout{30'000};   ///< for metadata and creation requests
 };
 
+/// How the producer authenticates and encrypts: first-class settings for
+/// the common cases, mapped to librdkafka's security.protocol, ssl.* and
+/// sasl.* properties (config::properties can still override any of them).
+struct security_options {
+  /// plaintext, ssl, sasl_plaintext or sasl_ssl; empty: librdkafka's default (plaintext).
+  std::string protocol;
+  std::string ca;    ///< ssl.ca.location: CA certificate(s), PEM; empty: the system's CAs
+  std::string cert;  ///< ssl.certificate.location: client certificate (mutual TLS), PEM
+  std::string key;   ///< ssl.key.location: its private key, PEM
+  /// Verify the broker's certificate and that it names the broker's host
+  /// (enable.ssl.certificate.verification, ssl.endpoint.identification.algorithm=https).
+  bool verify = true;
+  std::string sasl_mechanism;  ///< PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
+  std::string sasl_username;
+  std::string sasl_password;
+
+  [[nodiscard]] bool uses_tls() const noexcept { return protocol == "ssl" || protocol == "sasl_ssl"; }
+  [[nodiscard]] bool uses_sasl() const noexcept { return protocol == "sasl_plaintext" || protocol == "sasl_ssl"; }
+};
+
 struct config {
   /// bootstrap.servers: "host:port[,host:port...]".
   std::string brokers;
@@ -97,6 +117,8 @@ struct config {
   /// fields above (see producer_properties). Settings that would break
   /// per-partition order are refused.
   std::map<std::string, std::string> properties;
+  /// TLS and SASL towards the brokers (mapped to security.protocol, ssl.*, sasl.*).
+  security_options security;
 
   poison_policy on_poison = poison_policy::stop;
   /// Required with poison_policy::dead_letter. Give it a max.message.bytes
@@ -134,6 +156,20 @@ struct config {
       {"log.queue", "true"},
   };
   if (c.brokers.empty()) p.erase(p.begin());
+  const auto& s = c.security;
+  if (!s.protocol.empty()) p.emplace_back("security.protocol", s.protocol);
+  if (s.uses_tls()) {
+    if (!s.ca.empty()) p.emplace_back("ssl.ca.location", s.ca);
+    if (!s.cert.empty()) p.emplace_back("ssl.certificate.location", s.cert);
+    if (!s.key.empty()) p.emplace_back("ssl.key.location", s.key);
+    p.emplace_back("enable.ssl.certificate.verification", s.verify ? "true" : "false");
+    p.emplace_back("ssl.endpoint.identification.algorithm", s.verify ? "https" : "none");
+  }
+  if (s.uses_sasl()) {
+    if (!s.sasl_mechanism.empty()) p.emplace_back("sasl.mechanisms", s.sasl_mechanism);
+    if (!s.sasl_username.empty()) p.emplace_back("sasl.username", s.sasl_username);
+    if (!s.sasl_password.empty()) p.emplace_back("sasl.password", s.sasl_password);
+  }
   for (const auto& kv : c.properties) p.push_back(kv);
   return p;
 }
@@ -162,6 +198,22 @@ inline void validate(const config& c) {
     throw bad("the poison-message policy is dead_letter but no dead_letter_topic is set");
   if (c.linger.count() < 0 || c.delivery_timeout.count() <= 0)
     throw bad("linger must be >= 0 ms and delivery_timeout > 0 ms");
+  const auto& sec = c.security;
+  if (!sec.protocol.empty() && sec.protocol != "plaintext" && !sec.uses_tls() && !sec.uses_sasl())
+    throw bad("security protocol \"" + sec.protocol + "\" is not one of plaintext, ssl, sasl_plaintext, sasl_ssl");
+  if (!sec.uses_tls() && (!sec.ca.empty() || !sec.cert.empty() || !sec.key.empty()))
+    throw bad("TLS files (ca, cert, key) are set but the security protocol is \"" +
+              (sec.protocol.empty() ? std::string("plaintext") : sec.protocol) + "\": use ssl or sasl_ssl");
+  if (sec.cert.empty() != sec.key.empty()) throw bad("the client certificate and key go together (set both or neither)");
+  if (sec.uses_sasl()) {
+    if (sec.sasl_mechanism != "PLAIN" && sec.sasl_mechanism != "SCRAM-SHA-256" && sec.sasl_mechanism != "SCRAM-SHA-512")
+      throw bad("SASL mechanism \"" + sec.sasl_mechanism + "\" is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512");
+    if (sec.sasl_username.empty() || sec.sasl_password.empty())
+      throw bad("security protocol " + sec.protocol + " needs a SASL username and password");
+  } else if (!sec.sasl_mechanism.empty() || !sec.sasl_username.empty() || !sec.sasl_password.empty()) {
+    throw bad("SASL settings are set but the security protocol is \"" +
+              (sec.protocol.empty() ? std::string("plaintext") : sec.protocol) + "\": use sasl_ssl (or sasl_plaintext)");
+  }
 
   const auto* idem = effective_property(props, "enable.idempotence");
   const auto* in_flight = effective_property(props, "max.in.flight.requests.per.connection");

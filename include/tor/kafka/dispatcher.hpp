@@ -77,6 +77,7 @@ class dispatcher {
   /// replication or configs.
   std::map<std::string, int> check_topics(const std::set<std::string>& topics, const topic_options& options) {
     const auto& c = p_->settings();
+    p_->await_brokers(options.timeout);
     return detail::check_topics(p_->handle(), topics, options, c.brokers, c.log);
   }
 
@@ -85,6 +86,7 @@ class dispatcher {
   /// be reached within `timeout`.
   [[nodiscard]] std::map<std::string, int> list_topics(std::chrono::milliseconds timeout) const {
     std::map<std::string, int> out;
+    p_->await_brokers(timeout);
     for (const auto& [name, t] : detail::read_topics(p_->handle(), timeout, p_->settings().brokers))
       out.emplace(name, t.partitions);
     return out;

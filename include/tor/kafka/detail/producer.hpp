@@ -241,6 +241,27 @@ class producer {
     return out;
   }
 
+  /// Waits until a broker answers, for at most `timeout`; fails at once
+  /// when a broker refuses the TLS handshake or the SASL credentials, which
+  /// retrying does not fix (invalid_argument, naming the broker and the
+  /// reason). Returns quietly on timeout: the caller's request reports it.
+  void await_brokers(std::chrono::milliseconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      serve(std::chrono::milliseconds(0));
+      if (!security_error_.empty())
+        throw error(error_kind::invalid_argument, "kafka: cannot connect to " + cfg_.brokers + ": " + security_error_ +
+                                                      security_hint());
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return;
+      const rd_kafka_metadata_t* raw = nullptr;
+      const auto err = rd_kafka_metadata(rk_.get(), 0, nullptr, &raw,
+                                         static_cast<int>(std::min<std::int64_t>(left.count(), 250)));
+      metadata_handle md{raw};
+      if (!err) return;
+    }
+  }
+
   /// Messages accepted by send whose report is not ready yet.
   [[nodiscard]] std::size_t outstanding() const noexcept { return outstanding_; }
   [[nodiscard]] const std::string& fatal_error() const noexcept { return fatal_; }
@@ -266,6 +287,12 @@ class producer {
         self->note_fatal();
         self->log(log_level::error, "FATAL", self->fatal_);
       } else {
+        // A refused certificate or password: remembered for await_brokers.
+        const std::string_view why = reason ? reason : "";
+        if ((err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL ||
+             why.find("SSL handshake failed") != std::string_view::npos) &&
+            self->security_error_.empty())
+          self->security_error_ = std::string(why);
         // Connection trouble and the like: librdkafka retries by itself.
         self->log(log_level::warning, rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
       }
@@ -304,6 +331,18 @@ class producer {
 
   void log(log_level level, std::string_view facility, std::string_view text) const {
     if (cfg_.log) cfg_.log(level, facility, text);
+  }
+
+  [[nodiscard]] std::string security_hint() const {
+    const auto& e = security_error_;
+    const auto& s = cfg_.security;
+    if (e.find("SASL authentication") != std::string::npos || e.find("Authentication failed") != std::string::npos)
+      return "; check the SASL username and password (and mechanism " + s.sasl_mechanism + ")";
+    if (e.find("expired") != std::string::npos) return "; the broker's certificate has expired: renew it on the broker";
+    if (e.find("certificate verify failed") != std::string::npos || e.find("could not be verified") != std::string::npos)
+      return "; the broker's certificate was not issued by the CA " +
+             (s.ca.empty() ? std::string("the system trusts") : "in " + s.ca) + ", or does not name the broker's host";
+    return "; check the TLS settings";
   }
 
   void note_fatal() {
@@ -608,6 +647,7 @@ class producer {
   std::map<std::pair<const topic_state*, std::int32_t>, std::uint64_t> stops_;
   std::list<pending_dead_letter> dead_letters_;
   std::string fatal_;
+  std::string security_error_;  // the first TLS or SASL refusal reported by librdkafka
   std::exception_ptr callback_error_;
 };
 
