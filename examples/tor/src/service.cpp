@@ -71,6 +71,16 @@ tor::kafka::config kafka_config_from(const config::kafka_settings& k) {
   c.max_in_flight = k.max_in_flight;
   c.compression = k.compression;
   c.properties = k.properties;
+  c.security.protocol = std::string(config::enum_name(k.security.protocol));
+  c.security.ca = k.tls.ca;
+  c.security.cert = k.tls.cert;
+  c.security.key = k.tls.key;
+  c.security.verify = k.tls.verify;
+  if (c.security.uses_sasl()) {
+    c.security.sasl_mechanism = std::string(config::enum_name(k.sasl.mechanism));
+    c.security.sasl_username = k.sasl.username;
+    c.security.sasl_password = k.sasl.password.value;
+  }
   switch (k.on_poison) {
     case config::poison_policy::stop: c.on_poison = tor::kafka::poison_policy::stop; break;
     case config::poison_policy::skip: c.on_poison = tor::kafka::poison_policy::skip; break;
@@ -103,6 +113,11 @@ class any_state_store {
       c.database = static_cast<int>(s.redis.db);
       c.username = s.redis.user;
       c.password = s.redis.password.value;
+      c.tls.enabled = s.redis.tls.enabled;
+      c.tls.ca = s.redis.tls.ca;
+      c.tls.cert = s.redis.tls.cert;
+      c.tls.key = s.redis.tls.key;
+      c.tls.verify = s.redis.tls.verify;
       c.connect_timeout = s.redis.timeout;
       c.command_timeout = s.redis.timeout;
       c.key = s.redis.key;
@@ -459,6 +474,21 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
   return exit_ok;
 }
 
+/// How the Kafka connection is secured, for --check: "sasl_ssl (SCRAM-SHA-512 as tor), broker certificates verified".
+static std::string kafka_connection_text(const config::kafka_settings& k) {
+  using config::kafka_protocol;
+  auto it = k.properties.find("security.protocol");
+  std::string s = it != k.properties.end() ? it->second + " (from kafka.properties)"
+                                           : std::string(config::enum_name(k.security.protocol));
+  if (k.security.protocol == kafka_protocol::sasl_plaintext || k.security.protocol == kafka_protocol::sasl_ssl)
+    s += " (" + std::string(config::enum_name(k.sasl.mechanism)) + " as " + k.sasl.username + ")";
+  if (k.security.protocol == kafka_protocol::ssl || k.security.protocol == kafka_protocol::sasl_ssl)
+    s += k.tls.verify ? ", broker certificates and host names verified" : ", broker certificates NOT verified";
+  else if (it == k.properties.end())
+    s += ", not encrypted";
+  return s;
+}
+
 int run_check(const config::loaded_settings& loaded) {
   const auto& s = loaded.values;
   int failures = 0;
@@ -474,7 +504,7 @@ int run_check(const config::loaded_settings& loaded) {
     tor::mysql::binlog_source source(source_config_from(s.mysql, s.outbox.tables));
     const auto status = source.status();
     std::string detail = (s.mysql.socket.empty() ? s.mysql.host + ":" + std::to_string(s.mysql.port) : s.mysql.socket) +
-                         " " + checked.version + ", binlog end " + status.end.to_string();
+                         " " + checked.version + ", " + checked.tls + ", binlog end " + status.end.to_string();
     if (!status.gtids.empty()) detail += ", gtid " + status.gtids.to_string();
     for (const auto& w : checked.warnings) detail += "; warning: " + one_line(w);
     report(true, "mysql", detail);
@@ -491,7 +521,8 @@ int run_check(const config::loaded_settings& loaded) {
     const auto known = d.list_topics(10s);
     std::vector<std::string> present, missing;
     for (const auto& t : wanted) (known.count(t) ? present : missing).push_back(t);
-    std::string detail = join(s.kafka.brokers, ",") + ", " + std::to_string(known.size()) + " topics";
+    std::string detail = join(s.kafka.brokers, ",") + " over " + kafka_connection_text(s.kafka) + ", " +
+                         std::to_string(known.size()) + " topics";
     if (!present.empty()) detail += "; routed topics present: " + join(present, ",");
     if (!missing.empty())
       detail += s.kafka.create_topics ? "; will be created at start: " + join(missing, ",")

@@ -23,6 +23,12 @@ tor::mysql::binlog_source_config source_config_from(const config::mysql_settings
   c.socket = s.socket;
   c.user = s.user;
   c.password = s.password.value;
+  c.tls.mode = s.tls.mode;
+  c.tls.ca = s.tls.ca;
+  c.tls.cert = s.tls.cert;
+  c.tls.key = s.tls.key;
+  c.tls.cipher = s.tls.cipher;
+  c.tls.version = s.tls.tls_version;
   c.server_id = replica_server_id(s);
   c.tables = tables;  // "schema.table" and "*.table" are the source's glob patterns too
   c.start = s.start == "beginning" ? tor::mysql::start_at::earliest : tor::mysql::start_at::end;
@@ -39,7 +45,7 @@ tor::mysql::binlog_source_config source_config_from(const config::mysql_settings
 source_check check_source(const config::mysql_settings& s, const std::vector<std::string>& tables) {
   // Checks without a binlog dump: a dump with the same server id would disconnect a running Tor.
   auto info = tor::mysql::check_server(source_config_from(s, tables));
-  return {std::move(info.version), std::move(info.warnings)};
+  return {std::move(info.version), std::move(info.warnings), info.tls.describe()};
 }
 
 }  // namespace tor_service

@@ -28,6 +28,7 @@ namespace tor_service {
 struct source_check {
   std::string version;
   std::vector<std::string> warnings;
+  std::string tls;  ///< what the connection negotiated: "TLSv1.3 <cipher>, server identity verified"
 };
 [[nodiscard]] source_check check_source(const config::mysql_settings& s, const std::vector<std::string>& tables);
 

@@ -3,6 +3,9 @@
 // generated reference staying in sync with docs/configuration.md.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -401,4 +404,90 @@ TEST_CASE("code quoted in the docs is the compiled code") {
     }
   }
   CHECK(quotes >= 6);
+}
+
+namespace {
+
+/// A file holding `text`, removed at the end of the test.
+struct temp_file {
+  std::string path;
+  explicit temp_file(const std::string& text) {
+    char name[] = "/tmp/tor-config-test-XXXXXX";
+    const int fd = mkstemp(name);
+    REQUIRE(fd >= 0);
+    path = name;
+    REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    ::close(fd);
+  }
+  ~temp_file() { std::remove(path.c_str()); }
+};
+
+}  // namespace
+
+TEST_CASE("a secret is read from the file named by its _file key, once, and never printed") {
+  temp_file pw("s3cret-from-file\n");
+  const auto l = load(std::string(minimal) + "redis:\n  host: r\n  password_file: " + pw.path + "\n", "tor.yaml", {});
+  CHECK(l.values.redis.password.value == "s3cret-from-file");  // the trailing newline is dropped
+  CHECK(*l.origins.find("redis.password") == "file " + pw.path + " (named by tor.yaml:10)");
+  const auto printed = to_yaml(l);
+  CHECK(printed.find("s3cret") == std::string::npos);
+  CHECK(printed.find("from file " + pw.path) != std::string::npos);
+}
+
+TEST_CASE("secret files also come from TOR_<SECTION>_<KEY>_FILE, nested keys from TOR_<SECTION>_<PART>_<KEY>") {
+  temp_file pw("sasl-pw");
+  const auto l = load(minimal, "tor.yaml",
+                      {{"TOR_KAFKA_SASL_PASSWORD_FILE", pw.path}, {"TOR_KAFKA_SASL_USERNAME", "tor"},
+                       {"TOR_KAFKA_SECURITY_PROTOCOL", "sasl_ssl"}, {"TOR_MYSQL_TLS_MODE", "required"}});
+  CHECK(l.values.kafka.sasl.password.value == "sasl-pw");
+  CHECK(l.values.kafka.security.protocol == kafka_protocol::sasl_ssl);
+  CHECK(l.values.mysql.tls.mode == tor::mysql::tls_mode::required);
+  CHECK(*l.origins.find("kafka.sasl.password") == "file " + pw.path + " (named by TOR_KAFKA_SASL_PASSWORD_FILE)");
+  CHECK(l.ignored_env.empty());
+}
+
+TEST_CASE("a secret file that cannot be used is an error naming the key") {
+  CHECK(error_of(std::string(minimal) + "redis: {host: r, password_file: /nonexistent/pw}") ==
+        "tor.yaml:8:33: redis.password_file: cannot read /nonexistent/pw: No such file or directory");
+  temp_file empty("");
+  CHECK(error_of(std::string(minimal) + "redis: {host: r, password_file: " + empty.path + "}")
+            .find("redis.password_file: " + empty.path + " is empty") != std::string::npos);
+  temp_file pw("x");
+  CHECK(error_of(std::string(minimal) + "redis: {host: r, password: a, password_file: " + pw.path + "}")
+            .find("redis.password_file: set together with redis.password") != std::string::npos);
+  CHECK(error_of(minimal, {{"TOR_REDIS_PASSWORD", "a"}, {"TOR_REDIS_PASSWORD_FILE", pw.path}})
+            .find("both set redis.password") != std::string::npos);
+}
+
+TEST_CASE("a MySQL CA without a mode means verify_identity, and TLS settings are checked together") {
+  const auto l = load(R"(
+mysql:
+  user: tor
+  tls: {ca: /ca.pem}
+kafka: {brokers: [k:9092]}
+outbox: {tables: [a.b]}
+)",
+           "tor.yaml", {});
+  CHECK(l.values.mysql.tls.mode == tor::mysql::tls_mode::verify_identity);
+  const std::string base = "mysql:\n  user: tor\n  tls: ";
+  const std::string rest = "\nkafka: {brokers: [k:9092]}\noutbox: {tables: [a.b]}\n";
+  CHECK(error_of(base + "{mode: verify_ca}" + rest) ==
+        "tor.yaml:3: mysql.tls.ca: required with mysql.tls.mode verify_ca (the CA the server's certificate must "
+        "chain to)");
+  CHECK(error_of(base + "{mode: required, ca: /ca.pem}" + rest).find("mysql.tls.ca: is only used to verify") !=
+        std::string::npos);
+  CHECK(error_of(base + "{cert: /c.pem}" + rest).find("mysql.tls.key: mysql.tls.cert and mysql.tls.key go together") !=
+        std::string::npos);
+}
+
+TEST_CASE("Kafka TLS and SASL settings must match the security protocol") {
+  const std::string head = "mysql: {user: tor}\noutbox: {tables: [a.b]}\nkafka:\n  brokers: [k:9092]\n";
+  CHECK(error_of(head + "  tls: {ca: /ca.pem}\n").find("kafka.tls.ca: is set, but kafka.security.protocol is "
+                                                       "plaintext") != std::string::npos);
+  CHECK(error_of(head + "  security: {protocol: sasl_ssl}\n  sasl: {username: u}\n")
+            .find("kafka.sasl.password: required with kafka.security.protocol sasl_ssl") != std::string::npos);
+  CHECK(error_of(head + "  sasl: {username: u, password: p}\n").find("kafka.sasl: credentials are set") !=
+        std::string::npos);
+  CHECK(error_of("redis: {host: r, tls: {ca: /ca.pem}}\n" + head).find("redis.tls.enabled: redis.tls files are set") !=
+        std::string::npos);
 }

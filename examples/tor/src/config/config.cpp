@@ -317,6 +317,21 @@ void validate_all(const loaded_settings& l, const std::string& file) {
   v.require(s.mysql.heartbeat >= std::chrono::milliseconds(100) && s.mysql.heartbeat <= std::chrono::minutes(1),
             "mysql.heartbeat", "must be between 100ms and 1m");
   v.require(s.mysql.connect_timeout >= std::chrono::seconds(1), "mysql.connect_timeout", "must be at least 1s");
+  {
+    using tor::mysql::tls_mode;
+    const auto& t = s.mysql.tls;
+    const bool verifies = t.mode == tls_mode::verify_ca || t.mode == tls_mode::verify_identity;
+    v.require(!verifies || !t.ca.empty(), "mysql.tls.ca",
+              "required with mysql.tls.mode " + std::string(enum_name(t.mode)) + " (the CA the server's certificate "
+              "must chain to)");
+    v.require(verifies || t.ca.empty(), "mysql.tls.ca",
+              "is only used to verify the server: set mysql.tls.mode to verify_identity (or verify_ca), not " +
+                  std::string(enum_name(t.mode)));
+    v.require(t.cert.empty() == t.key.empty(), t.cert.empty() ? "mysql.tls.cert" : "mysql.tls.key",
+              "mysql.tls.cert and mysql.tls.key go together (set both or neither)");
+    v.require(t.mode != tls_mode::disabled || (t.cert.empty() && t.cipher.empty() && t.tls_version.empty()),
+              "mysql.tls.mode", "is disabled, but other mysql.tls settings are set");
+  }
 
   // kafka
   for (std::size_t i = 0; i < s.kafka.brokers.size(); ++i) {
@@ -346,8 +361,38 @@ void validate_all(const loaded_settings& l, const std::string& file) {
               "must be -1 or more than 0");
   }
 
+  {
+    const auto& k = s.kafka;
+    const bool tls = k.security.protocol == kafka_protocol::ssl || k.security.protocol == kafka_protocol::sasl_ssl;
+    const bool sasl =
+        k.security.protocol == kafka_protocol::sasl_plaintext || k.security.protocol == kafka_protocol::sasl_ssl;
+    const std::string proto(enum_name(k.security.protocol));
+    for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"kafka.tls.ca", &k.tls.ca},
+                                     {"kafka.tls.cert", &k.tls.cert},
+                                     {"kafka.tls.key", &k.tls.key}})
+      v.require(tls || value->empty(), key,
+                "is set, but kafka.security.protocol is " + proto + ": set it to ssl or sasl_ssl");
+    v.require(k.tls.cert.empty() == k.tls.key.empty(), k.tls.cert.empty() ? "kafka.tls.cert" : "kafka.tls.key",
+              "kafka.tls.cert and kafka.tls.key go together (set both or neither)");
+    if (sasl) {
+      v.require(!k.sasl.username.empty(), "kafka.sasl.username", "required with kafka.security.protocol " + proto);
+      v.require(!k.sasl.password.value.empty(), "kafka.sasl.password",
+                "required with kafka.security.protocol " + proto + " (or kafka.sasl.password_file)");
+    } else {
+      v.require(k.sasl.username.empty() && k.sasl.password.value.empty(), "kafka.sasl",
+                "credentials are set, but kafka.security.protocol is " + proto + ": set it to sasl_ssl");
+    }
+  }
+
   // state
   if (!s.redis.host.empty()) {
+    const auto& t = s.redis.tls;
+    v.require(t.enabled || (t.ca.empty() && t.cert.empty() && t.key.empty()), "redis.tls.enabled",
+              "redis.tls files are set, but TLS is off: set redis.tls.enabled: true");
+    v.require(!t.enabled || s.redis.unix_socket.empty(), "redis.tls.enabled",
+              "TLS goes with host and port, not redis.unix_socket");
+    v.require(t.cert.empty() == t.key.empty(), t.cert.empty() ? "redis.tls.cert" : "redis.tls.key",
+              "redis.tls.cert and redis.tls.key go together (set both or neither)");
     v.require(!s.redis.key.empty(), "redis.key", "required when redis.host is set");
     v.require(s.redis.port != 0, "redis.port", "must not be 0");
   } else {
@@ -492,6 +537,10 @@ loaded_settings load(std::string_view yaml, const std::string& file, const std::
     for (auto& name : unknown_env<S>(section, env)) l.ignored_env.push_back(std::move(name));
   });
 
+  // A CA is given to be used: verified identity, unless a mode was chosen.
+  if (!s.mysql.tls.ca.empty() && !l.origins.find("mysql.tls.mode"))
+    s.mysql.tls.mode = tor::mysql::tls_mode::verify_identity;
+
   validate_all(l, file);
   return l;
 }
@@ -517,21 +566,36 @@ std::map<std::string, std::string> process_environment() {
   return env;
 }
 
+namespace {
+
+// Members with where each was set, nested parts as maps of their own.
+template <class T>
+void emit_with_origins(YAML::Emitter& out, const T& value, const std::string& prefix, const origin_map& origins) {
+  out << YAML::BeginMap;
+  hana::for_each(hana::accessors<T>(), [&](auto pair) {
+    const std::string name = hana::to<char const*>(hana::first(pair));
+    const auto& field = hana::second(pair)(value);
+    using F = std::remove_cvref_t<decltype(field)>;
+    out << YAML::Key << name << YAML::Value;
+    if constexpr (reflected<F>) {
+      emit_with_origins(out, field, prefix + name + '.', origins);
+    } else {
+      emit_value(out, field);
+      if (const auto* o = origins.find(prefix + name)) out << YAML::Comment("from " + *o);
+    }
+  });
+  out << YAML::EndMap;
+}
+
+}  // namespace
+
 std::string to_yaml(const loaded_settings& l) {
   YAML::Emitter out;
   out << YAML::BeginMap;
   hana::for_each(hana::accessors<settings>(), [&](auto section_pair) {
     const std::string section = hana::to<char const*>(hana::first(section_pair));
-    const auto& section_value = hana::second(section_pair)(l.values);
-    out << YAML::Key << section << YAML::Value << YAML::BeginMap;
-    using S = std::remove_cvref_t<decltype(section_value)>;
-    hana::for_each(hana::accessors<S>(), [&](auto pair) {
-      const std::string name = hana::to<char const*>(hana::first(pair));
-      out << YAML::Key << name << YAML::Value;
-      emit_value(out, hana::second(pair)(section_value));
-      if (const auto* o = l.origins.find(section + '.' + name)) out << YAML::Comment("from " + *o);
-    });
-    out << YAML::EndMap;
+    out << YAML::Key << section << YAML::Value;
+    emit_with_origins(out, hana::second(section_pair)(l.values), section + '.', l.origins);
   });
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
@@ -558,7 +622,13 @@ void reference_rows(std::string& out, const T& defaults, const std::string& pref
     const std::string key = prefix + std::string(name);
     std::string def = inline_text(value);
     if (doc.required) def = "(required)";
-    const std::string env = env_section.empty() ? "" : "`" + env_name(env_section, name) + "`";
+    std::string env = env_section.empty() ? "" : "`" + env_name(env_section, name) + "`";
+    if constexpr (std::is_same_v<F, secret>)
+      if (!env.empty()) env += ", `" + env_name(env_section, name) + "_FILE`";
+    if constexpr (reflected<F>) {
+      reference_rows(out, value, key + ".", env_section.empty() ? "" : env_section + "_" + std::string(name));
+      return;
+    }
     out += "| `" + key + "` | " + md_escape(type_name<F>()) + " | `" + md_escape(def) + "` | " + env + " | " +
            md_escape(std::string(doc.text)) + " |\n";
     if constexpr (is_vector<F>::value) {

@@ -20,7 +20,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -40,11 +43,18 @@ struct field_doc {
   bool required = false;  ///< must be non-empty after loading
 };
 
-/// A string that is never printed (passwords).
+/// A string that is never printed (passwords). Every secret setting `x`
+/// can instead be given as `x_file`: the path of a file holding it (as
+/// Kubernetes and Docker mount secrets), read once while loading; one
+/// trailing newline is dropped.
 struct secret {
   std::string value;
+  std::string file;  ///< the file it was read from, if any
   friend bool operator==(const secret&, const secret&) = default;
 };
+
+/// The suffix naming the file form of a secret setting.
+inline constexpr std::string_view secret_file_suffix = "_file";
 
 /// A byte count written as 1048576, 512KiB, 64MiB or 1GiB.
 struct byte_size {
@@ -286,6 +296,34 @@ std::string enum_choices() {
 template <class T>
 void read_value(const YAML::Node& n, T& out, const std::string& key, const read_context& ctx);
 
+/// Reads secret `base` from the file named by node `n` (key `key`, e.g.
+/// mysql.password_file), and records where it came from under `base`.
+inline void read_secret_file(const YAML::Node& n, secret& out, const std::string& base, const std::string& key,
+                             const read_context& ctx) {
+  if (!n.IsScalar() || n.Scalar().empty()) ctx.fail(n, key, "expected the path of a file holding " + base);
+  const std::string path = n.Scalar();
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) ctx.fail(n, key, "cannot read " + path + ": " + std::strerror(errno));
+  std::string text;
+  char buf[4096];
+  std::size_t got = 0;
+  while ((got = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() < (1u << 20)) text.append(buf, got);
+  const bool bad = std::ferror(f) != 0;
+  std::fclose(f);
+  if (bad) ctx.fail(n, key, "cannot read " + path);
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+  if (text.empty()) ctx.fail(n, key, path + " is empty; it must hold " + base);
+  out.value = std::move(text);
+  out.file = path;
+  if (ctx.origins) {
+    read_context at = ctx;
+    at.record(n, key);
+    ctx.origins->by_key[base] = "file " + path + " (named by " + ctx.origins->by_key[key] + ")";
+    ctx.origins->by_key.erase(key);
+  }
+}
+
 /// Reads the keys present in map `n` into `out`; keys absent keep their value.
 /// `prefix` is the dotted path of `out` ("mysql" for the mysql section).
 template <reflected T>
@@ -301,9 +339,26 @@ void read_struct(const YAML::Node& n, T& out, const std::string& prefix, const r
     seen.push_back(name);
     bool found = false;
     boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
-      if (found || name != boost::hana::to<char const*>(boost::hana::first(pair))) return;
-      found = true;
-      read_value(kv.second, boost::hana::second(pair)(out), key, ctx);
+      const std::string_view member = boost::hana::to<char const*>(boost::hana::first(pair));
+      auto& field = boost::hana::second(pair)(out);
+      if (found) return;
+      if (name == member) {
+        found = true;
+        if constexpr (std::is_same_v<std::remove_cvref_t<decltype(field)>, secret>)
+          if (std::find(seen.begin(), seen.end(), name + std::string(secret_file_suffix)) != seen.end())
+            ctx.fail(kv.first, key, "set together with " + key + std::string(secret_file_suffix) +
+                                        "; give the secret one way");
+        read_value(kv.second, field, key, ctx);
+      } else if constexpr (std::is_same_v<std::remove_cvref_t<decltype(field)>, secret>) {
+        if (name.size() == member.size() + secret_file_suffix.size() && name.rfind(member, 0) == 0 &&
+            std::string_view(name).substr(member.size()) == secret_file_suffix) {
+          found = true;
+          const std::string base = prefix.empty() ? std::string(member) : prefix + '.' + std::string(member);
+          if (std::find(seen.begin(), seen.end(), std::string(member)) != seen.end() || !field.value.empty())
+            ctx.fail(kv.first, key, "set together with " + base + "; give the secret one way");
+          read_secret_file(kv.second, field, base, key, ctx);
+        }
+      }
     });
     if (!found) ctx.fail(kv.first, key, "unknown key" + detail::suggest(name, known));
   }
@@ -321,6 +376,7 @@ void read_value(const YAML::Node& n, T& out, const std::string& key, const read_
     out = n.IsNull() ? std::string() : scalar("a string");
   } else if constexpr (std::is_same_v<T, secret>) {
     out.value = n.IsNull() ? std::string() : scalar("a string");
+    out.file.clear();
   } else if constexpr (std::is_same_v<T, bool>) {
     const auto s = detail::lower(scalar("true or false"));
     if (s == "true" || s == "yes" || s == "on" || s == "1") out = true;
@@ -415,30 +471,64 @@ inline std::string env_name(std::string_view section, std::string_view member) {
 /// Overrides members of one section from `env` (name -> value). Lists of
 /// maps and maps are written as YAML flow text (`[{pattern: a, topic: b}]`),
 /// lists of strings also as "a,b,c"; everything else as its plain text.
+/// Members of a nested part use its name too (TOR_MYSQL_TLS_MODE), and a
+/// secret can be given as a file (TOR_MYSQL_PASSWORD_FILE).
 template <reflected T>
 void apply_env(T& section, std::string_view section_name, const std::map<std::string, std::string>& env,
-               origin_map* origins) {
+               origin_map* origins, std::string_view key_prefix = {}) {
+  const std::string prefix = key_prefix.empty() ? std::string(section_name) : std::string(key_prefix);
   boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
     const std::string_view member = boost::hana::to<char const*>(boost::hana::first(pair));
-    const std::string var = env_name(section_name, member);
-    const auto it = env.find(var);
-    if (it == env.end()) return;
     auto& field = boost::hana::second(pair)(section);
     using F = std::remove_cvref_t<decltype(field)>;
-    read_context ctx{"", var, origins};
-    const std::string key = std::string(section_name) + '.' + std::string(member);
-    YAML::Node node;
-    if constexpr ((is_vector<F>::value && !std::is_same_v<F, std::vector<std::string>>) || is_string_map<F>::value) {
-      try {
-        node = YAML::Load(it->second);
-      } catch (const YAML::Exception& e) {
-        throw config_error("environment variable " + var + ": " + key + ": not valid YAML (" + e.msg +
-                           "); write it like [{a: 1, b: 2}] or {name: value}");
-      }
+    const std::string var = env_name(section_name, member);
+    const std::string key = prefix + '.' + std::string(member);
+    if constexpr (reflected<F>) {
+      apply_env(field, std::string(section_name) + '_' + std::string(member), env, origins, key);
+      return;
     } else {
-      node = YAML::Node(it->second);
+      if constexpr (std::is_same_v<F, secret>) {
+        const std::string file_var = var + std::string(detail::upper(secret_file_suffix));
+        if (const auto f = env.find(file_var); f != env.end()) {
+          if (env.count(var)) throw config_error("environment variables " + var + " and " + file_var + " both set " + key +
+                                                 "; give the secret one way");
+          read_context ctx{"", file_var, origins};
+          read_secret_file(YAML::Node(f->second), field, key, key + std::string(secret_file_suffix), ctx);
+          return;
+        }
+      }
+      const auto it = env.find(var);
+      if (it == env.end()) return;
+      read_context ctx{"", var, origins};
+      YAML::Node node;
+      if constexpr ((is_vector<F>::value && !std::is_same_v<F, std::vector<std::string>>) || is_string_map<F>::value) {
+        try {
+          node = YAML::Load(it->second);
+        } catch (const YAML::Exception& e) {
+          throw config_error("environment variable " + var + ": " + key + ": not valid YAML (" + e.msg +
+                             "); write it like [{a: 1, b: 2}] or {name: value}");
+        }
+      } else {
+        node = YAML::Node(it->second);
+      }
+      read_value(node, field, key, ctx);
     }
-    read_value(node, field, key, ctx);
+  });
+}
+
+/// The environment variable names that set members of T (nested parts and
+/// secret files included), for a section named `section_name`.
+template <reflected T>
+void env_names(std::string_view section_name, std::vector<std::string>& out) {
+  boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+    const std::string_view member = boost::hana::to<char const*>(boost::hana::first(pair));
+    using F = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<T&>()))>;
+    if constexpr (reflected<F>) {
+      env_names<F>(std::string(section_name) + '_' + std::string(member), out);
+    } else {
+      out.push_back(env_name(section_name, member));
+      if constexpr (std::is_same_v<F, secret>) out.push_back(out.back() + std::string(detail::upper(secret_file_suffix)));
+    }
   });
 }
 
@@ -449,12 +539,12 @@ template <reflected T>
 std::vector<std::string> unknown_env(std::string_view section_name, const std::map<std::string, std::string>& env) {
   std::vector<std::string> out;
   const std::string prefix = "TOR_" + detail::upper(section_name) + '_';
-  const auto names = member_names<T>();
+  std::vector<std::string> names;
+  env_names<T>(section_name, names);
   for (const auto& entry : env) {
-    const auto& name = entry.first;  // a plain reference: lambdas capture it in every compiler (clang 14 too)
+    const auto& name = entry.first;
     if (name.rfind(prefix, 0) != 0) continue;
-    const bool known = std::any_of(names.begin(), names.end(), [&](auto m) { return env_name(section_name, m) == name; });
-    if (!known) out.push_back(name);
+    if (std::find(names.begin(), names.end(), name) == names.end()) out.push_back(name);
   }
   return out;
 }
@@ -534,7 +624,7 @@ std::string inline_text(const T& v) {
 template <class T>
 std::string type_name() {
   if constexpr (std::is_same_v<T, std::string>) return "string";
-  else if constexpr (std::is_same_v<T, secret>) return "string (secret)";
+  else if constexpr (std::is_same_v<T, secret>) return "string (secret; or `_file`)";
   else if constexpr (std::is_same_v<T, bool>) return "bool";
   else if constexpr (std::is_integral_v<T>) return "integer";
   else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) return "duration";

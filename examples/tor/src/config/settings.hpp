@@ -14,11 +14,115 @@
 #include <utility>
 #include <vector>
 
+#include <tor/mysql/tls.hpp>
+
 #include "config/reflect.hpp"
 
 namespace tor_service::config {
 
 using namespace std::chrono_literals;
+
+// ---- TLS and SASL (each server's `tls` part) ----------------------------------
+
+template <>
+struct enum_names<tor::mysql::tls_mode> {
+  static constexpr std::pair<tor::mysql::tls_mode, std::string_view> values[] = {
+      {tor::mysql::tls_mode::disabled, "disabled"},
+      {tor::mysql::tls_mode::preferred, "preferred"},
+      {tor::mysql::tls_mode::required, "required"},
+      {tor::mysql::tls_mode::verify_ca, "verify_ca"},
+      {tor::mysql::tls_mode::verify_identity, "verify_identity"}};
+};
+
+struct mysql_tls_settings {
+  tor::mysql::tls_mode mode = tor::mysql::tls_mode::preferred;
+  std::string ca;
+  std::string cert;
+  std::string key;
+  std::string cipher;
+  std::string tls_version;
+
+  static constexpr field_doc docs[] = {
+      {"mode", "As MySQL's --ssl-mode: `disabled`; `preferred` (TLS when the server offers it, unverified); "
+               "`required` (TLS or no connection, unverified); `verify_ca` (the certificate must chain to `ca`); "
+               "`verify_identity` (and name `mysql.host`). When `ca` is set and `mode` is not, `verify_identity`."},
+      {"ca", "CA certificate file (PEM) the server's certificate must chain to; needed by verify_ca and "
+             "verify_identity."},
+      {"cert", "Client certificate file (PEM), for accounts created with REQUIRE X509 / SUBJECT."},
+      {"key", "Private key file (PEM) of `cert`."},
+      {"cipher", "Allowed ciphers (OpenSSL list syntax); empty: the library's defaults."},
+      {"tls_version", "Allowed protocol versions, e.g. `TLSv1.2,TLSv1.3`; empty: the library's defaults."},
+  };
+};
+
+enum class kafka_protocol { plaintext, ssl, sasl_plaintext, sasl_ssl };
+template <>
+struct enum_names<kafka_protocol> {
+  static constexpr std::pair<kafka_protocol, std::string_view> values[] = {{kafka_protocol::plaintext, "plaintext"},
+                                                                           {kafka_protocol::ssl, "ssl"},
+                                                                           {kafka_protocol::sasl_plaintext, "sasl_plaintext"},
+                                                                           {kafka_protocol::sasl_ssl, "sasl_ssl"}};
+};
+
+struct kafka_security_settings {
+  kafka_protocol protocol = kafka_protocol::plaintext;
+
+  static constexpr field_doc docs[] = {
+      {"protocol", "How Tor talks to the brokers: `plaintext`, `ssl` (TLS), `sasl_plaintext` or `sasl_ssl` "
+                   "(SASL over TLS)."},
+  };
+};
+
+struct kafka_tls_settings {
+  std::string ca;
+  std::string cert;
+  std::string key;
+  bool verify = true;
+
+  static constexpr field_doc docs[] = {
+      {"ca", "CA certificate file (PEM) the brokers' certificates must chain to; empty: the system's CAs."},
+      {"cert", "Client certificate file (PEM), for brokers that authenticate clients by certificate (mutual TLS)."},
+      {"key", "Private key file (PEM) of `cert`."},
+      {"verify", "Verify the brokers' certificates and that they name the broker's host; `false` only for tests."},
+  };
+};
+
+enum class sasl_mechanism { plain, scram_sha_256, scram_sha_512 };
+template <>
+struct enum_names<sasl_mechanism> {
+  static constexpr std::pair<sasl_mechanism, std::string_view> values[] = {
+      {sasl_mechanism::plain, "PLAIN"},
+      {sasl_mechanism::scram_sha_256, "SCRAM-SHA-256"},
+      {sasl_mechanism::scram_sha_512, "SCRAM-SHA-512"}};
+};
+
+struct kafka_sasl_settings {
+  sasl_mechanism mechanism = sasl_mechanism::scram_sha_512;
+  std::string username;
+  secret password;
+
+  static constexpr field_doc docs[] = {
+      {"mechanism", "SASL mechanism: `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512` (with sasl_plaintext or sasl_ssl)."},
+      {"username", "SASL user name."},
+      {"password", "SASL password."},
+  };
+};
+
+struct redis_tls_settings {
+  bool enabled = false;
+  std::string ca;
+  std::string cert;
+  std::string key;
+  bool verify = true;
+
+  static constexpr field_doc docs[] = {
+      {"enabled", "Connect with TLS (to the server's `tls-port`)."},
+      {"ca", "CA certificate file (PEM) the server's certificate must chain to; empty: the system's CAs."},
+      {"cert", "Client certificate file (PEM), for `tls-auth-clients yes`."},
+      {"key", "Private key file (PEM) of `cert`."},
+      {"verify", "Verify the server's certificate and that it names `redis.host`; `false` only for tests."},
+  };
+};
 
 // ---- mysql ------------------------------------------------------------------
 
@@ -28,6 +132,7 @@ struct mysql_settings {
   std::string socket;
   std::string user;
   secret password;
+  mysql_tls_settings tls;
   std::uint32_t server_id = 0;
   std::string start = "end";
   std::chrono::milliseconds heartbeat = 1s;
@@ -45,6 +150,7 @@ struct mysql_settings {
                "binlog_row_metadata is not FULL).",
        true},
       {"password", "Password of `user`."},
+      {"tls", "TLS for every connection to the server."},
       {"server_id", "Server id Tor presents as a replica: unique among everything replicating from the server "
                     "(a second connection with the same id disconnects the first). 0 derives one from the host "
                     "name and process id."},
@@ -96,6 +202,9 @@ struct kafka_settings {
   std::chrono::milliseconds delivery_timeout = 5min;
   std::int32_t max_in_flight = 5;
   std::map<std::string, std::string> properties;
+  kafka_security_settings security;
+  kafka_tls_settings tls;
+  kafka_sasl_settings sasl;
   poison_policy on_poison = poison_policy::stop;
   std::string dead_letter_topic;
   bool create_topics = false;
@@ -114,6 +223,9 @@ struct kafka_settings {
                         "to 5)."},
       {"properties", "Any other librdkafka producer property (e.g. `security.protocol`, `sasl.*`); applied last. "
                      "Properties that would break per-partition order are refused."},
+      {"security", "Encryption and authentication towards the brokers."},
+      {"tls", "TLS files and verification, with `security.protocol` ssl or sasl_ssl."},
+      {"sasl", "SASL credentials, with `security.protocol` sasl_plaintext or sasl_ssl."},
       {"on_poison", "A message the broker refuses for good because of the message itself (too large, invalid): "
                     "`stop` Tor, `skip` it (logged and counted) or send it to `dead_letter_topic`."},
       {"dead_letter_topic", "Topic for refused messages with `on_poison: dead_letter`."},
@@ -135,6 +247,7 @@ struct redis_settings {
   std::uint32_t db = 0;
   std::string user;
   secret password;
+  redis_tls_settings tls;
   std::string key = "tor:checkpoint";
   std::chrono::milliseconds timeout = 5s;
   std::string unix_socket;
@@ -150,6 +263,7 @@ struct redis_settings {
       {"db", "Database number (SELECT)."},
       {"user", "ACL user name (Redis 6+); empty for the default user."},
       {"password", "Password (AUTH); empty for none."},
+      {"tls", "TLS to the server."},
       {"key", "Key holding the checkpoint. The original Tor's value at this key is read as well, so an upgrade "
               "resumes where it stopped."},
       {"timeout", "Timeout for connecting and for each command."},
@@ -359,13 +473,19 @@ struct settings {
 
 }  // namespace tor_service::config
 
-BOOST_HANA_ADAPT_STRUCT(tor_service::config::mysql_settings, host, port, socket, user, password, server_id, start,
+BOOST_HANA_ADAPT_STRUCT(tor_service::config::mysql_tls_settings, mode, ca, cert, key, cipher, tls_version);
+BOOST_HANA_ADAPT_STRUCT(tor_service::config::kafka_security_settings, protocol);
+BOOST_HANA_ADAPT_STRUCT(tor_service::config::kafka_tls_settings, ca, cert, key, verify);
+BOOST_HANA_ADAPT_STRUCT(tor_service::config::kafka_sasl_settings, mechanism, username, password);
+BOOST_HANA_ADAPT_STRUCT(tor_service::config::redis_tls_settings, enabled, ca, cert, key, verify);
+BOOST_HANA_ADAPT_STRUCT(tor_service::config::mysql_settings, host, port, socket, user, password, tls, server_id, start,
                         heartbeat, dead_after, connect_timeout, reconnect_timeout, resume_by_gtid, allow_different_server);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::kafka_topic_settings, name, partitions, replication_factor);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::kafka_settings, brokers, client_id, compression, linger,
-                        delivery_timeout, max_in_flight, properties, on_poison, dead_letter_topic, create_topics,
+                        delivery_timeout, max_in_flight, properties, security, tls, sasl, on_poison, dead_letter_topic,
+                        create_topics,
                         topic_partitions, topic_replication_factor, topics);
-BOOST_HANA_ADAPT_STRUCT(tor_service::config::redis_settings, host, port, db, user, password, key, timeout,
+BOOST_HANA_ADAPT_STRUCT(tor_service::config::redis_settings, host, port, db, user, password, tls, key, timeout,
                         unix_socket, wait_replicas, wait_timeout, reconnect_backoff_min, reconnect_backoff_max,
                         holder);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::state_settings, file);
@@ -383,6 +503,11 @@ BOOST_HANA_ADAPT_STRUCT(tor_service::config::settings, mysql, kafka, redis, stat
 namespace tor_service::config {
 // The documentation tables must name the members, in order: a new member
 // without a doc line (or a stale doc line) does not compile.
+static_assert(docs_match_members<mysql_tls_settings>());
+static_assert(docs_match_members<kafka_security_settings>());
+static_assert(docs_match_members<kafka_tls_settings>());
+static_assert(docs_match_members<kafka_sasl_settings>());
+static_assert(docs_match_members<redis_tls_settings>());
 static_assert(docs_match_members<mysql_settings>());
 static_assert(docs_match_members<kafka_topic_settings>());
 static_assert(docs_match_members<kafka_settings>());
