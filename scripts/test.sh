@@ -14,6 +14,8 @@
 #   TOR_FUZZ_SECONDS=60             fuzzing time (0 skips it)
 #   TOR_TEST_LABELS='unit|mysql'    only these CTest labels (regex)
 #   TOR_TEST_CHAOS=0                skip the fault campaign (label chaos, ~5 min)
+#   TOR_TEST_TLS=0                  skip the servers that refuse plaintext
+#                                   (scripts/tls-servers.sh) and the tests needing them
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,12 +40,25 @@ export TOR_MYSQL_PORT=${TOR_MYSQL_PORT:-43306}
 export TOR_KAFKA_PORT=${TOR_KAFKA_PORT:-49092}
 export TOR_REDIS_PORT=${TOR_REDIS_PORT:-46379}
 cleanup() {
+  scripts/tls-servers.sh stop >/dev/null 2>&1 || true
   scripts/servers.sh stop all >/dev/null 2>&1 || true
   rm -rf "$TOR_RUN_DIR"
 }
 trap cleanup EXIT
 scripts/servers.sh start all
 eval "$(scripts/servers.sh env)"
+if [[ ${TOR_TEST_TLS:-1} != 0 ]]; then
+  # MariaDB, Kafka and Redis that refuse plaintext, with a throwaway CA
+  # (~40 s). Ports next to the plaintext servers' unless set.
+  export TOR_TLS_MYSQL_PORT=${TOR_TLS_MYSQL_PORT:-$((TOR_MYSQL_PORT + 100))}
+  export TOR_TLS_KAFKA_SSL_PORT=${TOR_TLS_KAFKA_SSL_PORT:-$((TOR_KAFKA_PORT + 400))}
+  export TOR_TLS_KAFKA_SASL_PORT=${TOR_TLS_KAFKA_SASL_PORT:-$((TOR_KAFKA_PORT + 401))}
+  export TOR_TLS_KAFKA_CONTROLLER_PORT=${TOR_TLS_KAFKA_CONTROLLER_PORT:-$((TOR_KAFKA_PORT + 402))}
+  export TOR_TLS_REDIS_PORT=${TOR_TLS_REDIS_PORT:-$((TOR_REDIS_PORT + 100))}
+  export TOR_TLS_REDIS_EXPIRED_PORT=${TOR_TLS_REDIS_EXPIRED_PORT:-$((TOR_REDIS_PORT + 101))}
+  scripts/tls-servers.sh start
+  eval "$(scripts/tls-servers.sh env)"
+fi
 
 status=0
 label_args=()
