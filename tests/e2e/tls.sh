@@ -8,14 +8,15 @@
 # or credential fails at start, with an error naming the server and the
 # reason: a wrong CA (each server), a wrong host name with identity
 # verification (each server), an expired certificate (Redis), plaintext
-# against a server that refuses it (MariaDB), a wrong SASL password (Kafka)
-# and a wrong Redis password.
+# against a server that refuses it (MariaDB), `required` against a server
+# without TLS (the plaintext MariaDB of scripts/servers.sh), a wrong SASL
+# password (Kafka) and a wrong Redis password.
 #
-# Needs the TLS servers: skipped (exit 77) when TOR_TLS_DIR is not set;
-# scripts/test.sh starts them and sets it.
+# Needs the TLS servers besides the plaintext ones (labels e2e and tls);
+# scripts/test.sh starts both.
 if [[ -z ${TOR_TLS_DIR:-} ]]; then
-  echo "SKIP: TOR_TLS_DIR is not set: start scripts/tls-servers.sh and eval \"\$(scripts/tls-servers.sh env)\"" >&2
-  exit 77
+  echo "FAIL: TOR_TLS_DIR is not set: start scripts/tls-servers.sh and eval \"\$(scripts/tls-servers.sh env)\" (scripts/test.sh does both)" >&2
+  exit 1
 fi
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -165,6 +166,8 @@ expect_start_failure mysql-wrong-host "MySQL/MariaDB at 127.0.0.1:$TOR_TLS_MYSQL
   "0,/host: localhost/s//host: 127.0.0.1/"
 expect_start_failure mysql-plaintext "MySQL/MariaDB at localhost:$TOR_TLS_MYSQL_PORT.*Access denied.*mysql.tls.mode" \
   "0,\\|    ca: $C/ca.pem|s||    mode: disabled|"
+expect_start_failure mysql-no-tls "MySQL/MariaDB at localhost:$TOR_MYSQL_PORT as 'tor': the server does not offer TLS, and mysql.tls.mode is required" \
+  "s|port: $TOR_TLS_MYSQL_PORT|port: $TOR_MYSQL_PORT|" "0,\\|    ca: $C/ca.pem|s||    mode: required|"
 # Kafka
 expect_start_failure kafka-wrong-ca "kafka: cannot connect to localhost:$TOR_TLS_KAFKA_SASL_PORT: .*(certificate verify failed|could not be verified)" \
   "/^kafka:/,/^redis:/s|ca: $C/ca.pem|ca: $C/other-ca.pem|"
