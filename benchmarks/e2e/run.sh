@@ -116,6 +116,15 @@ KAFKA_PID=$(cat "$TOR_RUN_DIR/kafka/kafka.pid")
 MARIADB_PID=$(cat "$TOR_RUN_DIR/mariadb/mysqld.pid")
 
 sql() { mariadb --no-defaults --socket="$MYSQL_SOCKET" -uroot -N -B tor "$@"; }
+# A port nothing listens on now, for tor's HTTP endpoint (tests run side by side, so no fixed offsets).
+free_port() {
+  local p i
+  for ((i = 0; i < 100; i++)); do
+    p=$((40000 + RANDOM % 20000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  die "no free port found"
+}
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
@@ -372,15 +381,16 @@ if [[ " $SCENARIOS " == *" steady "* ]]; then
         created_us BIGINT NOT NULL DEFAULT 0) ENGINE=InnoDB"
       "$TOOL" topics --brokers "$BROKERS" --partitions 3 --append-time 1 "$prefix.orders" "$prefix.customers" >/dev/null
       SERVER_ID=$((SERVER_ID + 1))
+      http_port=$(free_port)
       env -i PATH="$PATH" HOME="${HOME:-/tmp}" TOR_CONFIG="$CONFIG" TOR_MYSQL_START=end \
         TOR_MYSQL_PORT="$TOR_MYSQL_PORT" TOR_MYSQL_SERVER_ID="$SERVER_ID" TOR_KAFKA_BROKERS="$BROKERS" \
-        TOR_REDIS_PORT="$TOR_REDIS_PORT" TOR_REDIS_KEY="tor:e2e:$prefix" TOR_HTTP_PORT=$((TOR_REDIS_PORT + 1)) \
+        TOR_REDIS_PORT="$TOR_REDIS_PORT" TOR_REDIS_KEY="tor:e2e:$prefix" TOR_HTTP_PORT="$http_port" \
         TOR_HTTP_ADDRESS=127.0.0.1 TOR_OUTBOX_FIELDS='[{column: created_us, header: created_us}]' \
         TOR_OUTBOX_ROUTES="[{pattern: Order, topic: $prefix.orders}, {pattern: Customer, topic: $prefix.customers}]" \
         "${TOR_ENV[@]}" "$TOR" >"$OUT/logs/$prefix.log" 2>&1 &
       pid=$! RELAY_PID=$!
       for ((i = 0; i < 300; i++)); do
-        curl -fs "http://127.0.0.1:$((TOR_REDIS_PORT + 1))/readyz" >/dev/null 2>&1 && break
+        curl -fs "http://127.0.0.1:$http_port/readyz" >/dev/null 2>&1 && break
         kill -0 "$pid" 2>/dev/null || { tail -n 20 "$OUT/logs/$prefix.log" >&2; die "tor exited before it was ready"; }
         sleep 0.1
       done
