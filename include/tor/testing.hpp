@@ -3,5 +3,6 @@
 #pragma once
 
 #include <tor/testing/memory_dispatcher.hpp>
+#include <tor/testing/memory_lease.hpp>
 #include <tor/testing/memory_source.hpp>
 #include <tor/testing/memory_state_store.hpp>

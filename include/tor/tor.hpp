@@ -9,6 +9,8 @@
 #include <tor/core/error.hpp>
 #include <tor/core/event.hpp>
 #include <tor/core/gtid.hpp>
+#include <tor/core/lease.hpp>
+#include <tor/core/lease_keeper.hpp>
 #include <tor/core/message.hpp>
 #include <tor/core/position.hpp>
 #include <tor/core/router.hpp>

@@ -35,6 +35,7 @@
 #include <tor/core/checkpoint_tracker.hpp>
 #include <tor/core/concepts.hpp>
 #include <tor/core/error.hpp>
+#include <tor/core/lease.hpp>
 
 namespace tor {
 
@@ -57,6 +58,12 @@ struct router_options {
   /// Called when a save fails transiently; the router goes on publishing and
   /// retries after `checkpoint_interval`. Same thread rules as on_saved.
   std::function<void(const error&)> on_save_failed;
+  /// Hot standby: when set, the router hands messages to the dispatcher only
+  /// while this gate is open, checking it before each row's messages and
+  /// whenever it waits; once it is shut the router stops with
+  /// error_kind::fenced, without its final save (see tor/core/lease_keeper.hpp).
+  /// Must outlive the router.
+  const publish_gate* gate = nullptr;
 };
 
 /// A snapshot of the router's counters, readable from any thread while it runs.
@@ -237,10 +244,12 @@ class router {
                !stop.stop_requested()) {
           serve_acks(opt_.idle_wait);
           maybe_save(next_save);
+          check_gate();
         }
         if (stop.stop_requested()) break;
       }
       auto ev = source_.next(tracker_.in_flight() ? std::chrono::milliseconds(1) : opt_.idle_wait);
+      if (!ev) check_gate();
       if (ev) {
         bump(events_, std::uint64_t{1});
         handle(*ev);
@@ -268,6 +277,7 @@ class router {
                                              row->position.to_string() + " row " + std::to_string(row->row_index) +
                                              ": " + e.what());
       }
+      if (!out_.empty()) check_gate();
       for (auto& m : out_) {
         const auto token = tracker_.add_message(m.size_bytes(), *row);
         dispatcher_.send(std::move(m), token);
@@ -285,6 +295,17 @@ class router {
       read_position_dirty_ = c->after.position;
       tracker_.commit(std::move(c->after));
     }
+  }
+
+  // Hot standby: nothing more goes to the dispatcher once the lease may have
+  // passed to another instance.
+  void check_gate() const {
+    if (opt_.gate && !opt_.gate->open())
+      throw error(error_kind::fenced,
+                  "this instance no longer holds the lease (it expired, could not be renewed in time, or another "
+                  "instance took it over): stopped before handing more messages to the dispatcher (the last transaction "
+                  "read began at binlog " +
+                      tx_.begin.to_string() + ")");
   }
 
   void serve_acks(std::chrono::milliseconds wait) {

@@ -6,6 +6,7 @@
 #include <tor/testing.hpp>
 
 #include "laws/dispatcher_laws.hpp"
+#include "laws/lease_laws.hpp"
 #include "laws/mapper_laws.hpp"
 #include "laws/source_laws.hpp"
 #include "laws/state_store_laws.hpp"
@@ -45,6 +46,12 @@ TEST_CASE("memory_dispatcher keeps the dispatcher laws", "[laws][dispatcher]") {
 TEST_CASE("memory_state_store keeps the state store laws", "[laws][state]") {
   testing::memory_state_store shared;
   laws::check_state_store_laws([&] { return shared; });
+}
+
+TEST_CASE("memory_lease keeps the lease laws", "[laws][lease]") {
+  testing::memory_lease_board board;
+  laws::check_lease_laws(
+      [&](const std::string& name) { return testing::memory_lease(board, name, std::chrono::milliseconds(150)); });
 }
 
 TEST_CASE("outbox_mapper keeps the mapper laws", "[laws][mapper]") {
