@@ -9,6 +9,25 @@ endif()
 # zlib inflates MariaDB's compressed events and columns and checks CRC32s.
 find_package(ZLIB QUIET)
 if(TOR_MARIADB_FOUND AND ZLIB_FOUND)
+  # The source reads a few of the connector's internal structures
+  # (include/tor/mysql/detail/connector_internals.hpp, checked against 3.3).
+  # A connector whose layout differs stops here, with the header's own
+  # message, rather than deep in a build.
+  include(CheckCXXSourceCompiles)
+  include(CMakePushCheckState)
+  cmake_push_check_state(RESET)
+  set(CMAKE_REQUIRED_INCLUDES ${PROJECT_SOURCE_DIR}/include ${TOR_MARIADB_INCLUDE_DIRS})
+  set(CMAKE_REQUIRED_FLAGS -std=c++20)
+  set(CMAKE_REQUIRED_QUIET ON)
+  check_cxx_source_compiles("#include <tor/mysql/detail/connector_internals.hpp>\nint main() { return 0; }"
+    TOR_MARIADB_INTERNALS_OK_${TOR_MARIADB_VERSION})
+  cmake_pop_check_state()
+  if(NOT TOR_MARIADB_INTERNALS_OK_${TOR_MARIADB_VERSION})
+    message(FATAL_ERROR "tor::mysql: libmariadb ${TOR_MARIADB_VERSION}'s internal structures differ from those "
+      "include/tor/mysql/detail/connector_internals.hpp was checked against (mariadb-connector-c 3.3). "
+      "Build against libmariadb 3.3 (Debian 12: libmariadb-dev); compile that header alone to see which "
+      "member differs.")
+  endif()
   add_library(tor_mysql INTERFACE)
   add_library(tor::mysql ALIAS tor_mysql)
   set_target_properties(tor_mysql PROPERTIES EXPORT_NAME mysql)

@@ -7,7 +7,6 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <errmsg.h>
-#include <ma_pvio.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -23,6 +22,7 @@
 
 #include <tor/core/error.hpp>
 #include <tor/core/gtid.hpp>
+#include <tor/mysql/detail/connector_internals.hpp>
 #include <tor/mysql/detail/dump_command.hpp>
 #include <tor/mysql/tls.hpp>
 
@@ -88,6 +88,8 @@ class connection {
 
   /// Connects; throws server_error naming the server on failure.
   explicit connection(const connect_options& o) : opts_(o) {
+    static const std::string mismatch = connector::runtime_version_mismatch();
+    if (!mismatch.empty()) throw tor::error(error_kind::invalid_argument, mismatch);
     handle_.reset(mysql_init(nullptr));
     if (!handle_) throw tor::error(error_kind::source, "mysql_init failed (out of memory)");
     unsigned timeout = static_cast<unsigned>(o.connect_timeout.count());
@@ -198,7 +200,7 @@ class connection {
   /// The buffer is looked at first: most calls then cost no system call.
   [[nodiscard]] bool readable() const noexcept {
     if (!handle_) return false;
-    if (const MARIADB_PVIO* v = handle_->net.pvio; v && v->cache && v->cache_pos < v->cache + v->cache_size) return true;
+    if (connector::read_ahead_pending(handle_.get())) return true;
     pollfd p{static_cast<int>(mysql_get_socket(handle_.get())), POLLIN, 0};
     return ::poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
   }
@@ -291,7 +293,7 @@ class replication_stream {
     const auto command = static_cast<enum_server_command>(gtid ? com_binlog_dump_gtid : com_binlog_dump);
     MYSQL* m = c.get();
     // skip_check: the answer is the event stream itself, read by next().
-    if (m->methods->db_command(m, command, payload.data(), payload.size(), 1, nullptr) != 0)
+    if (!connector::send_command(m, command, payload))
       throw server_error(c.last_errno(), std::string(gtid ? "GTID binlog dump" : "binlog dump") + " request to " +
                                              c.options().where() + " failed: " + c.last_error() + " (error " +
                                              std::to_string(c.last_errno()) + ")",
@@ -308,7 +310,7 @@ class replication_stream {
     MYSQL* m = conn_->get();
     const unsigned long len = mysql_net_read_packet(m);
     if (len == static_cast<unsigned long>(packet_error) || len == 0) fail(conn_->last_errno(), conn_->last_error());
-    const auto* p = reinterpret_cast<const std::uint8_t*>(m->net.read_pos);
+    const auto* p = connector::last_packet(m);
     // EOF packet: the end of a non-blocking dump, or the server stopping it.
     if (p[0] == 0xfe && len < 9) fail(0, "the server ended the binlog stream");
     if (p[0] != 0x00)
