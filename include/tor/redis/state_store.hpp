@@ -141,11 +141,11 @@ class state_store {
       auto r = eval(conn, save_sha_, detail::save_script,
                     {config_.key, owner_key_}, {epoch_text, doc, config_.holder, now_text});
       if (r->type == REDIS_REPLY_ERROR) {
-        const auto code = detail::error_code(*r);
-        if (code == "TORFENCED") throw fenced(detail::text_of(*r));
-        if (code == "TORWRONGTYPE")
+        const auto reply = detail::parse_error(*r);
+        if (reply.code == "TORFENCED") throw fenced(reply.message);
+        if (reply.code == "TORWRONGTYPE")
           throw error(error_kind::state, "cannot save the checkpoint to " + where() + ": the key holds a Redis " +
-                                             std::string(detail::text_of(*r).substr(13)) +
+                                             std::string(reply.message) +
                                              ", not a checkpoint string. Tor does not overwrite it: find out what "
                                              "wrote it, then delete it or choose another key");
         throw reply_error(*r, "save the checkpoint");
@@ -330,7 +330,7 @@ class state_store {
 
   // Classifies an error reply from the server.
   [[nodiscard]] error reply_error(const redisReply& r, const std::string& action) const {
-    const auto code = detail::error_code(r);
+    const auto [code, message] = detail::parse_error(r);
     const auto text = detail::text_of(r);
     const std::string quoted = "\"" + std::string(text.substr(0, 300)) + "\"";
     const std::string head = "cannot " + action + " in " + where() + ": Redis answered " + quoted;
@@ -353,7 +353,7 @@ class state_store {
                                           "docs/state-stores.md for keys '" + config_.key + "' and '" + owner_key_ + "'");
     if (code == "TORBADOWNER")
       return error(error_kind::state, "cannot " + action + " in " + where() + ": the owner record '" + owner_key_ +
-                                          "' is damaged (" + std::string(text.substr(12, 200)) +
+                                          "' is damaged (" + std::string(message.substr(0, 200)) +
                                           "). Stop every Tor instance using this key, delete '" + owner_key_ +
                                           "' and start one instance");
     if (code == "WRONGTYPE")
@@ -374,12 +374,11 @@ class state_store {
                                         std::string(tor::detail::checkpoint_what_to_do));
   }
 
-  // "TORFENCED <epoch> <holder> at <claimed_at>"
-  [[nodiscard]] error fenced(std::string_view reply) const {
-    auto rest = reply.substr(std::min<std::size_t>(reply.size(), 10));
-    const auto space = rest.find(' ');
-    const auto newer = rest.substr(0, space);
-    const auto who = space == std::string_view::npos ? std::string_view("an unknown holder") : rest.substr(space + 1);
+  // The message of the save script's TORFENCED reply: "<epoch> <holder> at <claimed_at>".
+  [[nodiscard]] error fenced(std::string_view message) const {
+    const auto space = message.find(' ');
+    const auto newer = message.substr(0, space);
+    const auto who = space == std::string_view::npos ? std::string_view("an unknown holder") : message.substr(space + 1);
     return error(error_kind::fenced,
                  "checkpoint not saved: " + where() + " is owned by a newer Tor instance (owner epoch " +
                      std::string(newer) + ", claimed by " + std::string(who) + "); this instance (epoch " +

@@ -158,10 +158,21 @@ inline const char* type_name(const redisReply& r) {
   }
 }
 
-/// The first word of an error reply ("WRONGPASS", "NOSCRIPT", "ERR" ...).
-inline std::string_view error_code(const redisReply& r) {
+/// An error reply as Redis (and Tor's scripts) write one: a code, a space,
+/// the message ("WRONGPASS invalid username-password pair ...").
+struct error_reply {
+  std::string_view code;     ///< "WRONGPASS", "NOSCRIPT", "ERR", "TORFENCED" ...
+  std::string_view message;  ///< the rest, without the separating space
+};
+
+inline error_reply parse_error(const redisReply& r) {
   const auto t = text_of(r);
-  return t.substr(0, t.find(' '));
+  const auto space = t.find(' ');
+  if (space == std::string_view::npos) return {t, {}};
+  return {t.substr(0, space), t.substr(space + 1)};
 }
+
+/// The first word of an error reply ("WRONGPASS", "NOSCRIPT", "ERR" ...).
+inline std::string_view error_code(const redisReply& r) { return parse_error(r).code; }
 
 }  // namespace tor::redis::detail
