@@ -12,19 +12,33 @@ using namespace std::chrono_literals;
 using tor::mysql::detail::event_queue;
 using queue = event_queue<int>;
 
+namespace {
+
+// Waits (bounded) until a push() is blocked on the queue.
+bool producer_blocks(const queue& q) {
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (q.blocked_producers() == 0)
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    else std::this_thread::yield();
+  return true;
+}
+
+}  // namespace
+
 TEST_CASE("the queue keeps order and bounds what it holds", "[mysql][queue]") {
   queue q(4, 1000);
   std::atomic<int> pushed{0};
+  std::atomic<bool> refused{false};
   std::thread producer([&] {
     for (int i = 0; i < 10; ++i) {
       queue::batch b;
       b.events = {2 * i, 2 * i + 1};
       b.bytes = 10;
-      REQUIRE(q.push(std::move(b)));
+      if (!q.push(std::move(b))) refused = true;
       ++pushed;
     }
   });
-  std::this_thread::sleep_for(100ms);
+  CHECK(producer_blocks(q));
   CHECK(pushed.load() == 2);  // 4 events fit: the producer waits for the consumer
   CHECK(q.size_events() == 4);
   std::vector<int> got;
@@ -34,6 +48,7 @@ TEST_CASE("the queue keeps order and bounds what it holds", "[mysql][queue]") {
     got.insert(got.end(), b->events.begin(), b->events.end());
   }
   producer.join();
+  CHECK_FALSE(refused.load());
   for (int i = 0; i < 20; ++i) CHECK(got[static_cast<std::size_t>(i)] == i);
 }
 
@@ -77,12 +92,14 @@ TEST_CASE("pop waits about its wait, wakes on a push, and close releases both si
   queue::batch full;
   full.events = {1};
   q.push(std::move(full));
+  std::atomic<int> accepted{-1};
   std::thread blocked([&] {
     queue::batch b;
     b.events = {2};
-    CHECK_FALSE(q.push(std::move(b)));  // refused once closed
+    accepted = q.push(std::move(b)) ? 1 : 0;
   });
-  std::this_thread::sleep_for(50ms);
+  CHECK(producer_blocks(q));
   q.close();
   blocked.join();
+  CHECK(accepted.load() == 0);  // the blocked push was released and refused
 }

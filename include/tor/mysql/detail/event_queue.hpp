@@ -87,6 +87,13 @@ class event_queue {
     return events_;
   }
 
+  /// How many push() calls are blocked waiting for room (for monitoring
+  /// and tests: a push that finds room never shows up here).
+  [[nodiscard]] unsigned blocked_producers() const {
+    std::lock_guard lock(m_);
+    return producers_waiting_;
+  }
+
  private:
   mutable std::mutex m_;
   std::condition_variable not_empty_, not_full_;
