@@ -123,21 +123,27 @@ std::string render_prometheus(const metrics_snapshot& s) {
   w.one("tor_transactions_total", "counter", "Transactions read from the binlog.", r.transactions);
   w.one("tor_rows_total", "counter", "Row changes read from the binlog (every table).", r.rows);
 
-  w.family("tor_messages_sent_total", "counter", "Messages handed to Kafka, by topic.");
-  for (const auto& [topic, t] : s.topics) w.sample("tor_messages_sent_total", t.sent, "topic=\"" + label_escape(topic) + '"');
-  w.family("tor_messages_acknowledged_total", "counter", "Messages Kafka acknowledged, by topic.");
-  for (const auto& [topic, t] : s.topics)
-    w.sample("tor_messages_acknowledged_total", t.acknowledged, "topic=\"" + label_escape(topic) + '"');
-  w.family("tor_messages_failed_total", "counter", "Messages Kafka refused for good, by topic (the router stops).");
-  for (const auto& [topic, t] : s.topics)
-    w.sample("tor_messages_failed_total", t.failed, "topic=\"" + label_escape(topic) + '"');
-  w.family("tor_messages_skipped_total", "counter", "Poison messages skipped (kafka.on_poison: skip), by topic.");
-  for (const auto& [topic, t] : s.topics)
-    w.sample("tor_messages_skipped_total", t.skipped, "topic=\"" + label_escape(topic) + '"');
-  w.family("tor_messages_dead_lettered_total", "counter",
-           "Poison messages sent to the dead-letter topic (kafka.on_poison: dead_letter), by topic.");
-  for (const auto& [topic, t] : s.topics)
-    w.sample("tor_messages_dead_lettered_total", t.dead_lettered, "topic=\"" + label_escape(topic) + '"');
+  // One family per outcome, one sample per topic.
+  struct per_topic {
+    const char* name;
+    const char* help;
+    std::uint64_t topic_metrics::*count;
+  };
+  for (const auto& [name, help, count] : {
+           per_topic{"tor_messages_sent_total", "Messages handed to Kafka, by topic.", &topic_metrics::sent},
+           per_topic{"tor_messages_acknowledged_total", "Messages Kafka acknowledged, by topic.",
+                     &topic_metrics::acknowledged},
+           per_topic{"tor_messages_failed_total", "Messages Kafka refused for good, by topic (the router stops).",
+                     &topic_metrics::failed},
+           per_topic{"tor_messages_skipped_total", "Poison messages skipped (kafka.on_poison: skip), by topic.",
+                     &topic_metrics::skipped},
+           per_topic{"tor_messages_dead_lettered_total",
+                     "Poison messages sent to the dead-letter topic (kafka.on_poison: dead_letter), by topic.",
+                     &topic_metrics::dead_lettered},
+       }) {
+    w.family(name, "counter", help);
+    for (const auto& [topic, t] : s.topics) w.sample(name, t.*count, "topic=\"" + label_escape(topic) + '"');
+  }
 
   w.one("tor_in_flight_messages", "gauge", "Messages sent and not yet acknowledged.",
         static_cast<std::uint64_t>(r.in_flight_messages));
