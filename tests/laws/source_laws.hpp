@@ -111,6 +111,14 @@ void check_source_laws(Make make, Write write) {
     CHECK(took < 2s);
     if (ev) CHECK_FALSE(std::holds_alternative<row_change>(*ev));
   }
+  INFO("law 4: and an empty answer comes no sooner than its wait, even a wait of 1 ms (a caller polling "
+       "every millisecond must sleep, not spin)");
+  for (int i = 0; i < 20; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto ev = b.next(1ms);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    if (!ev) CHECK(took >= 1ms);
+  }
 }
 
 }  // namespace tor::laws

@@ -443,7 +443,10 @@ class binlog_source {
   std::optional<change_event> next(std::chrono::milliseconds wait) {
     if (!queue_) throw tor::error(error_kind::invalid_argument, "binlog source is not open");
     if (failed_) std::rethrow_exception(failed_);  // never skip past rows that failed to decode
-    const auto deadline = std::chrono::steady_clock::now() + wait;
+    // The clock is read only when there is nothing to hand out: in catch-up
+    // an event is nearly always ready, and reading the clock per event costs
+    // more than the event.
+    std::chrono::steady_clock::time_point deadline{};
     while (true) {
       if (expanded_next_ < expanded_.size()) return std::move(expanded_[expanded_next_++]);
       if (local_next_ < local_.size()) {
@@ -458,9 +461,12 @@ class binlog_source {
         continue;
       }
       // A batch may hold only items that build no event (a file change):
-      // then wait again, for what is left of `wait`.
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      auto b = queue_->pop(std::max(left, std::chrono::milliseconds(0)));
+      // then wait again, until the same deadline. The deadline is a time
+      // point, not milliseconds left: those would round a wait shorter than
+      // a millisecond down to none, and a caller asking for 1 ms would spin.
+      if (wait.count() > 0 && deadline == std::chrono::steady_clock::time_point{})
+        deadline = std::chrono::steady_clock::now() + wait;
+      auto b = queue_->pop_until(deadline);
       if (!b) return std::nullopt;
       local_ = std::move(b->events);
       local_next_ = 0;

@@ -72,6 +72,21 @@ TEST_CASE("the reader's error comes after the batches before it", "[mysql][queue
   CHECK_THROWS_WITH(q.pop(10ms), "lost");
 }
 
+TEST_CASE("pop_until returns empty-handed only at its deadline, however close", "[mysql][queue]") {
+  queue q(1, 1000);
+  // A deadline under a millisecond away is waited for too: rounding what is
+  // left down to whole milliseconds made such a wait return at once, and a
+  // caller polling every millisecond spun.
+  for (const auto ahead : {std::chrono::microseconds(300), std::chrono::microseconds(1500)}) {
+    const auto deadline = std::chrono::steady_clock::now() + ahead;
+    CHECK_FALSE(q.pop_until(deadline));
+    CHECK(std::chrono::steady_clock::now() >= deadline);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK_FALSE(q.pop_until({}));  // the epoch: no wait at all
+  CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+}
+
 TEST_CASE("pop waits about its wait, wakes on a push, and close releases both sides", "[mysql][queue]") {
   queue q(1, 1000);
   auto t0 = std::chrono::steady_clock::now();

@@ -206,11 +206,13 @@ class producer {
 
   std::size_t poll(std::vector<delivery>& out, std::chrono::milliseconds wait) {
     serve(std::chrono::milliseconds(0));
-    const auto end = std::chrono::steady_clock::now() + wait;
-    while (ready_.empty()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      serve(left);
+    if (ready_.empty() && wait.count() > 0) {  // no clock read when not waiting: this runs every few messages
+      const auto end = std::chrono::steady_clock::now() + wait;
+      while (ready_.empty()) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        serve(left);
+      }
     }
     const auto n = ready_.size();
     out.insert(out.end(), std::make_move_iterator(ready_.begin()), std::make_move_iterator(ready_.end()));

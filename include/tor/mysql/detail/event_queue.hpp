@@ -56,10 +56,17 @@ class event_queue {
   /// Waits up to `wait` for a batch. Throws the reader's error when it has
   /// one and nothing is left before it.
   std::optional<batch> pop(std::chrono::milliseconds wait) {
+    if (wait.count() <= 0) return pop_until({});
+    return pop_until(std::chrono::steady_clock::now() + wait);
+  }
+
+  /// Waits until `deadline` for a batch, not at all for the clock's epoch
+  /// (`time_point{}`); never returns empty-handed before the deadline.
+  std::optional<batch> pop_until(std::chrono::steady_clock::time_point deadline) {
     std::unique_lock lock(m_);
-    if (q_.empty() && !error_ && !closed_ && wait.count() > 0) {
+    if (q_.empty() && !error_ && !closed_ && deadline != std::chrono::steady_clock::time_point{}) {
       ++consumers_waiting_;
-      not_empty_.wait_for(lock, wait, [&] { return !q_.empty() || error_ || closed_; });
+      not_empty_.wait_until(lock, deadline, [&] { return !q_.empty() || error_ || closed_; });
       --consumers_waiting_;
     }
     if (q_.empty()) {
