@@ -65,14 +65,22 @@ tor::outbox_mapper* service_mapper::mapper_for(const tor::table_info& t) {
   return it->second.get();
 }
 
-void service_mapper::map(const tor::row_change& row, const tor::transaction_info& tx, std::vector<tor::message>& out) {
-  if (!row.table) return;
+tor::outbox_mapper* service_mapper::mapper_of(const tor::row_change& row) {
+  if (!row.table) return nullptr;
   // Rows come in runs of the same table; skip the lookups for a repeat.
   if (row.table != last_table_) {
     last_table_ = row.table;
     last_ = mapper_for(*row.table);
   }
-  if (last_) last_->map(row, tx, out);
+  return last_;
+}
+
+void service_mapper::map(const tor::row_change& row, const tor::transaction_info& tx, std::vector<tor::message>& out) {
+  if (auto* m = mapper_of(row)) m->map(row, tx, out);
+}
+
+void service_mapper::map(tor::row_change&& row, const tor::transaction_info& tx, std::vector<tor::message>& out) {
+  if (auto* m = mapper_of(row)) m->map(std::move(row), tx, out);
 }
 
 std::set<std::string> service_mapper::static_topics() const {

@@ -28,12 +28,16 @@ class service_mapper {
   service_mapper(const config::outbox_settings& s, std::function<void(const std::string&)> warn);
 
   void map(const tor::row_change& row, const tor::transaction_info& tx, std::vector<tor::message>& out);
+  /// The same, moving the key, payload and id out of the row instead of
+  /// copying them (the router hands rows over this way).
+  void map(tor::row_change&& row, const tor::transaction_info& tx, std::vector<tor::message>& out);
 
   /// Topics known without seeing data: the routes' topics.
   [[nodiscard]] std::set<std::string> static_topics() const;
 
  private:
   tor::outbox_mapper* mapper_for(const tor::table_info& t);
+  tor::outbox_mapper* mapper_of(const tor::row_change& row);  // nullptr: not an outbox table
 
   tor::outbox_config base_;
   std::unique_ptr<tor::outbox_mapper> exact_;  // tables named schema.table

@@ -52,6 +52,29 @@ TEST_CASE("outbox tables by exact name and by *.table in every schema") {
   CHECK(*out[0].find_header("eventType") == "created");
 }
 
+TEST_CASE("a row given by rvalue gives the same messages, its payload moved rather than copied") {
+  config::outbox_settings s;
+  s.tables = {"app.outbox"};
+  s.routes = {{"order", "orders"}};
+  service_mapper m(s, {});
+  auto t = tor::testing::make_table("app", "outbox", {"id", "aggregatetype", "aggregateid", "type", "payload"});
+  const std::string payload(300, 'p');  // longer than any inline string buffer
+  const auto row = insert(t, {std::string("e-1"), std::string("order"), std::string("k1"), std::string("created"),
+                              payload});
+  const tor::transaction_info tx;
+  std::vector<tor::message> copied, moved;
+  m.map(row, tx, copied);
+  auto given = row;
+  const char* const bytes = std::get<std::string>(given.after.values[4]).data();
+  m.map(std::move(given), tx, moved);
+  REQUIRE(moved.size() == 1);
+  CHECK(moved == copied);
+  // The message holds the row's own buffer: nothing was allocated or copied for it.
+  CHECK(moved[0].value->data() == bytes);
+  CHECK(given.table == t);  // what the router reads afterwards is left alone
+  CHECK(given.position == row.position);
+}
+
 TEST_CASE("policies and warnings are carried over from the settings") {
   config::outbox_settings s;
   s.tables = {"app.outbox"};
