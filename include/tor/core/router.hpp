@@ -186,6 +186,7 @@ class router {
 
  private:
   using steady = std::chrono::steady_clock;
+  static constexpr std::chrono::milliseconds ack_wait{10};
 
   // Where to resume. A transient failure is retried (never read as "no
   // checkpoint", which would restart from the configured start and lose or
@@ -248,7 +249,10 @@ class router {
         }
         if (stop.stop_requested()) break;
       }
-      auto ev = source_.next(tracker_.in_flight() ? std::chrono::milliseconds(1) : opt_.idle_wait);
+      // While messages are in flight an idle source is left every few
+      // milliseconds to serve acknowledgements (they move the checkpoint),
+      // and only then: waking more often costs a core's share at low rates.
+      auto ev = source_.next(tracker_.in_flight() ? std::min(opt_.idle_wait, ack_wait) : opt_.idle_wait);
       if (!ev) check_gate();
       if (ev) {
         bump(events_, std::uint64_t{1});
