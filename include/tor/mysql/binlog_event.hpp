@@ -21,33 +21,9 @@
 #include <tor/mysql/detail/crc32.hpp>
 #include <tor/mysql/detail/inflate.hpp>
 #include <tor/mysql/detail/zstd.hpp>
-#include <tor/mysql/row_decoder.hpp>
+#include <tor/mysql/binlog_format.hpp>
 
 namespace tor::mysql {
-
-/// Event type codes (the server's Log_event_type) Tor acts on.
-namespace event_types {
-inline constexpr std::uint8_t query = 2;
-inline constexpr std::uint8_t stop = 3;
-inline constexpr std::uint8_t rotate = 4;
-inline constexpr std::uint8_t format_description = 15;
-inline constexpr std::uint8_t xid = 16;
-inline constexpr std::uint8_t table_map = 19;
-inline constexpr std::uint8_t incident = 26;
-inline constexpr std::uint8_t heartbeat = 27;
-inline constexpr std::uint8_t mysql_gtid = 33;
-inline constexpr std::uint8_t mysql_anonymous_gtid = 34;
-inline constexpr std::uint8_t mysql_previous_gtids = 35;
-inline constexpr std::uint8_t xa_prepare = 38;
-inline constexpr std::uint8_t transaction_payload = 40;
-inline constexpr std::uint8_t mysql_gtid_tagged = 42;
-inline constexpr std::uint8_t annotate_rows = 160;
-inline constexpr std::uint8_t binlog_checkpoint = 161;
-inline constexpr std::uint8_t mariadb_gtid = 162;
-inline constexpr std::uint8_t mariadb_gtid_list = 163;
-inline constexpr std::uint8_t start_encryption = 164;
-inline constexpr std::uint8_t query_compressed = 165;
-}  // namespace event_types
 
 inline constexpr std::size_t event_header_size = 19;
 
@@ -58,7 +34,7 @@ struct event_header {
   std::uint32_t size = 0;     ///< whole event, header and checksum included
   std::uint32_t log_pos = 0;  ///< position of the next event in the file; 0 for artificial events
   std::uint16_t flags = 0;
-  [[nodiscard]] bool artificial() const noexcept { return (flags & 0x20) != 0; }
+  [[nodiscard]] bool artificial() const noexcept { return (flags & event_flags::artificial) != 0; }
 };
 
 /// An event split into header and data (post-header + body, checksum removed).

@@ -328,7 +328,7 @@ class change_decoder {
           on_rows(h, placed, ev.data, out);
           break;
         }
-        if (known_ignorable(h.type) || (h.flags & 0x80) /* LOG_EVENT_IGNORABLE_F */) break;
+        if (known_ignorable(h.type) || (h.flags & event_flags::ignorable)) break;
         fail_at(h, "unknown binlog event type " + std::to_string(h.type) +
                        " that the server does not mark ignorable; this version of Tor cannot tell whether it "
                        "changes data");
@@ -339,15 +339,15 @@ class change_decoder {
   static bool known_ignorable(std::uint8_t t) {
     switch (t) {
       case event_types::stop:
-      case 5:   // INTVAR
-      case 13:  // RAND
-      case 14:  // USER_VAR
-      case 28:  // IGNORABLE
-      case 29:  // ROWS_QUERY
+      case event_types::intvar:
+      case event_types::rand:
+      case event_types::user_var:
+      case event_types::ignorable:
+      case event_types::rows_query:
       case event_types::mysql_previous_gtids:
-      case 36:  // TRANSACTION_CONTEXT
-      case 37:  // VIEW_CHANGE
-      case 41:  // HEARTBEAT_V2
+      case event_types::transaction_context:
+      case event_types::view_change:
+      case event_types::heartbeat_v2:
       case event_types::annotate_rows:
       case event_types::binlog_checkpoint:
       case event_types::mariadb_gtid_list:
@@ -499,7 +499,7 @@ class change_decoder {
       ++txn_.rows_events;
       return;
     }
-    if (h.type == 39 || !is_rows_event(h.type)) {
+    if (h.type == event_types::partial_update_rows || !is_rows_event(h.type)) {
       std::string scratch;
       try {
         (void)parse_rows_event(h.type, data, scratch, fd_.options());
