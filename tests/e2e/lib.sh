@@ -52,7 +52,8 @@ cleanup() {
     done
   fi
   mysql_root -e "DROP DATABASE IF EXISTS \`$E2E_DB\`" 2>/dev/null || true
-  redis-cli -h 127.0.0.1 -p "$TOR_REDIS_PORT" DEL "$E2E_REDIS_KEY" "$E2E_REDIS_KEY:owner" >/dev/null 2>&1 || true
+  redis-cli -h 127.0.0.1 -p "$TOR_REDIS_PORT" DEL "$E2E_REDIS_KEY" "$E2E_REDIS_KEY:owner" \
+    "$E2E_REDIS_KEY:lease" "$E2E_REDIS_KEY:lease:term" >/dev/null 2>&1 || true
   if [[ ${TOR_E2E_KEEP:-0} == 1 ]]; then note "kept $E2E_DIR"; else rm -rf "$E2E_DIR"; fi
   exit $rc
 }

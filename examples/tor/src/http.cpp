@@ -13,6 +13,7 @@ std::string_view to_string(service_state::phase p) {
     case service_state::phase::restarting: return "restarting";
     case service_state::phase::stopping: return "stopping";
     case service_state::phase::failed: return "failed";
+    case service_state::phase::standby: return "standby";
   }
   return "?";
 }
@@ -40,7 +41,10 @@ void http_endpoint::start(const std::string& address, std::uint16_t port) {
   s.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
     const auto [p, reason] = state_.get();
     if (p == service_state::phase::running) {
-      res.set_content("ready\n", "text/plain");
+      res.set_content(state_.ha() ? "ready: active\n" : "ready\n", "text/plain");
+    } else if (p == service_state::phase::standby && reason.empty()) {
+      // A standby that reaches the lease store is ready to take over.
+      res.set_content("ready: standby\n", "text/plain");
     } else {
       res.status = 503;
       res.set_content("not ready: " + std::string(to_string(p)) + (reason.empty() ? "" : ": " + reason) + "\n",

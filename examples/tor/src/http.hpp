@@ -23,7 +23,7 @@ namespace tor_service {
 /// The service's phase, shared by the main thread and the endpoint.
 class service_state {
  public:
-  enum class phase { starting, running, restarting, stopping, failed };
+  enum class phase { starting, running, restarting, stopping, failed, standby };
 
   void set(phase p, std::string reason = {}) {
     std::lock_guard lock(mutex_);
@@ -35,11 +35,15 @@ class service_state {
     return {phase_, reason_};
   }
   [[nodiscard]] bool ready() const { return get().first == phase::running; }
+  /// Hot standby: /readyz names the role (active or standby).
+  void set_ha(bool on) { ha_.store(on, std::memory_order_relaxed); }
+  [[nodiscard]] bool ha() const { return ha_.load(std::memory_order_relaxed); }
 
  private:
   mutable std::mutex mutex_;
   phase phase_ = phase::starting;
   std::string reason_;
+  std::atomic<bool> ha_{false};
 };
 
 [[nodiscard]] std::string_view to_string(service_state::phase p);

@@ -117,6 +117,16 @@ std::string render_prometheus(const metrics_snapshot& s) {
   w.one("tor_ready", "gauge", "1 while the router runs (connected, reading, publishing), else 0.",
         std::uint64_t{s.ready ? 1u : 0u});
   w.one("tor_restarts_total", "counter", "Router restarts after transient failures.", s.restarts);
+  if (s.ha) {
+    w.one("tor_ha_active", "gauge", "Hot standby: 1 while this instance holds the lease and publishes, 0 on standby.",
+          std::uint64_t{s.ha->active ? 1u : 0u});
+    w.one("tor_ha_failovers_total", "counter", "Hot standby: times this instance took the lease over from another.",
+          s.ha->failovers);
+    w.one("tor_ha_lease_losses_total", "counter", "Hot standby: times this instance lost the lease while active.",
+          s.ha->losses);
+    w.one("tor_ha_lease_term", "gauge", "Hot standby: the lease term this instance holds, or held last (0: never).",
+          s.ha->term);
+  }
 
   w.one("tor_events_read_total", "counter", "Change events read from the binlog (begin, row, commit, heartbeat).",
         r.events_read);

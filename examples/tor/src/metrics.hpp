@@ -34,6 +34,14 @@ struct source_lag {
   std::uint64_t check_failures = 0;  ///< consecutive failed queries of the server's binlog end
 };
 
+/// Hot standby (ha.enabled).
+struct ha_metrics {
+  bool active = false;          ///< this instance holds the lease and publishes
+  std::uint64_t failovers = 0;  ///< times it took the lease over from another instance
+  std::uint64_t losses = 0;     ///< times it lost the lease while active
+  std::uint64_t term = 0;       ///< the lease term it holds or held last
+};
+
 struct metrics_snapshot {
   std::string version;
   std::chrono::system_clock::time_point now{};
@@ -43,6 +51,7 @@ struct metrics_snapshot {
   std::map<std::string, topic_metrics> topics;
   source_lag lag;
   std::uint64_t restarts = 0;  ///< in-process restarts after transient failures
+  std::optional<ha_metrics> ha;  ///< set when hot standby is on
 };
 
 /// The Prometheus text exposition of `s`.

@@ -1,7 +1,9 @@
 #include "service.hpp"
 
+#include <tor/core/lease_keeper.hpp>
 #include <tor/core/router.hpp>
 #include <tor/kafka/dispatcher.hpp>
+#include <tor/redis/lease.hpp>
 #include <tor/redis/state_store.hpp>
 #include <tor/state/file_state_store.hpp>
 
@@ -102,32 +104,36 @@ tor::kafka::config kafka_config_from(const config::kafka_settings& k) {
   return c;
 }
 
+tor::redis::state_store_config redis_config_from(const config::settings& s) {
+  tor::redis::state_store_config c;
+  c.host = s.redis.host;
+  c.port = s.redis.port;
+  c.database = static_cast<int>(s.redis.db);
+  c.username = s.redis.user;
+  c.password = s.redis.password.value;
+  c.tls.enabled = s.redis.tls.enabled;
+  c.tls.ca = s.redis.tls.ca;
+  c.tls.cert = s.redis.tls.cert;
+  c.tls.key = s.redis.tls.key;
+  c.tls.verify = s.redis.tls.verify;
+  c.connect_timeout = s.redis.timeout;
+  c.command_timeout = s.redis.timeout;
+  c.key = s.redis.key;
+  c.unix_socket = s.redis.unix_socket;
+  c.wait_replicas = static_cast<int>(s.redis.wait_replicas);
+  c.wait_timeout = s.redis.wait_timeout;
+  c.reconnect_backoff_min = s.redis.reconnect_backoff_min;
+  c.reconnect_backoff_max = s.redis.reconnect_backoff_max;
+  c.holder = s.redis.holder;
+  return c;
+}
+
 /// The checkpoint in Redis, or in a file when no Redis is configured.
 class any_state_store {
  public:
   explicit any_state_store(const config::settings& s) {
     if (!s.redis.host.empty()) {
-      tor::redis::state_store_config c;
-      c.host = s.redis.host;
-      c.port = s.redis.port;
-      c.database = static_cast<int>(s.redis.db);
-      c.username = s.redis.user;
-      c.password = s.redis.password.value;
-      c.tls.enabled = s.redis.tls.enabled;
-      c.tls.ca = s.redis.tls.ca;
-      c.tls.cert = s.redis.tls.cert;
-      c.tls.key = s.redis.tls.key;
-      c.tls.verify = s.redis.tls.verify;
-      c.connect_timeout = s.redis.timeout;
-      c.command_timeout = s.redis.timeout;
-      c.key = s.redis.key;
-      c.unix_socket = s.redis.unix_socket;
-      c.wait_replicas = static_cast<int>(s.redis.wait_replicas);
-      c.wait_timeout = s.redis.wait_timeout;
-      c.reconnect_backoff_min = s.redis.reconnect_backoff_min;
-      c.reconnect_backoff_max = s.redis.reconnect_backoff_max;
-      c.holder = s.redis.holder;
-      store_.emplace<tor::redis::state_store>(std::move(c));
+      store_.emplace<tor::redis::state_store>(redis_config_from(s));
     } else {
       store_.emplace<tor::file_state_store>(s.state.file);
       file_ = s.state.file;
@@ -203,6 +209,23 @@ class metrics_hub {
 
   void restarted() { ++restarts_; }
 
+  // Hot standby.
+  void enable_ha() {
+    std::lock_guard lock(mutex_);
+    ha_.emplace();
+  }
+  void ha_became_active(std::uint64_t term, bool took_over) {
+    std::lock_guard lock(mutex_);
+    ha_->active = true;
+    ha_->term = term;
+    if (took_over) ++ha_->failovers;
+  }
+  void ha_became_standby(bool lost) {
+    std::lock_guard lock(mutex_);
+    if (ha_->active && lost) ++ha_->losses;
+    ha_->active = false;
+  }
+
   /// Topics shown (at 0) before their first message, so rates and alerts have a series.
   void expect_topics(const std::set<std::string>& topics) {
     std::lock_guard lock(mutex_);
@@ -230,6 +253,7 @@ class metrics_hub {
     if (live_topics_)
       for (const auto& [topic, c] : live_topics_()) add(s.topics[topic], c);
     s.lag = live_lag_ ? live_lag_->current() : last_lag_;
+    s.ha = ha_;
     return s;
   }
 
@@ -255,6 +279,7 @@ class metrics_hub {
   tor::router_stats carried_, last_;
   std::map<std::string, topic_metrics> carried_topics_;
   source_lag last_lag_;
+  std::optional<ha_metrics> ha_;
   std::atomic<std::uint64_t> restarts_{0};
 };
 
@@ -301,6 +326,14 @@ class save_failure_log {
     if (count_ == 1 || now - last_ >= 30s) {
       warn("cannot save the checkpoint; publishing goes on and the save is retried",
            {{"error", e.what()}, {"failures", count_}});
+      last_ = now;
+    }
+  }
+  void lease_failed(const tor::error& e) {
+    const auto now = steady::now();
+    ++count_;
+    if (count_ == 1 || now - last_ >= 30s) {
+      warn("standby: cannot reach the lease store; retrying", {{"error", one_line(e.what())}, {"failures", count_}});
       last_ = now;
     }
   }
@@ -357,9 +390,75 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
   if (!loaded.ignored_env.empty())
     debug("environment variables ignored (no such setting)", {{"names", join(loaded.ignored_env, ",")}});
 
+  // Hot standby: the lease, and while active the keeper of this term's lease.
+  std::optional<tor::redis::lease> lease;
+  std::optional<tor::lease_keeper<tor::redis::lease>> keeper;
+  if (s.ha.enabled) {
+    tor::redis::lease_config lc;
+    lc.server = redis_config_from(s);
+    lc.ttl = s.ha.lease_ttl;
+    try {
+      lease.emplace(std::move(lc));
+    } catch (const std::exception& e) {
+      error("cannot start", {{"error", one_line(e.what())}});
+      return exit_config;
+    }
+    state.set_ha(true);
+    hub.enable_ha();
+  }
+  // Ends this instance's term: stops renewing and gives the lease up, so a
+  // standby need not wait for it to expire (a no-op in Redis when another
+  // instance holds it by now).
+  const auto step_down = [&](bool lost) {
+    if (!keeper) return;
+    const bool released = keeper->release();
+    keeper.reset();
+    hub.ha_became_standby(lost);
+    if (!lost) info(released ? "gave up the lease" : "could not give up the lease; it expires after ha.lease_ttl");
+  };
+  struct step_down_on_exit {
+    const decltype(step_down)& f;
+    ~step_down_on_exit() { f(false); }
+  } step_down_at_exit{step_down};
+
   auto backoff = 1000ms;
   while (!stop.stop_requested()) {
     bool built = false, started = false;
+    if (lease && !(keeper && keeper->active())) {
+      if (keeper) {
+        warn("lost the lease: dropping back to standby", {{"reason", keeper->lost_reason()}});
+        step_down(true);
+      }
+      state.set(service_state::phase::standby);
+      info("standby: waiting for the lease",
+           {{"lease", lease->where()}, {"ttl_ms", static_cast<std::int64_t>(s.ha.lease_ttl.count())}});
+      save_failure_log unreachable;  // the same pacing: the first failure, then every 30 s
+      std::optional<tor::taken_lease> taken;
+      try {
+        taken = tor::wait_for_lease(*lease, stop, {}, [&](const tor::error& e) {
+          state.set(service_state::phase::standby, one_line(e.what()));
+          unreachable.lease_failed(e);
+        });
+      } catch (const tor::error& e) {
+        state.set(service_state::phase::failed, one_line(e.what()));
+        error("cannot start", {{"error", one_line(e.what())}, {"kind", kind_name(e.kind())}});
+        return exit_startup;
+      }
+      if (!taken) break;
+      const bool took_over = !taken->grant.previous_holder.empty();
+      info(took_over ? "took the lease over from another instance: becoming active" : "took the lease: becoming active",
+           {{"term", taken->grant.term},
+            {"previous_holder", took_over ? taken->grant.previous_holder : std::string("(none)")},
+            {"holder", lease->token()}});
+      tor::lease_keeper_options ko;
+      ko.on_lost = [](const std::string& why) { warn("the lease is lost; stopping publishing", {{"reason", why}}); };
+      ko.on_error = [](const tor::error& e) {
+        warn("cannot renew the lease; retrying until it would expire", {{"error", one_line(e.what())}});
+      };
+      keeper.emplace(*lease, *taken, std::move(ko));
+      hub.ha_became_active(taken->grant.term, took_over);
+      state.set(service_state::phase::starting);
+    }
     const auto began = steady::now();
     try {
       // Build the policies (no I/O yet). What the adapters refuse here is a
@@ -404,6 +503,7 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       opt.final_save_timeout = s.router.final_save_timeout;
       opt.on_saved = [&](const tor::checkpoint& c) { saves.saved(c); };
       opt.on_save_failed = [&](const tor::error& e) { saves.failed(e); };
+      if (keeper) opt.gate = &keeper->gate();
       tor::router router(observed, dispatcher, store, mapper, std::move(opt));
 
       // The server's binlog end comes from the source's status connection;
@@ -439,6 +539,16 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       return exit_ok;
     } catch (const tor::error& e) {
       const auto why = one_line(e.what());
+      if (e.kind() == tor::error_kind::fenced && lease && !stop.stop_requested()) {
+        // Another instance took over (or may have: the lease could not be
+        // renewed in time). Like a Kafka Connect worker that lost its
+        // assignment, this one stays, as a standby.
+        warn("another instance is active now: dropping back to standby",
+             {{"error", why}, {"reason", keeper ? keeper->lost_reason() : std::string()}});
+        step_down(true);
+        backoff = 1000ms;
+        continue;
+      }
       if (e.kind() == tor::error_kind::fenced) {
         state.set(service_state::phase::failed, why);
         error("another Tor took over the checkpoint; stopping (run one Tor per checkpoint key)", {{"error", why}});

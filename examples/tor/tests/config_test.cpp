@@ -491,3 +491,22 @@ TEST_CASE("Kafka TLS and SASL settings must match the security protocol") {
   CHECK(error_of("redis: {host: r, tls: {ca: /ca.pem}}\n" + head).find("redis.tls.enabled: redis.tls files are set") !=
         std::string::npos);
 }
+
+TEST_CASE("hot standby: off by default, a 10 s lease, needs Redis, set from the file or the environment") {
+  const auto d = load(minimal, "tor.yaml", {}).values;
+  CHECK_FALSE(d.ha.enabled);
+  CHECK(d.ha.lease_ttl == 10s);
+  const std::string with_redis = std::string(minimal) + "redis:\n  host: 127.0.0.1\n";
+  const auto l = load(with_redis + "ha:\n  enabled: true\n  lease_ttl: 3s\n", "tor.yaml", {});
+  CHECK(l.values.ha.enabled);
+  CHECK(l.values.ha.lease_ttl == 3s);
+  const auto e = load(with_redis, "tor.yaml", {{"TOR_HA_ENABLED", "true"}, {"TOR_HA_LEASE_TTL", "2s"}});
+  CHECK(e.values.ha.enabled);
+  CHECK(e.values.ha.lease_ttl == 2s);
+  CHECK(*e.origins.find("ha.lease_ttl") == "TOR_HA_LEASE_TTL");
+  CHECK(error_of(std::string(minimal) + "ha:\n  enabled: true\n") ==
+        "tor.yaml:9: ha.enabled: needs Redis: the lease lives there (set redis.host, or turn ha.enabled off)");
+  CHECK(error_of(with_redis, {{"TOR_HA_ENABLED", "true"}, {"TOR_HA_LEASE_TTL", "500ms"}}) ==
+        "TOR_HA_LEASE_TTL: ha.lease_ttl: must be at least 1s");
+  CHECK(to_yaml(e).find("lease_ttl: 2s") != std::string::npos);
+}

@@ -58,3 +58,28 @@ TEST_CASE("/readyz, /healthz and /metrics follow the service state") {
   CHECK(r->body == "failed: mapping failed\n");
   http.stop();
 }
+
+TEST_CASE("with hot standby, /readyz names the role, and a standby that cannot reach Redis is not ready") {
+  service_state state;
+  state.set_ha(true);
+  http_endpoint http(state, [] { return metrics_snapshot{}; });
+  http.start("127.0.0.1", 0);
+  httplib::Client client("127.0.0.1", http.port());
+  state.set(service_state::phase::standby);
+  auto r = client.Get("/readyz");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body == "ready: standby\n");
+  state.set(service_state::phase::standby, "cannot take the lease: connection refused");
+  r = client.Get("/readyz");
+  REQUIRE(r);
+  CHECK(r->status == 503);
+  CHECK(r->body == "not ready: standby: cannot take the lease: connection refused\n");
+  state.set(service_state::phase::running);
+  r = client.Get("/readyz");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body == "ready: active\n");
+  CHECK(client.Get("/healthz")->body == "ok running\n");
+  http.stop();
+}

@@ -72,4 +72,18 @@ TEST_CASE("the Prometheus text names every family once and labels topics") {
   CHECK(t2.find("tor_source_seconds_behind ") == std::string::npos);
   CHECK(t2.find("tor_checkpoint_age_seconds ") == std::string::npos);
   CHECK(t2.find("tor_ready 0\n") != std::string::npos);
+  CHECK(t2.find("tor_ha_") == std::string::npos);  // hot standby off: no such series
+}
+
+TEST_CASE("with hot standby, the metrics give the role, the failovers, the losses and the term") {
+  metrics_snapshot s;
+  s.ha = ha_metrics{true, 2, 1, 7};
+  const auto text = render_prometheus(s);
+  const auto has = [&](const std::string& line) { return text.find(line + "\n") != std::string::npos; };
+  CHECK(has("tor_ha_active 1"));
+  CHECK(has("tor_ha_failovers_total 2"));
+  CHECK(has("tor_ha_lease_losses_total 1"));
+  CHECK(has("tor_ha_lease_term 7"));
+  s.ha->active = false;
+  CHECK(render_prometheus(s).find("tor_ha_active 0\n") != std::string::npos);
 }

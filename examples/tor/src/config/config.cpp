@@ -428,6 +428,13 @@ void validate_all(const loaded_settings& l, const std::string& file) {
   v.require(s.router.idle_wait.count() > 0 && s.router.idle_wait <= std::chrono::seconds(5), "router.idle_wait",
             "must be between 1ms and 5s");
   v.require(s.router.flush_timeout.count() > 0, "router.flush_timeout", "must be more than 0");
+
+  // hot standby
+  if (s.ha.enabled) {
+    v.require(!s.redis.host.empty(), "ha.enabled",
+              "needs Redis: the lease lives there (set redis.host, or turn ha.enabled off)");
+    v.require(s.ha.lease_ttl >= std::chrono::seconds(1), "ha.lease_ttl", "must be at least 1s");
+  }
 }
 
 /// What the original's keys mean together: `aggregateTypeRegexp` is the

@@ -447,6 +447,21 @@ struct http_settings {
   };
 };
 
+// ---- hot standby -----------------------------------------------------------------
+
+struct ha_settings {
+  bool enabled = false;
+  std::chrono::milliseconds lease_ttl = 10s;
+
+  static constexpr field_doc docs[] = {
+      {"enabled", "Hot standby: run several Tor with the same settings; the one holding a lease in Redis "
+                  "(`<redis.key>:lease`) publishes, the others wait and take over when it lapses. Needs `redis.host`."},
+      {"lease_ttl", "How long the lease lasts without renewal (renewed every third of it). A standby takes over "
+                    "within about this long after the active one dies; the active one stops publishing before it "
+                    "lapses."},
+  };
+};
+
 // ---- everything --------------------------------------------------------------
 
 struct settings {
@@ -458,6 +473,7 @@ struct settings {
   router_settings router;
   log_settings log;
   http_settings http;
+  ha_settings ha;
 
   static constexpr field_doc docs[] = {
       {"mysql", "The MySQL/MariaDB server whose binlog is read."},
@@ -468,6 +484,7 @@ struct settings {
       {"router", "Flow control and checkpointing."},
       {"log", "Logging."},
       {"http", "The metrics and health endpoint."},
+      {"ha", "Hot standby with automatic failover."},
   };
 };
 
@@ -498,7 +515,8 @@ BOOST_HANA_ADAPT_STRUCT(tor_service::config::router_settings, max_in_flight_mess
                         checkpoint_interval, flush_timeout, final_save_timeout, idle_wait);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::log_settings, level, format, progress_interval);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::http_settings, address, port);
-BOOST_HANA_ADAPT_STRUCT(tor_service::config::settings, mysql, kafka, redis, state, outbox, router, log, http);
+BOOST_HANA_ADAPT_STRUCT(tor_service::config::ha_settings, enabled, lease_ttl);
+BOOST_HANA_ADAPT_STRUCT(tor_service::config::settings, mysql, kafka, redis, state, outbox, router, log, http, ha);
 
 namespace tor_service::config {
 // The documentation tables must name the members, in order: a new member
@@ -519,5 +537,6 @@ static_assert(docs_match_members<outbox_settings>());
 static_assert(docs_match_members<router_settings>());
 static_assert(docs_match_members<log_settings>());
 static_assert(docs_match_members<http_settings>());
+static_assert(docs_match_members<ha_settings>());
 static_assert(docs_match_members<settings>());
 }  // namespace tor_service::config
