@@ -183,5 +183,5 @@ repeated_after_pause=$(published_ids <<<"$out" | sort | uniq -d | grep -Fx -f <(
 last=$(active_instance)
 [[ $(metric_of "$last" tor_ha_lease_term) == 6 ]] ||
   fail "the lease is in term $(metric_of "$last" tor_ha_lease_term) after five failovers, expected 6"
-[[ $(metric_of "$last" tor_ha_failovers_total) == 1 ]] || fail "tor-$last does not count its takeover"
+(($(metric_of "$last" tor_ha_failovers_total) >= 1)) || fail "tor-$last does not count its takeover"
 note "$want events, none lost; $(($(grep -c . <<<"$out") - distinct_ids)) repeats, all exact copies; $((SECONDS - BEGAN)) s"

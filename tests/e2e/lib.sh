@@ -122,11 +122,26 @@ start_tor() {
 
 API_PID=
 start_api() {
-  env -i PATH="$PATH" "$TOR_API_BIN" --listen "127.0.0.1:$API_PORT" --mysql-host 127.0.0.1 \
-    --mysql-port "$TOR_MYSQL_PORT" --mysql-user root --database "$E2E_DB" "$@" >>"$E2E_DIR/api.log" 2>&1 &
-  API_PID=$!
-  E2E_PIDS+=("$API_PID")
-  wait_http "http://127.0.0.1:$API_PORT/healthz" 30 "api-server" "$API_PID"
+  local attempt i
+  for attempt in 1 2 3; do
+    env -i PATH="$PATH" "$TOR_API_BIN" --listen "127.0.0.1:$API_PORT" --mysql-host 127.0.0.1 \
+      --mysql-port "$TOR_MYSQL_PORT" --mysql-user root --database "$E2E_DB" "$@" >>"$E2E_DIR/api.log" 2>&1 &
+    API_PID=$!
+    E2E_PIDS+=("$API_PID")
+    for ((i = 0; i < 300; i++)); do
+      curl -sf -o /dev/null "http://127.0.0.1:$API_PORT/healthz" && return 0
+      kill -0 "$API_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    # A port free when probed can be taken before the server binds it (e.g.
+    # as the local end of another process's connection): try another one.
+    if ! kill -0 "$API_PID" 2>/dev/null && tail -n 1 "$E2E_DIR/api.log" | grep -q "cannot listen"; then
+      API_PORT=$(free_port)
+      continue
+    fi
+    break
+  done
+  wait_http "http://127.0.0.1:$API_PORT/healthz" 1 "api-server" "$API_PID"
 }
 
 # wait_http URL SECONDS NAME PID: until URL answers 200, or fail.
