@@ -31,6 +31,8 @@ tor::outbox_config outbox_config_from(const config::outbox_settings& s, std::fun
   }
   c.invalid = s.on_invalid == config::invalid_policy::fail ? tor::on_invalid::fail : tor::on_invalid::skip;
   c.tombstone_on_empty_payload = s.tombstone_on_empty_payload;
+  c.id_header = s.id_header;
+  c.coordinate_headers = s.coordinate_headers;
   c.warn = std::move(warn);
   return c;
 }

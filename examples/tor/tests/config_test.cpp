@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <tor/core/router.hpp>
 #include <tor/testing/memory_source.hpp>
 
 #include "config/config.hpp"
@@ -51,7 +52,10 @@ TEST_CASE("a minimal file takes every other value from the defaults") {
   CHECK(s.outbox.preset == outbox_preset::debezium);
   CHECK(s.outbox.key_column == "aggregateid");
   CHECK(s.router.checkpoint_interval == 1s);
-  CHECK(s.router.max_in_flight_bytes.bytes == 64u << 20);
+  // The service's in-flight bounds are the framework's (they bound the memory catching up takes).
+  CHECK(s.router.max_in_flight_bytes.bytes == 16u << 20);
+  CHECK(s.router.max_in_flight_bytes.bytes == tor::router_options{}.max_in_flight_bytes);
+  CHECK(s.router.max_in_flight_messages == tor::router_options{}.max_in_flight_messages);
   CHECK(s.redis.host.empty());
   CHECK(*l.origins.find("mysql.user") == "tor.yaml:3");
   CHECK(l.origins.find("mysql.host") == nullptr);

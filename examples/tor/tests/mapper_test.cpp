@@ -75,6 +75,24 @@ TEST_CASE("a row given by rvalue gives the same messages, its payload moved rath
   CHECK(given.position == row.position);
 }
 
+TEST_CASE("headers can be turned off: id, binlog coordinates and event type") {
+  config::outbox_settings s;
+  s.tables = {"app.outbox"};
+  s.routes = {{"order", "orders"}};
+  s.id_header = false;
+  s.coordinate_headers = false;
+  s.type_column.clear();
+  service_mapper m(s, {});
+  auto t = tor::testing::make_table("app", "outbox", {"id", "aggregatetype", "aggregateid", "type", "payload"});
+  std::vector<tor::message> out;
+  m.map(insert(t, {std::string("e-1"), std::string("order"), std::string("k1"), std::string("created"),
+                   std::string("{}")}),
+        tor::transaction_info{"0-1-5", {}, {}}, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].headers.empty());
+  CHECK(out[0].key == "k1");
+}
+
 TEST_CASE("policies and warnings are carried over from the settings") {
   config::outbox_settings s;
   s.tables = {"app.outbox"};

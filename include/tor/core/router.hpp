@@ -40,9 +40,13 @@
 namespace tor {
 
 struct router_options {
-  /// Backpressure: reading pauses while this many messages, or bytes, are unacknowledged.
-  std::size_t max_in_flight_messages = 100'000;
-  std::size_t max_in_flight_bytes = 64u << 20;
+  /// Backpressure: reading pauses while this many messages, or bytes, are
+  /// unacknowledged. Each is held by the dispatcher until acknowledged (with
+  /// librdkafka about 1 KB a 256-byte message with Tor's headers), so these
+  /// bound the memory catching up takes; 10,000 is several times what a
+  /// broker acknowledges in one round trip at full speed.
+  std::size_t max_in_flight_messages = 10'000;
+  std::size_t max_in_flight_bytes = 16u << 20;
   /// How often the committable checkpoint is saved while running.
   std::chrono::milliseconds checkpoint_interval{1000};
   /// Longest wait for the source or the dispatcher; bounds how long a stop request waits.

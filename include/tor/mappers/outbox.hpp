@@ -91,6 +91,12 @@ struct outbox_config {
   on_invalid invalid = on_invalid::fail;
   /// An empty or NULL payload becomes a tombstone (else an empty value).
   bool tombstone_on_empty_payload = false;
+  /// Send the event id in header `id`. Consumers deduplicate with it.
+  bool id_header = true;
+  /// Send the row's binlog coordinates in headers `tor.binlog.file`,
+  /// `tor.binlog.pos` and `tor.gtid`. Consumers deduplicate with them; each
+  /// header costs the producer an allocation and its bytes on the wire.
+  bool coordinate_headers = true;
   /// Receives warnings (skipped updates, skipped invalid rows); none by default.
   std::function<void(const std::string&)> warn;
 
@@ -206,7 +212,7 @@ class outbox_mapper {
       h.name = name;
       return h.value;
     };
-    add(names_.id);  // its value is set last: it may be moved out of the row
+    if (cfg_.id_header) add(names_.id);  // its value is set last: it may be moved out of the row
     if (cols->type && img.has(*cols->type)) add(names_.event_type) = to_text(img.values[*cols->type]);
     for (std::size_t i = 0; i < cfg_.fields.size(); ++i) {
       const auto& f = cfg_.fields[i];
@@ -219,12 +225,12 @@ class outbox_mapper {
         add(f.header.empty() ? f.column : f.header) = to_text(*v);
       }
     }
-    add(names_.binlog_file) = row.position.file;
-    {
+    if (cfg_.coordinate_headers) {
+      add(names_.binlog_file) = row.position.file;
       char buf[offset_and_row_size];
       add(names_.binlog_pos).assign(buf, offset_and_row(row, buf));
+      if (!tx.gtid.empty()) add(names_.gtid) = tx.gtid;
     }
-    if (!tx.gtid.empty()) add(names_.gtid) = tx.gtid;
     m.timestamp = tx.timestamp;
     if (ts) {
       const auto t = time_of(*ts);
@@ -247,7 +253,7 @@ class outbox_mapper {
     } else if (!cfg_.tombstone_on_empty_payload) {
       m.value.emplace();
     }
-    m.headers.front().value = id ? take(id, cols->id, cols->own_id) : coordinates(row);
+    if (cfg_.id_header) m.headers.front().value = id ? take(id, cols->id, cols->own_id) : coordinates(row);
 
     for (std::size_t i = 1; i < topics->size(); ++i) {  // fan-out: every matching route gets a copy
       out.push_back(m);

@@ -68,6 +68,30 @@ TEST_CASE("outbox rows become messages with Debezium's defaults", "[outbox]") {
   CHECK(msg.timestamp == tx().timestamp);  // no timestamp column: the transaction's time
 }
 
+TEST_CASE("the id and binlog-coordinate headers can be left out, down to no headers at all", "[outbox]") {
+  auto c = base();
+  c.coordinate_headers = false;
+  {
+    outbox_mapper m(c);
+    const auto out = run(m, insert(outbox_values()));
+    REQUIRE(out.size() == 1);
+    REQUIRE(out[0].headers.size() == 2);
+    CHECK(*out[0].find_header("id") == "0b6f1a3e-1111-2222-3333-444455556666");
+    CHECK(*out[0].find_header("eventType") == "OrderCreated");
+  }
+  c.id_header = false;
+  c.type_column.clear();
+  outbox_mapper m(c);
+  auto row = insert(outbox_values());
+  std::vector<message> out;
+  m.map(std::move(row), tx(), out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].headers.empty());
+  CHECK(out[0].key == "order-1");
+  CHECK(out[0].value == std::optional<std::string>(R"({"a":1})"));
+  CHECK(out[0].topic == "outbox.event.Order");
+}
+
 TEST_CASE("only the configured outbox tables are mapped", "[outbox]") {
   outbox_mapper m(base());
   auto r = insert(outbox_values());
