@@ -133,7 +133,7 @@ class lease {
         throw error(error_kind::transient,
                     "cannot " + std::string(action) + " in " + where() + ": " +
                         (f.timed_out ? "no answer within " + std::to_string(timeout_.count()) + " ms"
-                                     : "the connection failed (" + f.text + ")"));
+                                     : "the connection failed (" + std::string(f.what()) + ")"));
       }
     }
   }
@@ -160,7 +160,7 @@ class lease {
       return *conn_;
     } catch (const detail::io_failure& f) {
       throw error(f.rejected ? error_kind::state : error_kind::transient,
-                  "cannot " + std::string(action) + " in " + where() + ": cannot connect (" + f.text + ")");
+                  "cannot " + std::string(action) + " in " + where() + ": cannot connect (" + std::string(f.what()) + ")");
     }
   }
 

@@ -267,7 +267,7 @@ class state_store {
                       "cannot " + std::string(action) + " in " + where() + ": " +
                           (f.timed_out ? "no answer within command_timeout (" +
                                              std::to_string(config_.command_timeout.count()) + " ms)"
-                                       : "the connection failed (" + f.text + ")") +
+                                       : "the connection failed (" + std::string(f.what()) + ")") +
                           consequence(during_save));
         }
       }
@@ -305,11 +305,11 @@ class state_store {
       backoff_ = {};
       return *conn_;
     } catch (const detail::io_failure& f) {
-      last_connect_error_ = f.text;
+      last_connect_error_ = f.what();
       backoff_after_failure();
       // A refused certificate is a configuration problem, like a wrong password.
       throw error(f.rejected ? error_kind::state : error_kind::transient,
-                  "cannot " + std::string(action) + " in " + where() + ": cannot connect (" + f.text + ")");
+                  "cannot " + std::string(action) + " in " + where() + ": cannot connect (" + std::string(f.what()) + ")");
     }
   }
 

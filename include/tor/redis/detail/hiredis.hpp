@@ -95,7 +95,7 @@ class connection {
     const auto tv = to_timeval(connect_timeout);
     ctx_.reset(unix_socket.empty() ? redisConnectWithTimeout(host.c_str(), port, tv)
                                    : redisConnectUnixWithTimeout(unix_socket.c_str(), tv));
-    if (!ctx_) throw io_failure{"cannot allocate a hiredis context", false, false};
+    if (!ctx_) throw io_failure("cannot allocate a hiredis context");
     if (ctx_->err) throw failure_of(errno);
     if (redisSetTimeout(ctx_.get(), to_timeval(command_timeout)) != 0) throw failure_of(errno);
     if (unix_socket.empty()) (void)redisEnableKeepAlive(ctx_.get());
@@ -125,8 +125,7 @@ class connection {
 
  private:
   [[nodiscard]] io_failure failure_of(int err) const {
-    io_failure f;
-    f.text = ctx_ && ctx_->errstr[0] ? ctx_->errstr : "unknown hiredis error";
+    io_failure f(ctx_ && ctx_->errstr[0] ? ctx_->errstr : "unknown hiredis error");
 #ifdef REDIS_ERR_TIMEOUT
     if (ctx_ && ctx_->err == REDIS_ERR_TIMEOUT) f.timed_out = true;
 #endif

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,11 +44,13 @@ struct tls_options {
 namespace detail {
 
 /// The connection failed (refused, reset, timed out, protocol garbage).
-struct io_failure {
-  std::string text;        ///< what went wrong
-  bool timed_out = false;  ///< no answer within the command timeout
+struct io_failure : std::runtime_error {
+  explicit io_failure(const std::string& what, bool timed_out_ = false, bool broken_pipe_ = false,
+                      bool rejected_ = false)
+      : std::runtime_error(what), timed_out(timed_out_), broken_pipe(broken_pipe_), rejected(rejected_) {}
+  bool timed_out = false;    ///< no answer within the command timeout
   bool broken_pipe = false;  ///< the server had closed the connection before we wrote
-  bool rejected = false;   ///< TLS refused (certificate, protocol): retrying will not help
+  bool rejected = false;     ///< TLS refused (certificate, protocol): retrying will not help
 };
 
 struct ssl_ctx_deleter {
@@ -81,7 +84,7 @@ class tls_stream {
     handshake(host, o);
     set_timeouts(command_timeout);
     reader_.reset(redisReaderCreate());
-    if (!reader_) throw io_failure{"cannot allocate a hiredis reader"};
+    if (!reader_) throw io_failure("cannot allocate a hiredis reader");
   }
   ~tls_stream() {
     if (ssl_) SSL_shutdown(ssl_.get());  // best effort close_notify; a broken pipe is discarded by the caller's guard
@@ -93,19 +96,19 @@ class tls_stream {
   redisReply* command(int argc, const char** argv, const std::size_t* lens) {
     char* raw = nullptr;
     const int len = redisFormatCommandArgv(&raw, argc, argv, lens);
-    if (len < 0 || !raw) throw io_failure{"cannot format the command (out of memory)"};
+    if (len < 0 || !raw) throw io_failure("cannot format the command (out of memory)");
     std::unique_ptr<char, void (*)(char*)> cmd(raw, &redisFreeCommand);
     write_all(cmd.get(), static_cast<std::size_t>(len));
     for (;;) {
       void* reply = nullptr;
       if (redisReaderGetReply(reader_.get(), &reply) != REDIS_OK)
-        throw io_failure{std::string("protocol error: ") + reader_->errstr};
+        throw io_failure(std::string("protocol error: ") + reader_->errstr);
       if (reply) return static_cast<redisReply*>(reply);
       char buf[16384];
       const int n = SSL_read(ssl_.get(), buf, sizeof buf);
       if (n <= 0) fail_io(n, "read");
       if (redisReaderFeed(reader_.get(), buf, static_cast<std::size_t>(n)) != REDIS_OK)
-        throw io_failure{std::string("protocol error: ") + reader_->errstr};
+        throw io_failure(std::string("protocol error: ") + reader_->errstr);
     }
   }
 
@@ -122,7 +125,7 @@ class tls_stream {
     addrinfo* list = nullptr;
     const auto service = std::to_string(port);
     if (const int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &list); rc != 0)
-      throw io_failure{"cannot resolve " + host + ": " + gai_strerror(rc)};
+      throw io_failure("cannot resolve " + host + ": " + gai_strerror(rc));
     std::unique_ptr<addrinfo, void (*)(addrinfo*)> guard(list, &freeaddrinfo);
     std::string last = "no address";
     for (const addrinfo* a = list; a; a = a->ai_next) {
@@ -137,7 +140,7 @@ class tls_stream {
         rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
         if (rc == 0) {
           ::close(fd);
-          throw io_failure{"connection timed out", true};
+          throw io_failure("connection timed out", true);
         }
         int err = 0;
         socklen_t el = sizeof err;
@@ -157,7 +160,7 @@ class tls_stream {
       fd_.fd = fd;
       return;
     }
-    throw io_failure{last};
+    throw io_failure(last);
   }
 
   void set_timeouts(std::chrono::milliseconds d) const {
@@ -171,27 +174,27 @@ class tls_stream {
   void handshake(const std::string& host, const tls_options& o) {
     ERR_clear_error();
     ctx_.reset(SSL_CTX_new(TLS_client_method()));
-    if (!ctx_) throw io_failure{"cannot create a TLS context: " + openssl_errors(), false, false, true};
+    if (!ctx_) throw io_failure("cannot create a TLS context: " + openssl_errors(), false, false, true);
     SSL_CTX_set_min_proto_version(ctx_.get(), TLS1_2_VERSION);
     if (o.verify) {
       const bool loaded = o.ca.empty() ? SSL_CTX_set_default_verify_paths(ctx_.get()) == 1
                                        : SSL_CTX_load_verify_locations(ctx_.get(), o.ca.c_str(), nullptr) == 1;
       if (!loaded)
-        throw io_failure{"cannot load the CA certificates " + (o.ca.empty() ? "of the system" : "from " + o.ca) +
+        throw io_failure("cannot load the CA certificates " + (o.ca.empty() ? "of the system" : "from " + o.ca) +
                              ": " + openssl_errors(),
-                         false, false, true};
+                         false, false, true);
       SSL_CTX_set_verify(ctx_.get(), SSL_VERIFY_PEER, nullptr);
     }
     if (!o.cert.empty() && SSL_CTX_use_certificate_chain_file(ctx_.get(), o.cert.c_str()) != 1)
-      throw io_failure{"cannot load the client certificate " + o.cert + ": " + openssl_errors(), false, false, true};
+      throw io_failure("cannot load the client certificate " + o.cert + ": " + openssl_errors(), false, false, true);
     if (!o.key.empty() && (SSL_CTX_use_PrivateKey_file(ctx_.get(), o.key.c_str(), SSL_FILETYPE_PEM) != 1 ||
                            SSL_CTX_check_private_key(ctx_.get()) != 1))
-      throw io_failure{"cannot load the client key " + o.key + " (or it does not match the certificate): " +
+      throw io_failure("cannot load the client key " + o.key + " (or it does not match the certificate): " +
                            openssl_errors(),
-                       false, false, true};
+                       false, false, true);
     ssl_.reset(SSL_new(ctx_.get()));
     if (!ssl_ || SSL_set_fd(ssl_.get(), fd_.fd) != 1)
-      throw io_failure{"cannot create a TLS session: " + openssl_errors(), false, false, true};
+      throw io_failure("cannot create a TLS session: " + openssl_errors(), false, false, true);
     in6_addr ip{};
     const bool is_ip = inet_pton(AF_INET, host.c_str(), &ip) == 1 || inet_pton(AF_INET6, host.c_str(), &ip) == 1;
     if (!is_ip) SSL_set_tlsext_host_name(ssl_.get(), host.c_str());
@@ -210,17 +213,17 @@ class tls_stream {
       else if (verdict == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || verdict == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
                verdict == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT)
         why += " (not issued by " + (o.ca.empty() ? std::string("a CA the system trusts") : "the CA in " + o.ca) + ")";
-      throw io_failure{"TLS handshake failed: server certificate rejected: " + why, false, false, true};
+      throw io_failure("TLS handshake failed: server certificate rejected: " + why, false, false, true);
     }
     const int err = SSL_get_error(ssl_.get(), rc);
     const auto saved = errno;
     auto detail = openssl_errors();
     if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
-      throw io_failure{"TLS handshake timed out", true};
+      throw io_failure("TLS handshake timed out", true);
     if (detail.empty()) detail = saved ? std::strerror(saved) : "the server closed the connection";
     // A server that speaks plaintext on this port answers the hello with
     // garbage ("wrong version number"): retrying will not help either.
-    throw io_failure{"TLS handshake failed: " + detail, false, false, err == SSL_ERROR_SSL};
+    throw io_failure("TLS handshake failed: " + detail, false, false, err == SSL_ERROR_SSL);
   }
 
   void write_all(const char* p, std::size_t n) {
@@ -235,20 +238,14 @@ class tls_stream {
   [[noreturn]] void fail_io(int rc, const char* what) {
     const int saved = errno;
     const int err = SSL_get_error(ssl_.get(), rc);
-    io_failure f;
     if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE ||
-        (err == SSL_ERROR_SYSCALL && (saved == EAGAIN || saved == EWOULDBLOCK))) {
-      f.text = std::string(what) + " timed out";
-      f.timed_out = true;
-    } else if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && (saved == 0 || saved == EPIPE ||
-                                                                            saved == ECONNRESET))) {
-      f.text = "Server closed the connection";
-      f.broken_pipe = true;
-    } else {
-      const auto detail = openssl_errors();
-      f.text = std::string("TLS ") + what + " failed: " + (detail.empty() ? std::strerror(saved) : detail);
-    }
-    throw f;
+        (err == SSL_ERROR_SYSCALL && (saved == EAGAIN || saved == EWOULDBLOCK)))
+      throw io_failure(std::string(what) + " timed out", true);
+    if (err == SSL_ERROR_ZERO_RETURN ||
+        (err == SSL_ERROR_SYSCALL && (saved == 0 || saved == EPIPE || saved == ECONNRESET)))
+      throw io_failure("Server closed the connection", false, true);
+    const auto detail = openssl_errors();
+    throw io_failure(std::string("TLS ") + what + " failed: " + (detail.empty() ? std::strerror(saved) : detail));
   }
 
   struct socket_fd {
