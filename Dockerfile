@@ -15,7 +15,7 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
       build-essential cmake ninja-build pkg-config ca-certificates \
       libmariadb-dev libzstd-dev librdkafka-dev libhiredis-dev libssl-dev \
       libboost-dev librange-v3-dev libre2-dev \
-      libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev \
+      libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev libjemalloc-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -27,6 +27,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libmariadb3 libzstd1 librdkafka1 libhiredis0.14 libssl3 libre2-9 libyaml-cpp0.7 libspdlog1.10 libfmt9 libcpp-httplib0.11 \
+      libjemalloc2 \
       ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /var/lib/tor --create-home tor

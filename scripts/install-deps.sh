@@ -19,7 +19,7 @@ PACKAGES=(
   librdkafka-dev kcat
   libhiredis-dev libssl-dev redis-server
   libboost-dev librange-v3-dev libre2-dev catch2 libbenchmark-dev
-  libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev nlohmann-json3-dev
+  libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev nlohmann-json3-dev libjemalloc-dev
   clang-14 libclang-rt-14-dev
   openjdk-17-jre-headless maven
   curl
