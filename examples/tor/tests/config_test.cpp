@@ -391,7 +391,8 @@ TEST_CASE("code quoted in the docs is the compiled code") {
   };
   std::size_t quotes = 0;
   for (const char* doc : {"docs/getting-started.md", "docs/configuration.md", "docs/architecture.md",
-                          "docs/guarantees.md", "docs/operations.md", "docs/custom-mapper.md", "docs/testing.md"}) {
+                          "docs/guarantees.md", "docs/operations.md", "docs/custom-mapper.md", "docs/testing.md",
+                          "docs/state-stores.md"}) {
     const std::string text = read(doc);
     REQUIRE_FALSE(text.empty());
     const std::string marker = "<!-- quote: ";

@@ -15,6 +15,19 @@
 // ask anybody. The checkpoint is protected separately, by the state store's
 // owner epoch (a new active claims it when it loads), so a stale active can
 // never move the checkpoint either.
+//
+// At least once, a paused active may still deliver what it had handed to
+// its producer before the pause (docs/guarantees.md, hot standby). With a
+// transactional dispatcher (exactly once, not built yet) the lease stays as
+// it is and decides who is active; what remains to do there: the new active
+// calls init_transactions before its first send, which fences the old
+// producer at the broker (its open transaction is aborted, so nothing of it
+// becomes visible to read_committed consumers); the router checks the gate
+// before beginning each Kafka transaction as it does before each row now;
+// and an active that loses the lease aborts its open transaction instead of
+// purging its queue. The lease term is available (lease_grant::term) to tag
+// the checkpoint records written into the transaction, should a consumer of
+// that topic need to tell terms apart.
 #pragma once
 
 #include <atomic>
