@@ -116,15 +116,6 @@ KAFKA_PID=$(cat "$TOR_RUN_DIR/kafka/kafka.pid")
 MARIADB_PID=$(cat "$TOR_RUN_DIR/mariadb/mysqld.pid")
 
 sql() { mariadb --no-defaults --socket="$MYSQL_SOCKET" -uroot -N -B tor "$@"; }
-# A port nothing listens on now, for tor's HTTP endpoint (tests run side by side, so no fixed offsets).
-free_port() {
-  local p i
-  for ((i = 0; i < 100; i++)); do
-    p=$((40000 + RANDOM % 20000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  die "no free port found"
-}
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
@@ -381,7 +372,7 @@ if [[ " $SCENARIOS " == *" steady "* ]]; then
         created_us BIGINT NOT NULL DEFAULT 0) ENGINE=InnoDB"
       "$TOOL" topics --brokers "$BROKERS" --partitions 3 --append-time 1 "$prefix.orders" "$prefix.customers" >/dev/null
       SERVER_ID=$((SERVER_ID + 1))
-      http_port=$(free_port)
+      http_port=$("$ROOT/scripts/free-port.sh") || die "no free port for tor's HTTP endpoint"
       env -i PATH="$PATH" HOME="${HOME:-/tmp}" TOR_CONFIG="$CONFIG" TOR_MYSQL_START=end \
         TOR_MYSQL_PORT="$TOR_MYSQL_PORT" TOR_MYSQL_SERVER_ID="$SERVER_ID" TOR_KAFKA_BROKERS="$BROKERS" \
         TOR_REDIS_PORT="$TOR_REDIS_PORT" TOR_REDIS_KEY="tor:e2e:$prefix" TOR_HTTP_PORT="$http_port" \

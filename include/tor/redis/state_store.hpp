@@ -221,26 +221,13 @@ class state_store {
                       "(INFO replication) or lower wait_replicas");
   }
 
-  // Runs EVALSHA, falling back to EVAL when the server does not have the
-  // script cached (restarted, or SCRIPT FLUSH); EVAL caches it again.
+  // Runs one of the scripts (detail::eval_script), classifying a refused SCRIPT LOAD.
   detail::reply_ptr eval(detail::connection& conn, std::string& sha, std::string_view script,
                          std::initializer_list<std::string_view> keys, std::initializer_list<std::string_view> args) {
-    const auto nkeys = std::to_string(keys.size());
-    auto call = [&](std::string_view verb, std::string_view body) {
-      std::vector<std::string_view> argv{verb, body, nkeys};
-      argv.insert(argv.end(), keys.begin(), keys.end());
-      argv.insert(argv.end(), args.begin(), args.end());
-      return conn.command(argv);
-    };
-    if (sha.empty()) {
-      auto loaded = conn.command({"SCRIPT", "LOAD", script});
-      if (loaded->type == REDIS_REPLY_ERROR) throw reply_error(*loaded, "load a Lua script (SCRIPT LOAD)");
-      if (loaded->type != REDIS_REPLY_STRING) throw unexpected(*loaded, "SCRIPT LOAD");
-      sha = std::string(detail::text_of(*loaded));
-    }
-    auto r = call("EVALSHA", sha);
-    if (r->type == REDIS_REPLY_ERROR && detail::error_code(*r) == "NOSCRIPT") r = call("EVAL", script);
-    return r;
+    return detail::eval_script(conn, sha, script, keys, args, [&](const redisReply& loaded) {
+      if (loaded.type == REDIS_REPLY_ERROR) throw reply_error(loaded, "load a Lua script (SCRIPT LOAD)");
+      throw unexpected(loaded, "SCRIPT LOAD");
+    });
   }
 
   // ---- connection management ----------------------------------------------

@@ -133,7 +133,14 @@ class black_hole_proxy {
         fds.push_back({p.client, static_cast<short>(POLLIN | (!holed && !p.to_client.empty() ? POLLOUT : 0)), 0});
         fds.push_back({p.server, static_cast<short>(POLLIN | (!holed && !p.to_server.empty() ? POLLOUT : 0)), 0});
       }
-      if (::poll(fds.data(), fds.size(), 5) <= 0) continue;
+      if (::poll(fds.data(), fds.size(), 5) <= 0) {
+        // Bytes taken in just before the hole opened wait here too: count them.
+        std::size_t waiting = 0;
+        if (holed)
+          for (const auto& p : pairs_) waiting += p.to_server.size();
+        held_ = waiting;
+        continue;
+      }
       if (fds[0].revents & POLLIN) {
         const int c = ::accept(listener_, nullptr, nullptr);
         if (c >= 0) {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <initializer_list>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -173,5 +174,34 @@ inline error_reply parse_error(const redisReply& r) {
 
 /// The first word of an error reply ("WRONGPASS", "NOSCRIPT", "ERR" ...).
 inline std::string_view error_code(const redisReply& r) { return parse_error(r).code; }
+
+/// Runs a Lua script by EVALSHA: loads it first (SCRIPT LOAD) when `sha`
+/// is empty, remembering its digest there, and falls back to EVAL when the
+/// server no longer has it cached (restarted, or SCRIPT FLUSH; EVAL caches
+/// it again). A SCRIPT LOAD that does not answer with a digest is handed to
+/// `refused(reply)`, which must throw.
+template <class Refused>
+reply_ptr eval_script(connection& conn, std::string& sha, std::string_view script,
+                      std::initializer_list<std::string_view> keys, std::initializer_list<std::string_view> args,
+                      Refused&& refused) {
+  const auto nkeys = std::to_string(keys.size());
+  auto call = [&](std::string_view verb, std::string_view body) {
+    std::vector<std::string_view> argv{verb, body, nkeys};
+    argv.insert(argv.end(), keys.begin(), keys.end());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return conn.command(argv);
+  };
+  if (sha.empty()) {
+    auto loaded = conn.command({"SCRIPT", "LOAD", script});
+    if (loaded->type != REDIS_REPLY_STRING) {
+      refused(*loaded);
+      throw std::logic_error("eval_script: the SCRIPT LOAD handler returned");
+    }
+    sha = std::string(text_of(*loaded));
+  }
+  auto r = call("EVALSHA", sha);
+  if (r->type == REDIS_REPLY_ERROR && error_code(*r) == "NOSCRIPT") r = call("EVAL", script);
+  return r;
+}
 
 }  // namespace tor::redis::detail
