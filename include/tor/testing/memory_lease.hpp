@@ -43,6 +43,12 @@ class memory_lease_board {
     return s_->holder;
   }
 
+  /// When the current lease expires (a time in the past when there is none).
+  [[nodiscard]] steady::time_point expires_at() const {
+    std::lock_guard lock(s_->mutex);
+    return s_->expires;
+  }
+
   [[nodiscard]] std::uint64_t term() const {
     std::lock_guard lock(s_->mutex);
     return s_->term;
