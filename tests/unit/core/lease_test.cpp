@@ -144,7 +144,7 @@ TEST_CASE("releasing the lease at a clean stop lets a standby take over at once"
 TEST_CASE("the router hands nothing to the dispatcher once the lease gate shuts, and stops as fenced",
           "[lease][router]") {
   memory_binlog log;
-  log.append({test::outbox_row("e1", "Order", "k", "p")});
+  const auto first = log.append({test::outbox_row("e1", "Order", "k", "p")});
   memory_source src(log);
   memory_dispatcher disp;
   memory_state_store store;
@@ -164,6 +164,7 @@ TEST_CASE("the router hands nothing to the dispatcher once the lease gate shuts,
     }
   });
   REQUIRE(eventually([&] { return disp.acknowledged() == 1; }));
+  REQUIRE(eventually([&] { return store.load() == std::optional<checkpoint>(first); }));
   const auto saves_before = store.history().size();
   gate.shut();
   log.append({test::outbox_row("e2", "Order", "k", "p")});
