@@ -43,9 +43,9 @@ struct router_options {
   /// Backpressure: reading pauses while this many messages, or bytes, are
   /// unacknowledged. Each is held by the dispatcher until acknowledged (with
   /// librdkafka about 1 KB a 256-byte message with Tor's headers), so these
-  /// bound the memory catching up takes; 10,000 is several times what a
-  /// broker acknowledges in one round trip at full speed.
-  std::size_t max_in_flight_messages = 10'000;
+  /// bound the memory catching up takes; 5,000 is 20 ms of messages at
+  /// 250 k a second, more than a local broker's round trip with linger 5 ms.
+  std::size_t max_in_flight_messages = 5'000;
   std::size_t max_in_flight_bytes = 16u << 20;
   /// How often the committable checkpoint is saved while running.
   std::chrono::milliseconds checkpoint_interval{1000};

@@ -392,7 +392,7 @@ struct outbox_settings {
 // ---- router ------------------------------------------------------------------
 
 struct router_settings {
-  std::uint64_t max_in_flight_messages = 10'000;
+  std::uint64_t max_in_flight_messages = 5'000;
   byte_size max_in_flight_bytes{16ull << 20};
   std::chrono::milliseconds checkpoint_interval = 1s;
   std::chrono::milliseconds flush_timeout = 30s;
