@@ -159,6 +159,11 @@ std::string render_prometheus(const metrics_snapshot& s) {
         static_cast<std::uint64_t>(r.in_flight_messages));
   w.one("tor_in_flight_bytes", "gauge", "Bytes of messages sent and not yet acknowledged.",
         static_cast<std::uint64_t>(r.in_flight_bytes));
+  w.one("tor_pending_transactions", "gauge",
+        "Transactions read whose messages are not all acknowledged yet (or behind one that is not).",
+        static_cast<std::uint64_t>(r.pending_transactions));
+  w.one("tor_tracker_bytes", "gauge", "Memory the checkpoint tracker's records take.",
+        static_cast<std::uint64_t>(r.tracker_bytes));
 
   if (r.last_saved) {
     w.one("tor_checkpoint_binlog_file", "gauge", "Binlog file number of the saved checkpoint.",

@@ -497,6 +497,7 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       tor::router_options opt;
       opt.max_in_flight_messages = s.router.max_in_flight_messages;
       opt.max_in_flight_bytes = s.router.max_in_flight_bytes.bytes;
+      opt.max_pending_transactions = s.router.max_pending_transactions;
       opt.checkpoint_interval = s.router.checkpoint_interval;
       opt.idle_wait = s.router.idle_wait;
       opt.flush_timeout = s.router.flush_timeout;

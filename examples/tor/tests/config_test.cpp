@@ -56,6 +56,7 @@ TEST_CASE("a minimal file takes every other value from the defaults") {
   CHECK(s.router.max_in_flight_bytes.bytes == 16u << 20);
   CHECK(s.router.max_in_flight_bytes.bytes == tor::router_options{}.max_in_flight_bytes);
   CHECK(s.router.max_in_flight_messages == tor::router_options{}.max_in_flight_messages);
+  CHECK(s.router.max_pending_transactions == tor::router_options{}.max_pending_transactions);
   CHECK(s.redis.host.empty());
   CHECK(*l.origins.find("mysql.user") == "tor.yaml:3");
   CHECK(l.origins.find("mysql.host") == nullptr);

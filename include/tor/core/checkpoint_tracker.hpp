@@ -2,6 +2,15 @@
 // committable checkpoint: the end of the latest transaction T such that T and
 // every transaction before it are done. This is the heart of the at-least-once
 // guarantee, kept apart from the router so it can be tested on its own.
+//
+// What it holds is bounded by the router's backpressure (records(),
+// pending_transactions(); memory_bytes() reports it), and a transaction's
+// record is small: its end position is an offset in a shared file name, and
+// its GTID set is derived from the one before (plus its own GTID) whenever
+// the source's checkpoint agrees with that derivation, so no per-transaction
+// copy of the whole set is kept. Records live in rings whose slots are
+// reused: after a stall the memory stays at the high-water mark, which the
+// bounds cap.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +40,7 @@ class checkpoint_tracker {
     txn& t = txns_.emplace_back();
     t.file = file_;
     t.gtid = b.gtid;
+    gtid_bytes_ += heap_bytes(t.gtid);
     open_ = true;
   }
 
@@ -59,8 +69,14 @@ class checkpoint_tracker {
   bool commit(checkpoint&& end) {
     if (!open_) throw error(error_kind::source, "source framing error: commit without begin");
     open_ = false;
-    txns_.back().end = std::move(end);
-    txns_.back().committed = true;
+    txn& t = txns_.back();
+    t.end_offset = end.position.offset;
+    if (!derivable(t, end)) {
+      t.end = std::make_unique<checkpoint>(end);
+      full_bytes_ += checkpoint_bytes(end);
+    }
+    last_end_ = std::move(end);
+    t.committed = true;
     return advance();
   }
 
@@ -103,12 +119,22 @@ class checkpoint_tracker {
   [[nodiscard]] bool transaction_open() const noexcept { return open_; }
   /// Transactions read but not yet all acknowledged.
   [[nodiscard]] std::size_t pending_transactions() const noexcept { return txns_.size(); }
+  /// Message records held: unacknowledged ones, and acknowledged ones behind
+  /// an older unacknowledged message (a stuck message keeps them).
+  [[nodiscard]] std::size_t records() const noexcept { return msgs_.size(); }
+  /// What the tracker's records take, in bytes: a measurable figure for the
+  /// memory bound (record slots in use, full checkpoints kept, GTID texts
+  /// longer than a string's inline buffer).
+  [[nodiscard]] std::size_t memory_bytes() const noexcept {
+    return txns_.capacity() * sizeof(txn) + msgs_.capacity() * sizeof(msg) + full_bytes_ + gtid_bytes_;
+  }
 
  private:
   struct txn {
     std::size_t pending = 0;
     bool committed = false;
-    checkpoint end;
+    std::uint64_t end_offset = 0;               // end position: in `file`, at this offset
+    std::unique_ptr<checkpoint> end;           // the whole end checkpoint, only when not derivable
     std::shared_ptr<const std::string> file;  // binlog file the transaction is in
     std::string gtid;
     // Keep msg::table alive; most transactions touch one table.
@@ -132,10 +158,49 @@ class checkpoint_tracker {
     return msgs_[token - msg_base_];
   }
 
+  // What a kept checkpoint takes: the object, its strings and the GTID set's
+  // map nodes (a node is about four pointers besides its value).
+  static std::size_t checkpoint_bytes(const checkpoint& c) noexcept {
+    constexpr std::size_t node = 4 * sizeof(void*);
+    std::size_t n = sizeof(checkpoint) + heap_bytes(c.position.file) + heap_bytes(c.server_id);
+    n += c.gtids.domains().size() * (node + sizeof(std::pair<const std::uint32_t, gtid_set::mariadb_entry>));
+    for (const auto& [uuid, ivs] : c.gtids.uuids())
+      n += node + sizeof(std::pair<const std::string, std::vector<gtid_set::interval>>) + heap_bytes(uuid) +
+           ivs.capacity() * sizeof(gtid_set::interval);
+    return n;
+  }
+  static std::size_t heap_bytes(const std::string& s) noexcept {
+    return s.capacity() > sso_capacity ? s.capacity() + 1 : 0;
+  }
+
+  // True when `end` is what the previous commit's checkpoint becomes with
+  // this transaction: same file and server, its GTID added. (The check is
+  // made on the previous checkpoint, which is replaced right after.)
+  bool derivable(const txn& t, const checkpoint& end) {
+    if (!last_end_ || end.position.file != *t.file || end.server_id != last_end_->server_id) return false;
+    if (!t.gtid.empty()) {
+      try {
+        last_end_->gtids.add(gtid::parse(t.gtid, last_end_->gtids.flavor()));
+      } catch (const error&) {
+        return false;
+      }
+    }
+    return last_end_->gtids == end.gtids;
+  }
+
   bool advance() {
     bool moved = false;
     while (!txns_.empty() && txns_.front().committed && txns_.front().pending == 0) {
-      committable_ = std::move(txns_.front().end);
+      txn& t = txns_.front();
+      if (t.end) {
+        full_bytes_ -= checkpoint_bytes(*t.end);
+        committable_ = std::move(*t.end);
+      } else {  // derivable: committable_ holds the previous transaction's end
+        committable_->position.file = *t.file;
+        committable_->position.offset = t.end_offset;
+        if (!t.gtid.empty()) committable_->gtids.add(gtid::parse(t.gtid, committable_->gtids.flavor()));
+      }
+      gtid_bytes_ -= heap_bytes(t.gtid);
       txns_.pop_front();
       ++txn_base_;
       moved = true;
@@ -143,6 +208,12 @@ class checkpoint_tracker {
     return moved;
   }
 
+ public:
+  /// Bytes one transaction record, and one message record, take in the tracker.
+  static constexpr std::size_t transaction_record_bytes = sizeof(txn);
+  static constexpr std::size_t message_record_bytes = sizeof(msg);
+
+ private:
   detail::ring<txn> txns_;
   detail::ring<msg> msgs_;
   std::uint64_t txn_base_ = 0;  // index of txns_.front()
@@ -152,7 +223,11 @@ class checkpoint_tracker {
   std::size_t in_flight_bytes_ = 0;
   bool open_ = false;
   std::optional<checkpoint> committable_;
+  std::optional<checkpoint> last_end_;  // the latest commit's checkpoint, as the source gave it
   std::shared_ptr<const std::string> file_;
+  std::size_t full_bytes_ = 0;  // full checkpoints kept in records
+  std::size_t gtid_bytes_ = 0;  // GTID texts on the heap
+  static inline const std::size_t sso_capacity = std::string().capacity();
 };
 
 }  // namespace tor

@@ -45,8 +45,14 @@ struct router_options {
   /// librdkafka about 1 KB a 256-byte message with Tor's headers), so these
   /// bound the memory catching up takes; 5,000 is 20 ms of messages at
   /// 250 k a second, more than a local broker's round trip with linger 5 ms.
+  /// The message count also covers acknowledged messages behind an
+  /// unacknowledged one (the tracker keeps their records).
   std::size_t max_in_flight_messages = 5'000;
   std::size_t max_in_flight_bytes = 16u << 20;
+  /// Backpressure: reading pauses while this many transactions are read but
+  /// not yet committable (one stuck message keeps every later one). With the
+  /// message bound it caps the checkpoint tracker's memory (router_stats::tracker_bytes).
+  std::size_t max_pending_transactions = 10'000;
   /// How often the committable checkpoint is saved while running.
   std::chrono::milliseconds checkpoint_interval{1000};
   /// Longest wait for the source or the dispatcher; bounds how long a stop request waits.
@@ -81,6 +87,9 @@ struct router_stats {
   std::uint64_t save_failures = 0;  ///< failed saves since the last successful one
   std::size_t in_flight_messages = 0;
   std::size_t in_flight_bytes = 0;
+  std::size_t pending_transactions = 0;  ///< read, not yet committable
+  std::size_t tracker_bytes = 0;         ///< memory the checkpoint tracker's records take now
+  std::size_t tracker_peak_bytes = 0;    ///< the most it took since run() began
   std::optional<checkpoint> last_saved;
   clock::time_point last_saved_at{};      ///< epoch when nothing was saved yet
   clock::time_point last_commit_time{};   ///< source commit time of the last transaction read
@@ -124,8 +133,18 @@ class router {
 
  public:
   /// The router uses the policies by reference; they must outlive it.
+  /// Throws tor::error (invalid_argument) when a bound of `options` is zero.
   router(Source& source, Dispatcher& dispatcher, StateStore& store, Mapper& mapper, router_options options = {})
-      : source_(source), dispatcher_(dispatcher), store_(store), mapper_(mapper), opt_(std::move(options)) {}
+      : source_(source), dispatcher_(dispatcher), store_(store), mapper_(mapper), opt_(std::move(options)) {
+    const auto positive = [](std::size_t v, const char* name) {
+      if (v == 0)
+        throw error(error_kind::invalid_argument,
+                    std::string("router option ") + name + " is 0: reading could never start; give it at least 1");
+    };
+    positive(opt_.max_in_flight_messages, "max_in_flight_messages");
+    positive(opt_.max_in_flight_bytes, "max_in_flight_bytes");
+    positive(opt_.max_pending_transactions, "max_pending_transactions");
+  }
 
   router(const router&) = delete;
   router& operator=(const router&) = delete;
@@ -180,6 +199,9 @@ class router {
     s.save_failures = save_failures_.load(std::memory_order_relaxed);
     s.in_flight_messages = in_flight_.load(std::memory_order_relaxed);
     s.in_flight_bytes = in_flight_bytes_.load(std::memory_order_relaxed);
+    s.pending_transactions = pending_txns_.load(std::memory_order_relaxed);
+    s.tracker_bytes = tracker_bytes_.load(std::memory_order_relaxed);
+    s.tracker_peak_bytes = tracker_peak_bytes_.load(std::memory_order_relaxed);
     s.last_commit_time = clock::time_point(clock::duration(last_commit_.load(std::memory_order_relaxed)));
     std::lock_guard lock(mutex_);
     s.last_saved = last_saved_;
@@ -239,14 +261,11 @@ class router {
     auto next_save = steady::now() + opt_.checkpoint_interval;
     unsigned since_poll = 0;
     while (!stop.stop_requested()) {
-      if (++since_poll >= 64 || tracker_.in_flight() >= opt_.max_in_flight_messages ||
-          tracker_.in_flight_bytes() >= opt_.max_in_flight_bytes) {
+      if (++since_poll >= 64 || over_bounds()) {
         since_poll = 0;
         serve_acks(std::chrono::milliseconds(0));
         // Backpressure: stop reading until the dispatcher catches up.
-        while ((tracker_.in_flight() >= opt_.max_in_flight_messages ||
-                tracker_.in_flight_bytes() >= opt_.max_in_flight_bytes) &&
-               !stop.stop_requested()) {
+        while (over_bounds() && !stop.stop_requested()) {
           serve_acks(opt_.idle_wait);
           maybe_save(next_save);
           check_gate();
@@ -267,6 +286,14 @@ class router {
         maybe_save(next_save);
       }
     }
+  }
+
+  // The transaction being read is not counted against max_pending_transactions:
+  // it cannot finish before more of it is read, so counting it could stall reading for good.
+  [[nodiscard]] bool over_bounds() const noexcept {
+    return tracker_.records() >= opt_.max_in_flight_messages ||
+           tracker_.in_flight_bytes() >= opt_.max_in_flight_bytes ||
+           tracker_.pending_transactions() - (tracker_.transaction_open() ? 1 : 0) >= opt_.max_pending_transactions;
   }
 
   void handle(change_event& ev) {
@@ -302,6 +329,7 @@ class router {
       last_commit_.store(c->timestamp.time_since_epoch().count(), std::memory_order_relaxed);
       read_position_dirty_ = c->after.position;
       tracker_.commit(std::move(c->after));
+      publish_in_flight();
     }
   }
 
@@ -342,6 +370,11 @@ class router {
   void publish_in_flight() {
     in_flight_.store(tracker_.in_flight(), std::memory_order_relaxed);
     in_flight_bytes_.store(tracker_.in_flight_bytes(), std::memory_order_relaxed);
+    pending_txns_.store(tracker_.pending_transactions(), std::memory_order_relaxed);
+    const auto bytes = tracker_.memory_bytes();
+    tracker_bytes_.store(bytes, std::memory_order_relaxed);
+    if (bytes > tracker_peak_bytes_.load(std::memory_order_relaxed))
+      tracker_peak_bytes_.store(bytes, std::memory_order_relaxed);
   }
 
   // Hands the committable checkpoint to the saving thread once per interval,
@@ -510,7 +543,8 @@ class router {
 
   std::atomic<std::uint64_t> events_{0}, transactions_{0}, rows_{0}, sent_{0}, acked_{0}, failed_{0},
       save_failures_{0};
-  std::atomic<std::size_t> in_flight_{0}, in_flight_bytes_{0};
+  std::atomic<std::size_t> in_flight_{0}, in_flight_bytes_{0}, pending_txns_{0}, tracker_bytes_{0},
+      tracker_peak_bytes_{0};
   std::atomic<clock::duration::rep> last_commit_{0};
   mutable std::mutex mutex_;
   std::optional<checkpoint> last_saved_;

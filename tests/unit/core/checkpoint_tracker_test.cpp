@@ -91,3 +91,59 @@ TEST_CASE("commit copies a checkpoint given by lvalue and takes one given by rva
   CHECK(t.commit(std::move(given)));
   CHECK(t.committable() == at(200));
 }
+
+TEST_CASE("checkpoints derived behind a pending message equal the source's, GTID set included", "[tracker]") {
+  // Commit checkpoints as a source gives them: one file, the GTID set growing
+  // by each transaction's GTID, with a rotation and a second domain in between.
+  std::vector<begin_event> begins;
+  std::vector<checkpoint> ends;
+  gtid_set executed = gtid_set::parse("0-1-10", gtid_flavor::mariadb);
+  std::string file = "mysql-bin.000001";
+  std::uint64_t offset = 4;
+  for (std::uint64_t i = 0; i < 200; ++i) {
+    if (i == 120) {
+      file = "mysql-bin.000002";
+      offset = 4;
+    }
+    const std::string g = (i % 7 == 3 ? "5-2-" : "0-1-") + std::to_string(11 + i);
+    begins.push_back(begin_event{g, {file, offset}, {}});
+    offset += 500;
+    executed.add(gtid::parse(g, gtid_flavor::mariadb));
+    ends.push_back(checkpoint{{file, offset}, executed, "1"});
+  }
+  checkpoint_tracker t;
+  std::vector<std::uint64_t> tokens;
+  for (std::size_t i = 0; i < begins.size(); ++i) {
+    t.begin(begins[i]);
+    tokens.push_back(t.add_message(10, row()));
+    t.commit(ends[i]);
+  }
+  // Only the first transaction's record keeps a whole checkpoint (and the
+  // second domain's first GTID, which derivation also covers): the records'
+  // slots (256, the power of two above 200) and about one checkpoint.
+  CHECK(t.memory_bytes() < 256 * (checkpoint_tracker::transaction_record_bytes +
+                                  checkpoint_tracker::message_record_bytes) + 1024);
+  // Acknowledge every other message first, then the rest in reverse: each
+  // time the checkpoint moves it must equal the source's for that transaction.
+  for (std::size_t i = 1; i < tokens.size(); i += 2) t.acknowledge(tokens[i]);
+  CHECK_FALSE(t.committable());
+  for (std::size_t k = tokens.size(); k-- > 0;) {
+    if (k % 2 == 1) continue;
+    t.acknowledge(tokens[k]);
+  }
+  REQUIRE(t.committable());
+  CHECK(*t.committable() == ends.back());
+  // And step by step, in order.
+  checkpoint_tracker u;
+  std::vector<std::uint64_t> toks;
+  for (std::size_t i = 0; i < begins.size(); ++i) {
+    u.begin(begins[i]);
+    toks.push_back(u.add_message(10, row()));
+    u.commit(ends[i]);
+  }
+  for (std::size_t i = 0; i < toks.size(); ++i) {
+    u.acknowledge(toks[i]);
+    REQUIRE(u.committable());
+    CHECK(*u.committable() == ends[i]);
+  }
+}

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "unit/fixtures.hpp"
+#include "unit/heap_usage.hpp"
 
 using namespace tor;
 using namespace tor::testing;
@@ -557,4 +558,157 @@ TEST_CASE("a transient failure to load the checkpoint is retried, never read as 
   memory_source src2(log);
   router r2(src2, disp, broken, mapper, test::fast_options());
   CHECK_THROWS_WITH(r2.run(), Catch::Contains("injected failure loading"));
+}
+
+namespace {
+
+// A source that makes `count` one-row outbox transactions as it is read,
+// without storing them (a million stored transactions would dwarf what the
+// test measures). Transaction `stuck` has key "stuck", the others keys from
+// `keys`. Transaction n spans [4 + 300n, 4 + 300(n+1)) of one binlog file
+// and has GTID 0-1-(n+1).
+class generated_source {
+ public:
+  generated_source(std::uint64_t count, std::uint64_t stuck, std::vector<std::string> keys)
+      : count_(count), stuck_(stuck), keys_(std::move(keys)) {}
+
+  void open(const std::optional<checkpoint>& from) {
+    next_ = 0;
+    gtids_ = gtid_set(gtid_flavor::mariadb);
+    if (from) {
+      next_ = (from->position.offset - 4) / 300;
+      gtids_ = from->gtids;
+    }
+    step_ = 0;
+  }
+
+  std::optional<change_event> next(std::chrono::milliseconds) {
+    if (next_ >= count_) return std::nullopt;
+    const std::uint64_t begin = 4 + next_ * 300;
+    switch (step_++) {
+      case 0: return change_event{begin_event{"0-1-" + std::to_string(next_ + 1), {file, begin}, clock::now()}};
+      case 1: {
+        row_change r;
+        r.table = test::outbox_table;
+        r.after.values = {std::string("e") + std::to_string(next_), std::string("Order"),
+                          next_ == stuck_ ? std::string("stuck") : keys_[next_ % keys_.size()],
+                          std::string("created"), std::string("{}")};
+        r.position = {file, begin + 100};
+        return change_event{std::move(r)};
+      }
+      default: {
+        step_ = 0;
+        ++next_;
+        gtids_.add(gtid{gtid_flavor::mariadb, 0, 1, {}, next_});
+        return change_event{commit_event{checkpoint{{file, 4 + next_ * 300}, gtids_, "1"}, clock::now()}};
+      }
+    }
+  }
+
+  /// The checkpoint after the first n transactions.
+  [[nodiscard]] static checkpoint end_of(std::uint64_t n) {
+    gtid_set g(gtid_flavor::mariadb);
+    g.add(gtid{gtid_flavor::mariadb, 0, 1, {}, n});
+    return checkpoint{{file, 4 + n * 300}, g, "1"};
+  }
+
+  static inline const std::string file = "gen-bin.000001";
+
+ private:
+  std::uint64_t count_;
+  std::uint64_t stuck_;
+  std::vector<std::string> keys_;
+  std::uint64_t next_ = 0;
+  int step_ = 0;
+  gtid_set gtids_{gtid_flavor::mariadb};
+};
+
+}  // namespace
+
+// Under the sanitizers every allocation costs tens of times more: a fifth of
+// the flow still outnumbers the bound twenty times over.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr std::uint64_t later_transactions = 200'000;
+#else
+constexpr std::uint64_t later_transactions = 1'000'000;
+#endif
+
+TEST_CASE("one stuck message keeps memory bounded while a million later transactions flow",
+          "[router][backpressure][memory]") {
+  constexpr std::uint64_t stuck = 5;  // five transactions before it are done and saved
+  constexpr std::uint64_t total = stuck + 1 + later_transactions;
+  constexpr std::size_t bound = 10'000;  // max_pending_transactions and max_in_flight_messages
+  const bool fail_it = GENERATE(false, true);
+  INFO((fail_it ? "the stuck message fails" : "the stuck message is acknowledged"));
+  memory_dispatcher::options dopt;
+  dopt.default_partitions = 4;
+  dopt.record = false;
+  if (fail_it) dopt.fail = [](const message& m) -> std::optional<std::string> {
+    if (m.key == "stuck") return std::string("leader not available");
+    return std::nullopt;
+  };
+  memory_dispatcher disp(dopt);
+  message probe;
+  probe.topic = "events";
+  probe.key = "stuck";
+  const int stuck_partition = disp.partition_for(probe);
+  std::vector<std::string> keys;
+  for (int i = 0; keys.size() < 8; ++i) {
+    probe.key = "k" + std::to_string(i);
+    if (disp.partition_for(probe) != stuck_partition) keys.push_back(probe.key);
+  }
+  disp.hold_partition("events", stuck_partition);
+
+  generated_source src(total, stuck, keys);
+  memory_state_store store;
+  outbox_mapper mapper(simple_config());
+  auto opts = test::fast_options();
+  opts.max_in_flight_messages = bound;
+  opts.max_pending_transactions = bound;
+  const auto heap_before = test::heap::live();
+  test::heap::reset_peak();
+  router r(src, disp, store, mapper, opts);
+  running run(r);
+
+  // Reading pauses at the bound while the stuck message waits, and stays
+  // paused once every other message is acknowledged and served.
+  REQUIRE(eventually([&] { return r.stats().pending_transactions >= bound; }));
+  REQUIRE(eventually([&] {
+    const auto s = r.stats();
+    return s.messages_acknowledged + 1 == s.messages_sent && disp.held() == 1;
+  }));
+  CHECK(r.stats().transactions <= stuck + bound);
+  CHECK(r.stats().pending_transactions <= bound + 1);  // and the one being read
+  // The checkpoint reaches the stuck message, and stops there.
+  REQUIRE(eventually([&] { return store.load() == std::optional<checkpoint>(generated_source::end_of(stuck)); }));
+
+  disp.release_partition("events", stuck_partition);
+  if (fail_it) {
+    REQUIRE(eventually([&] { return run.finished.load(); }));
+    run.stop();
+    CHECK(run.kind == error_kind::dispatch);
+    CHECK_THAT(run.failure, Catch::Contains("leader not available") &&
+                                Catch::Contains(generated_source::file + ":" + std::to_string(4 + stuck * 300 + 100)));
+    CHECK(store.load() == std::optional<checkpoint>(generated_source::end_of(stuck)));  // never past it
+  } else {
+    REQUIRE(eventually([&] { return store.load() == std::optional<checkpoint>(generated_source::end_of(total)); },
+                       120s));
+    run.stop();
+    CHECK(run.failure.empty());
+    CHECK(disp.acknowledged() == total);
+  }
+  // The stated bound: the tracker's record rings (slots are allocated in
+  // powers of two, so up to twice the bound) and one whole checkpoint.
+  const std::size_t slots = 16'384;  // the power of two at or above the bound
+  const auto tracker_bound =
+      slots * (checkpoint_tracker::transaction_record_bytes + checkpoint_tracker::message_record_bytes) + 4096;
+  const auto heap_peak = test::heap::peak() - heap_before;
+  INFO("tracker peak " << r.stats().tracker_peak_bytes << " bytes (bound " << tracker_bound << "), heap peak "
+                       << heap_peak << " bytes");
+  CHECK(r.stats().tracker_peak_bytes <= tracker_bound);
+  CHECK(r.stats().tracker_peak_bytes > bound * checkpoint_tracker::transaction_record_bytes);
+  // Everything the test process allocated meanwhile (router, tracker, the
+  // dispatcher's queues, the source) stays within 2 MB of the tracker's bound.
+  CHECK(heap_peak <= tracker_bound + (2u << 20));
+  WARN("tracker peak " << r.stats().tracker_peak_bytes << " heap peak " << heap_peak);
 }

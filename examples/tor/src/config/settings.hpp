@@ -394,6 +394,7 @@ struct outbox_settings {
 struct router_settings {
   std::uint64_t max_in_flight_messages = 5'000;
   byte_size max_in_flight_bytes{16ull << 20};
+  std::uint64_t max_pending_transactions = 10'000;
   std::chrono::milliseconds checkpoint_interval = 1s;
   std::chrono::milliseconds flush_timeout = 30s;
   std::chrono::milliseconds final_save_timeout = 10s;
@@ -404,6 +405,8 @@ struct router_settings {
                                  "Each is held in memory until Kafka acknowledges it (about 1 KB for a 256-byte "
                                  "payload), so this bounds the memory catching up takes."},
       {"max_in_flight_bytes", "Reading pauses while this many bytes of messages are unacknowledged."},
+      {"max_pending_transactions", "Reading pauses while this many read transactions wait for an earlier "
+                                   "message's acknowledgement (bounds memory behind a stuck message)."},
       {"checkpoint_interval", "How often the checkpoint is saved while running (and at every stop)."},
       {"flush_timeout", "At a stop, how long Kafka may take to acknowledge what is in flight."},
       {"final_save_timeout", "At a stop, how long a failing checkpoint save is retried."},
@@ -520,7 +523,7 @@ BOOST_HANA_ADAPT_STRUCT(tor_service::config::outbox_settings, preset, tables, id
                         payload_column, type_column, timestamp_column, routes, topic_template, unrouted, fan_out, fields,
                         on_update, on_invalid, tombstone_on_empty_payload, id_header, coordinate_headers);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::router_settings, max_in_flight_messages, max_in_flight_bytes,
-                        checkpoint_interval, flush_timeout, final_save_timeout, idle_wait);
+                        max_pending_transactions, checkpoint_interval, flush_timeout, final_save_timeout, idle_wait);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::log_settings, level, format, progress_interval);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::http_settings, address, port);
 BOOST_HANA_ADAPT_STRUCT(tor_service::config::ha_settings, enabled, lease_ttl);

@@ -16,6 +16,9 @@ class ring {
  public:
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  /// Slots allocated (a power of two, or 0): what the ring takes is this many
+  /// elements, whatever its size now, since slots are reused, never freed.
+  [[nodiscard]] std::size_t capacity() const noexcept { return slots_.size(); }
 
   T& push_back(T value) {
     T& slot = emplace_back();
