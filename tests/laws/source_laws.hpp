@@ -18,6 +18,8 @@ namespace tor::laws {
 struct observed_transaction {
   std::vector<std::string> rows;  // "schema.table op v1|v2|..."
   checkpoint end;
+  begin_event begin;
+  std::optional<checkpoint> before;  // the commit checkpoint read just before it, if any
 };
 
 template <class S>
@@ -26,14 +28,17 @@ std::vector<observed_transaction> read_transactions(S& s, std::size_t want,
   using namespace std::chrono_literals;
   std::vector<observed_transaction> out;
   std::optional<observed_transaction> open;
+  std::optional<checkpoint> last_commit;
   const auto deadline = std::chrono::steady_clock::now() + budget;
   while (out.size() < want && std::chrono::steady_clock::now() < deadline) {
     auto ev = s.next(100ms);
     if (!ev) continue;
-    if (std::holds_alternative<begin_event>(*ev)) {
+    if (auto* b = std::get_if<begin_event>(&*ev)) {
       INFO("law 1: begin inside an open transaction");
       REQUIRE_FALSE(open.has_value());
       open.emplace();
+      open->begin = *b;
+      open->before = last_commit;
     } else if (auto* r = std::get_if<row_change>(&*ev)) {
       INFO("law 1: row outside a transaction");
       REQUIRE(open.has_value());
@@ -44,6 +49,7 @@ std::vector<observed_transaction> read_transactions(S& s, std::size_t want,
       INFO("law 1: commit without begin");
       REQUIRE(open.has_value());
       open->end = c->after;
+      last_commit = c->after;
       if (!out.empty() || !open->rows.empty()) {
         if (!out.empty()) {
           INFO("law 2: commit checkpoints increase: " << out.back().end.to_string() << " then "
@@ -86,6 +92,26 @@ void check_source_laws(Make make, Write write) {
   for (std::size_t i = 0; i < 3; ++i) {
     CHECK(replay[i].rows == all[i + 2].rows);
     CHECK(replay[i].end.position == all[i + 2].end.position);
+  }
+
+  {
+    INFO("law 3: opening inside the third transaction gives it again from its begin, then the last two");
+    REQUIRE(all[2].before.has_value());
+    checkpoint inside{all[2].begin.position, all[2].before->gtids, all[2].before->server_id};
+    inside.skip_rows = 1;
+    inside.transaction_gtid = all[2].begin.gtid;
+    auto fourth = make();
+    auto& d = deref(fourth);
+    d.open(inside);
+    const auto again = read_transactions(d, 3);
+    REQUIRE(again.size() == 3);
+    CHECK(again[0].begin.position == all[2].begin.position);
+    CHECK(again[0].begin.gtid == all[2].begin.gtid);
+    for (std::size_t i = 0; i < 3; ++i) {
+      CHECK(again[i].rows == all[i + 2].rows);
+      CHECK(again[i].end.position == all[i + 2].end.position);
+      CHECK(again[i].end.gtids == all[i + 2].end.gtids);
+    }
   }
 
   if constexpr (tor::start_reporting_source<std::remove_cvref_t<decltype(a)>>) {

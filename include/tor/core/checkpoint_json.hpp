@@ -6,6 +6,16 @@
 //    "gtid_set":"0-1-100","gtid_flavor":"mariadb","server_id":"1",
 //    "saved_at":"2026-11-26T11:35:34.120Z","saved_by":"host-a:4242","owner_epoch":7}
 //
+// A checkpoint inside a transaction adds two members (and only then, so a
+// checkpoint between transactions is written exactly as before):
+//
+//   {"version":1,"file":"mysql-bin.000003","offset":1234,"gtid_set":"0-1-100",...,
+//    "transaction_gtid":"0-1-101","skip_rows":25944}
+//
+// "file"/"offset" is where that transaction begins and "gtid_set" the set
+// before it, so a Tor that does not know these members resumes at the start
+// of the transaction and publishes it again in full: never less.
+//
 // Decoding also accepts the value the original (Go) Tor kept,
 // `{"name":"mysql-bin.000003","pos":1234}`, so a deployment switches over
 // without reprocessing or losing anything. Everything else is refused with a
@@ -408,6 +418,11 @@ inline std::string encode_checkpoint_json(const checkpoint_document& doc) {
   out += c.gtids.flavor() == gtid_flavor::mysql ? "\"mysql\"" : "\"mariadb\"";
   out += ",\"server_id\":";
   write_string(out, c.server_id);
+  if (c.skip_rows > 0) {
+    out += ",\"transaction_gtid\":";
+    write_string(out, c.transaction_gtid);
+    out += ",\"skip_rows\":" + std::to_string(c.skip_rows);
+  }
   if (!doc.saved_at.empty()) {
     out += ",\"saved_at\":";
     write_string(out, doc.saved_at);
@@ -567,6 +582,10 @@ inline checkpoint_document decode_checkpoint_json(std::string_view text, std::st
     if (doc.state.position.file.empty() && doc.state.gtids.empty())
       f.fail("\"file\" is empty and there is no GTID set, so it names no position");
     doc.state.server_id = f.optional_string("server_id");
+    if (const auto* skip = f.find("skip_rows")) doc.state.skip_rows = f.uint_of(*skip);
+    doc.state.transaction_gtid = f.optional_string("transaction_gtid");
+    if (!doc.state.transaction_gtid.empty() && doc.state.skip_rows == 0)
+      f.fail("\"transaction_gtid\" is given without \"skip_rows\" (the rows of that transaction already published)");
     doc.saved_at = f.optional_string("saved_at");
     doc.saved_by = f.optional_string("saved_by");
     if (const auto* epoch = f.find("owner_epoch")) doc.owner_epoch = f.uint_of(*epoch);

@@ -3,6 +3,11 @@
 // every transaction before it are done. This is the heart of the at-least-once
 // guarantee, kept apart from the router so it can be tested on its own.
 //
+// It also yields the resume point (resume_point()): the committable
+// checkpoint, or one inside the oldest unfinished transaction when its
+// leading rows are published, so a restart re-reads that transaction and
+// skips them instead of publishing them again.
+//
 // What it holds is bounded by the router's backpressure (records(),
 // pending_transactions(); memory_bytes() reports it), and a transaction's
 // record is small: its end position is an offset in a shared file name, and
@@ -39,12 +44,14 @@ class checkpoint_tracker {
     if (!file_ || *file_ != b.position.file) file_ = std::make_shared<const std::string>(b.position.file);
     txn& t = txns_.emplace_back();
     t.file = file_;
+    t.begin_offset = b.position.offset;
     t.gtid = b.gtid;
     gtid_bytes_ += heap_bytes(t.gtid);
     open_ = true;
   }
 
-  /// Registers one message made from `row` in the open transaction; returns its token.
+  /// Registers one message made from `row` in the open transaction; returns
+  /// its token. Every message of a row is added before end_row().
   std::uint64_t add_message(std::size_t bytes, const row_change& row) {
     if (!open_)
       throw error(error_kind::source, "source framing error: row of " + row.table_name() + " at " +
@@ -56,11 +63,28 @@ class checkpoint_tracker {
     } else if (row.table && row.table != t.table && (t.more_tables.empty() || t.more_tables.back() != row.table)) {
       t.more_tables.push_back(row.table);
     }
-    msgs_.push_back(msg{txns_.size() - 1 + txn_base_, bytes, row.table.get(), row.position.offset, row.row_index,
-                        false});
+    msgs_.push_back(msg{txns_.size() - 1 + txn_base_, row.table.get(), row.position.offset,
+                        static_cast<std::uint32_t>(bytes), row.row_index, t.rows, false});
     ++in_flight_;
     in_flight_bytes_ += bytes;
     return next_token_++;
+  }
+
+  /// The row being read in the open transaction is complete: all its messages
+  /// were added (possibly none), or it was skipped as published before.
+  void end_row() {
+    if (!open_) throw error(error_kind::source, "source framing error: row outside a transaction");
+    ++txns_.back().rows;
+  }
+
+  /// Where reading starts (the checkpoint loaded, or where the source
+  /// opened), before any transaction: the base the resume point builds on.
+  void start(const checkpoint& at) {
+    if (!txns_.empty() || open_) throw error(error_kind::invalid_argument, "checkpoint_tracker::start after a begin");
+    committable_ = at;
+    last_end_ = at;
+    last_end_->skip_rows = 0;
+    last_end_->transaction_gtid.clear();
   }
 
   /// The open transaction ends at `end`. Returns true when this moved the committable checkpoint.
@@ -113,6 +137,27 @@ class checkpoint_tracker {
   }
 
   [[nodiscard]] const std::optional<checkpoint>& committable() const noexcept { return committable_; }
+
+  /// The committable checkpoint, or, when the oldest unfinished transaction
+  /// has leading rows that are published (all their messages and every one
+  /// before acknowledged), a checkpoint inside it: its begin position, the
+  /// GTID set before it, its GTID and that row count. Needs a committable
+  /// checkpoint (or start()) to build on: the GTID set before the transaction.
+  [[nodiscard]] std::optional<checkpoint> resume_point() const {
+    if (txns_.empty() || !committable_) return committable_;
+    const txn& t = txns_[0];
+    std::uint32_t done = t.rows;
+    if (!msgs_.empty() && msgs_[0].txn == txn_base_) done = msgs_[0].ordinal;  // the oldest unacknowledged
+    if (done == 0) return committable_;
+    checkpoint c;
+    c.position.file = t.file ? *t.file : std::string();
+    c.position.offset = t.begin_offset;
+    c.gtids = committable_->gtids;
+    c.server_id = committable_->server_id;
+    c.skip_rows = done;
+    c.transaction_gtid = t.gtid;
+    return c;
+  }
   [[nodiscard]] std::size_t in_flight() const noexcept { return in_flight_; }
   [[nodiscard]] std::size_t in_flight_bytes() const noexcept { return in_flight_bytes_; }
   [[nodiscard]] bool idle() const noexcept { return in_flight_ == 0 && !open_; }
@@ -133,6 +178,8 @@ class checkpoint_tracker {
   struct txn {
     std::size_t pending = 0;
     bool committed = false;
+    std::uint32_t rows = 0;                     // rows read (all their messages added)
+    std::uint64_t begin_offset = 0;             // begin position: in `file`, at this offset
     std::uint64_t end_offset = 0;               // end position: in `file`, at this offset
     std::unique_ptr<checkpoint> end;           // the whole end checkpoint, only when not derivable
     std::shared_ptr<const std::string> file;  // binlog file the transaction is in
@@ -143,10 +190,11 @@ class checkpoint_tracker {
   };
   struct msg {
     std::uint64_t txn;
-    std::size_t bytes;
     const table_info* table;
-    std::uint64_t offset;
-    std::uint32_t row;
+    std::uint64_t offset;   // of the rows event
+    std::uint32_t bytes;    // a Kafka message is below 2 GiB
+    std::uint32_t row;      // index in the rows event
+    std::uint32_t ordinal;  // index of the row in its transaction
     bool acked;
   };
 
@@ -195,8 +243,10 @@ class checkpoint_tracker {
       if (t.end) {
         full_bytes_ -= checkpoint_bytes(*t.end);
         committable_ = std::move(*t.end);
-      } else {  // derivable: committable_ holds the previous transaction's end
-        committable_->position.file = *t.file;
+      } else {  // derivable: committable_ holds the previous transaction's end (or a point inside this one)
+        committable_->skip_rows = 0;
+        committable_->transaction_gtid.clear();
+        if (committable_->position.file != *t.file) committable_->position.file = *t.file;
         committable_->position.offset = t.end_offset;
         if (!t.gtid.empty()) committable_->gtids.add(gtid::parse(t.gtid, committable_->gtids.flavor()));
       }

@@ -49,6 +49,10 @@ concept change_event_stream = requires(S& s, std::chrono::milliseconds wait) {
 ///    after that transaction's commit.
 /// 3. Replay: opening at the checkpoint of transaction T's commit yields
 ///    exactly the transactions after T, in the same order with the same rows.
+///    Opening at a checkpoint inside transaction T (its begin position, the
+///    GTID set before it, `skip_rows` > 0) yields T again from its begin, with
+///    the same rows in the same order, then the transactions after it; the
+///    router skips the rows the checkpoint counts.
 /// 4. Liveness: `next(w)` returns within about `w` even when nothing happens.
 ///
 /// Models: tor::mysql::binlog_source, tor::testing::memory_source.

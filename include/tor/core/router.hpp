@@ -6,7 +6,10 @@
 // Saves run on a thread of the router's own, so a slow or unreachable state
 // store never stalls reading and publishing: one save is in flight at a
 // time, and when the store is slower than the checkpoint interval the latest
-// committable checkpoint replaces one still waiting. The store is used by one
+// committable checkpoint replaces one still waiting. What is saved is the
+// tracker's resume point: the committable checkpoint, or a point inside a
+// large transaction whose leading rows are published; resuming there, the
+// router re-reads the transaction and skips those rows. The store is used by one
 // thread at a time (the router thread loads, the saving thread saves while
 // running, the router thread makes the final save after that thread ended).
 //
@@ -81,6 +84,7 @@ struct router_stats {
   std::uint64_t events_read = 0;
   std::uint64_t transactions = 0;
   std::uint64_t rows = 0;
+  std::uint64_t rows_skipped = 0;  ///< rows re-read after a resume inside a transaction and not published again
   std::uint64_t messages_sent = 0;
   std::uint64_t messages_acknowledged = 0;
   std::uint64_t messages_failed = 0;
@@ -157,6 +161,8 @@ class router {
     if (stop.stop_requested()) return;
     if (start) {
       saved_ = *start;
+      tracker_.start(*start);
+      if (start->inside_transaction()) resume_inside_ = *start;
       std::lock_guard lock(mutex_);
       last_saved_ = *start;
     }
@@ -166,6 +172,7 @@ class router {
       // restart resumes there even when nothing was published meanwhile.
       if (!start) {
         if (auto first = source_.opened_at(); first && !first->empty()) {
+          tracker_.start(*first);
           save_first(*first, stop);
           if (stop.stop_requested()) return;
         }
@@ -193,6 +200,7 @@ class router {
     s.events_read = events_.load(std::memory_order_relaxed);
     s.transactions = transactions_.load(std::memory_order_relaxed);
     s.rows = rows_.load(std::memory_order_relaxed);
+    s.rows_skipped = rows_skipped_.load(std::memory_order_relaxed);
     s.messages_sent = sent_.load(std::memory_order_relaxed);
     s.messages_acknowledged = acked_.load(std::memory_order_relaxed);
     s.messages_failed = failed_.load(std::memory_order_relaxed);
@@ -299,6 +307,12 @@ class router {
   void handle(change_event& ev) {
     if (auto* row = std::get_if<row_change>(&ev)) {
       bump(rows_, std::uint64_t{1});
+      if (skip_rows_ > 0) {  // published before the checkpoint this run resumed at
+        --skip_rows_;
+        bump(rows_skipped_, std::uint64_t{1});
+        tracker_.end_row();
+        return;
+      }
       out_.clear();
       try {
         // The row is not read again but for its table and position: a mapper
@@ -317,14 +331,17 @@ class router {
         const auto token = tracker_.add_message(m.size_bytes(), *row);
         dispatcher_.send(std::move(m), token);
       }
+      tracker_.end_row();
       bump(sent_, std::uint64_t{out_.size()});
       publish_in_flight();
     } else if (auto* b = std::get_if<begin_event>(&ev)) {
+      if (resume_inside_) resume_inside(*b);
       tracker_.begin(*b);
       tx_.gtid = std::move(b->gtid);
       tx_.begin = std::move(b->position);
       tx_.timestamp = b->timestamp;
     } else if (auto* c = std::get_if<commit_event>(&ev)) {
+      if (skip_rows_ > 0) fewer_rows_than_checkpoint(*c);
       bump(transactions_, std::uint64_t{1});
       last_commit_.store(c->timestamp.time_since_epoch().count(), std::memory_order_relaxed);
       read_position_dirty_ = c->after.position;
@@ -342,6 +359,39 @@ class router {
                   "instance took it over): stopped before handing more messages to the dispatcher (the last transaction "
                   "read began at binlog " +
                       tx_.begin.to_string() + ")");
+  }
+
+  // The first transaction after resuming inside one must be that one; then
+  // its leading rows, published before, are skipped.
+  void resume_inside(const begin_event& b) {
+    const checkpoint at = std::move(*resume_inside_);
+    resume_inside_.reset();
+    const bool same = !at.transaction_gtid.empty() && !b.gtid.empty() ? at.transaction_gtid == b.gtid
+                                                                       : at.position == b.position;
+    if (!same)
+      throw error(error_kind::source,
+                  "the checkpoint points inside the transaction at " + at.position.to_string() +
+                      (at.transaction_gtid.empty() ? std::string() : " (gtid " + at.transaction_gtid + ")") +
+                      " after " + std::to_string(at.skip_rows) + " published rows, but the source resumed at the " +
+                      "transaction at " + b.position.to_string() +
+                      (b.gtid.empty() ? std::string() : " (gtid " + b.gtid + ")") +
+                      ": it cannot tell which rows were published. Check that Tor reads the server the checkpoint "
+                      "came from; to publish that transaction again in full, remove skip_rows and "
+                      "transaction_gtid from the stored checkpoint");
+    skip_rows_ = at.skip_rows;
+    skipping_ = at;
+  }
+
+  [[noreturn]] void fewer_rows_than_checkpoint(const commit_event& c) {
+    keep_checkpoint_ = true;  // the skipped rows must not count as published: leave the checkpoint as found
+    throw error(error_kind::source,
+                "the checkpoint says " + std::to_string(skipping_.skip_rows) + " rows of the transaction at " +
+                    skipping_.position.to_string() +
+                    (skipping_.transaction_gtid.empty() ? std::string() : " (gtid " + skipping_.transaction_gtid + ")") +
+                    " were published, but it ends at " + c.after.position.to_string() + " after " +
+                    std::to_string(skipping_.skip_rows - skip_rows_) +
+                    " rows of captured tables: were the captured tables changed? To publish that transaction again "
+                    "in full, remove skip_rows and transaction_gtid from the stored checkpoint");
   }
 
   void serve_acks(std::chrono::milliseconds wait) {
@@ -388,7 +438,7 @@ class router {
       std::lock_guard lock(mutex_);
       read_position_ = read_position_dirty_;
     }
-    const auto& c = tracker_.committable();
+    auto c = tracker_.resume_point();
     if (!c || (requested_ && *requested_ == *c)) return;
     requested_ = *c;
     {
@@ -470,7 +520,7 @@ class router {
   }
 
   void save_committable() {
-    if (const auto& c = tracker_.committable()) save_committable(*c);
+    if (const auto c = tracker_.resume_point()) save_committable(*c);
   }
 
   void publish_saved(const checkpoint& c) {
@@ -510,6 +560,7 @@ class router {
   // After a failure: keep whatever was acknowledged, never more.
   void salvage() noexcept {
     if (save_failed_.load(std::memory_order_acquire)) return;  // the store refused: do not insist
+    if (keep_checkpoint_) return;
     try {
       reports_.clear();
       dispatcher_.poll(reports_, std::chrono::milliseconds(0));
@@ -533,6 +584,10 @@ class router {
   std::optional<checkpoint> saved_;      // saving thread while it runs, router thread otherwise
   std::optional<checkpoint> requested_;  // router thread: last handed to the saving thread
   binlog_position read_position_dirty_;
+  std::optional<checkpoint> resume_inside_;  // resumed inside this transaction: check the first begin against it
+  checkpoint skipping_;                      // ... and, once checked, the rows of it still to skip
+  std::uint64_t skip_rows_ = 0;
+  bool keep_checkpoint_ = false;             // a failure that must leave the stored checkpoint as it was
 
   std::mutex save_mutex_;
   std::condition_variable_any save_cv_;
@@ -541,8 +596,8 @@ class router {
   std::atomic<bool> save_failed_{false};
   std::jthread saver_;                    // last member: joined before the others go
 
-  std::atomic<std::uint64_t> events_{0}, transactions_{0}, rows_{0}, sent_{0}, acked_{0}, failed_{0},
-      save_failures_{0};
+  std::atomic<std::uint64_t> events_{0}, transactions_{0}, rows_{0}, rows_skipped_{0}, sent_{0}, acked_{0},
+      failed_{0}, save_failures_{0};
   std::atomic<std::size_t> in_flight_{0}, in_flight_bytes_{0}, pending_txns_{0}, tracker_bytes_{0},
       tracker_peak_bytes_{0};
   std::atomic<clock::duration::rep> last_commit_{0};

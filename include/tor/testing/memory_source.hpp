@@ -49,7 +49,9 @@ class memory_binlog {
 
   /// Appends one committed transaction; returns its commit checkpoint. An
   /// empty `rows` is a non-row transaction (DDL), framed like any other.
-  checkpoint append(const std::vector<scripted_row>& rows, clock::time_point when = clock::now()) {
+  /// Rows come `rows_per_event` to a rows event (one position, row_index 0, 1, ...).
+  checkpoint append(const std::vector<scripted_row>& rows, clock::time_point when = clock::now(),
+                    std::size_t rows_per_event = 1) {
     std::lock_guard lock(mutex_);
     transaction t;
     const auto seq = static_cast<std::uint64_t>(txns_.size()) + 1;
@@ -68,7 +70,10 @@ class memory_binlog {
       c.row_index = i++;
       c.timestamp = when;
       t.rows.push_back(std::move(c));
-      offset_ += 100;
+      if (i == rows_per_event || t.rows.size() == rows.size()) {
+        offset_ += 100;
+        i = 0;
+      }
     }
     offset_ += 30;  // the commit event
     gtids_.add(gtid::parse(t.begin.gtid, gtid_flavor::mariadb));
@@ -106,12 +111,30 @@ class memory_binlog {
     return checkpoint{{prefix_ + buf, 4}, gtid_set{gtid_flavor::mariadb}, server_id_};
   }
 
-  /// Index of the first transaction that starts at or after `from` (a commit checkpoint).
+  /// Index of the first transaction that starts at or after `from` (a commit
+  /// checkpoint, or where a transaction begins).
   [[nodiscard]] std::size_t index_after(const checkpoint& from) const {
     std::lock_guard lock(mutex_);
     std::size_t i = 0;
     while (i < txns_.size() && txns_[i].commit.after.position <= from.position) ++i;
     return i;
+  }
+  /// Index of the first transaction whose GTID is not in `gtids`, as a server
+  /// resuming by GTID finds it.
+  [[nodiscard]] std::size_t index_after_gtids(const gtid_set& gtids) const {
+    std::lock_guard lock(mutex_);
+    std::size_t i = 0;
+    while (i < txns_.size() && gtids.contains(gtid::parse(txns_[i].begin.gtid, gtid_flavor::mariadb))) ++i;
+    return i;
+  }
+  /// Where transaction i begins, and its GTID: the checkpoint inside it after `rows` rows.
+  [[nodiscard]] checkpoint inside(std::size_t i, std::uint64_t rows) const {
+    std::lock_guard lock(mutex_);
+    checkpoint c{txns_[i].begin.position, i ? txns_[i - 1].commit.after.gtids : gtid_set{gtid_flavor::mariadb},
+                 server_id_};
+    c.skip_rows = rows;
+    c.transaction_gtid = txns_[i].begin.gtid;
+    return c;
   }
 
   /// Copies transaction i, waiting up to `wait` for it to be appended.
@@ -148,6 +171,9 @@ class memory_source {
     bool heartbeats = false;
     /// Throw tor::error (kind source) when this many events have been read (0: never).
     std::uint64_t fail_after_events = 0;
+    /// Resume from a checkpoint's GTID set (the first transaction not in it)
+    /// instead of its position.
+    bool resume_by_gtid = false;
   };
 
   explicit memory_source(const memory_binlog& log) : memory_source(log, options{}) {}
@@ -155,7 +181,7 @@ class memory_source {
 
   void open(const std::optional<checkpoint>& from) {
     if (from) {
-      next_txn_ = log_->index_after(*from);
+      next_txn_ = opt_.resume_by_gtid ? log_->index_after_gtids(from->gtids) : log_->index_after(*from);
       opened_at_ = from;
     } else if (opt_.start_at_end) {
       auto [at, index] = log_->end();

@@ -147,3 +147,60 @@ TEST_CASE("checkpoints derived behind a pending message equal the source's, GTID
     CHECK(*u.committable() == ends[i]);
   }
 }
+
+TEST_CASE("the resume point lies inside the oldest unfinished transaction, after its published rows", "[tracker]") {
+  const checkpoint base{{"mysql-bin.000001", 1000}, gtid_set::parse("0-1-4", gtid_flavor::mariadb), "1"};
+  checkpoint_tracker t;
+  t.start(base);
+  CHECK(t.resume_point() == std::optional<checkpoint>(base));
+  t.begin(begin_event{"0-1-5", {"mysql-bin.000001", 1000}, {}});
+  const auto a = t.add_message(1, row());  // row 0: one message
+  t.end_row();
+  t.end_row();                             // row 1: none (another table)
+  const auto b = t.add_message(1, row());  // row 2: two messages
+  const auto c = t.add_message(1, row());
+  t.end_row();
+  const auto d = t.add_message(1, row());  // row 3: one
+  t.end_row();
+  CHECK(t.resume_point() == std::optional<checkpoint>(base));  // nothing acknowledged
+
+  const auto inside = [&](std::uint64_t rows) {
+    checkpoint in{{"mysql-bin.000001", 1000}, gtid_set::parse("0-1-4", gtid_flavor::mariadb), "1"};
+    in.skip_rows = rows;
+    in.transaction_gtid = "0-1-5";
+    return std::optional<checkpoint>(in);
+  };
+  t.acknowledge(a);
+  CHECK(t.resume_point() == inside(2));  // rows 0 and 1: row 2 waits for b and c
+  t.acknowledge(c);
+  CHECK(t.resume_point() == inside(2));  // c without b is not enough
+  t.acknowledge(b);
+  CHECK(t.resume_point() == inside(3));
+  t.acknowledge(d);
+  CHECK(t.resume_point() == inside(4));  // every row read so far, the transaction still open
+  const checkpoint end{{"mysql-bin.000001", 2000}, gtid_set::parse("0-1-5", gtid_flavor::mariadb), "1"};
+  CHECK(t.commit(end));
+  CHECK(t.resume_point() == std::optional<checkpoint>(end));
+  CHECK(t.committable() == std::optional<checkpoint>(end));
+}
+
+TEST_CASE("resuming inside a transaction, its end is the source's checkpoint again", "[tracker]") {
+  checkpoint in{{"mysql-bin.000001", 1000}, gtid_set::parse("0-1-4", gtid_flavor::mariadb), "1"};
+  in.skip_rows = 2;
+  in.transaction_gtid = "0-1-5";
+  checkpoint_tracker t;
+  t.start(in);
+  CHECK(t.resume_point() == std::optional<checkpoint>(in));
+  t.begin(begin_event{"0-1-5", {"mysql-bin.000001", 1000}, {}});
+  t.end_row();  // the two rows published before, skipped
+  t.end_row();
+  CHECK(t.resume_point() == std::optional<checkpoint>(in));
+  const auto m = t.add_message(1, row());
+  t.end_row();
+  t.acknowledge(m);
+  in.skip_rows = 3;
+  CHECK(t.resume_point() == std::optional<checkpoint>(in));
+  const checkpoint end{{"mysql-bin.000001", 2000}, gtid_set::parse("0-1-5", gtid_flavor::mariadb), "1"};
+  t.commit(end);
+  CHECK(t.resume_point() == std::optional<checkpoint>(end));  // derived from the start: no skip_rows left
+}

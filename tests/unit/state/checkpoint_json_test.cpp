@@ -153,3 +153,25 @@ TEST_CASE("timestamps are UTC with milliseconds", "[checkpoint_json]") {
   CHECK(utc_timestamp(system_clock::time_point{milliseconds{1795678534120}}) == "2026-11-26T07:35:34.120Z");
   CHECK(utc_timestamp(system_clock::time_point{}) == "1970-01-01T00:00:00.000Z");
 }
+
+TEST_CASE("a checkpoint inside a transaction adds two members, and only then", "[checkpoint_json]") {
+  auto doc = mariadb_doc();
+  doc.state.skip_rows = 25944;
+  doc.state.transaction_gtid = "0-1-101";
+  const auto text = encode_checkpoint_json(doc);
+  CHECK(text ==
+        R"({"version":1,"file":"mysql-bin.000003","offset":1234,"gtid_set":"0-1-100,1-2-7",)"
+        R"("gtid_flavor":"mariadb","server_id":"1","transaction_gtid":"0-1-101","skip_rows":25944,)"
+        R"("saved_at":"2026-11-26T11:35:34.120Z","saved_by":"host-a:4242","owner_epoch":7})");
+  CHECK(decode_checkpoint_json(text, "x") == doc);
+  // Between transactions the document is the one earlier versions wrote.
+  CHECK(encode_checkpoint_json(mariadb_doc()).find("skip_rows") == std::string::npos);
+  // Without GTIDs the transaction is known by its position alone.
+  checkpoint_document plain;
+  plain.state.position = {"mysql-bin.000003", 1234};
+  plain.state.skip_rows = 3;
+  CHECK(decode_checkpoint_json(encode_checkpoint_json(plain), "x") == plain);
+  require_refused(R"({"version":1,"file":"f.1","offset":4,"skip_rows":-1})", "\"skip_rows\" is negative");
+  require_refused(R"({"version":1,"file":"f.1","offset":4,"transaction_gtid":"0-1-5"})",
+                  "\"transaction_gtid\" is given without \"skip_rows\"");
+}
