@@ -35,6 +35,8 @@ TEST_CASE("the Prometheus text names every family once and labels topics") {
   s.ready = true;
   s.router.events_read = 42;
   s.router.in_flight_messages = 3;
+  s.router.pending_transactions = 4;
+  s.router.tracker_bytes = 5376;
   s.router.last_saved = tor::checkpoint{{"mysql-bin.000007", 1234}, {}, "1"};
   s.router.last_saved_at = std::chrono::system_clock::time_point(std::chrono::seconds(990));
   s.topics["orders"] = {10, 9, 0, 0, 0};
@@ -51,6 +53,8 @@ TEST_CASE("the Prometheus text names every family once and labels topics") {
   CHECK(has("tor_messages_acknowledged_total{topic=\"orders\"} 9"));
   CHECK(has("tor_messages_sent_total{topic=\"we\\\"ird\"} 1"));
   CHECK(has("tor_in_flight_messages 3"));
+  CHECK(has("tor_pending_transactions 4"));
+  CHECK(has("tor_tracker_bytes 5376"));
   CHECK(has("tor_checkpoint_binlog_file 7"));
   CHECK(has("tor_checkpoint_binlog_offset 1234"));
   CHECK(has("tor_checkpoint_age_seconds 10"));
