@@ -182,6 +182,7 @@ void checkpoint_tracker_only(benchmark::State& state) {
   for (auto _ : state) {
     t.begin(begin);
     const auto token = t.add_message(300, row);
+    t.end_row();
     tor::checkpoint end;  // moved in, as the router does with the source's
     end.position.file = "mysql-bin.000001";
     end.position.offset = 100;

@@ -18,6 +18,7 @@
 // bounds cap.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -82,6 +83,7 @@ class checkpoint_tracker {
   void start(const checkpoint& at) {
     if (!txns_.empty() || open_) throw error(error_kind::invalid_argument, "checkpoint_tracker::start after a begin");
     committable_ = at;
+    start_rows_ = at.skip_rows;
     last_end_ = at;
     last_end_->skip_rows = 0;
     last_end_->transaction_gtid.clear();
@@ -146,8 +148,11 @@ class checkpoint_tracker {
   [[nodiscard]] std::optional<checkpoint> resume_point() const {
     if (txns_.empty() || !committable_) return committable_;
     const txn& t = txns_[0];
-    std::uint32_t done = t.rows;
+    std::uint64_t done = t.rows;
     if (!msgs_.empty() && msgs_[0].txn == txn_base_) done = msgs_[0].ordinal;  // the oldest unacknowledged
+    // Started inside the first transaction: its rows up to there are published
+    // even while they are still being re-read (and skipped).
+    if (txn_base_ == 0) done = std::max<std::uint64_t>(done, start_rows_);
     if (done == 0) return committable_;
     checkpoint c;
     c.position.file = t.file ? *t.file : std::string();
@@ -273,6 +278,7 @@ class checkpoint_tracker {
   std::size_t in_flight_bytes_ = 0;
   bool open_ = false;
   std::optional<checkpoint> committable_;
+  std::uint64_t start_rows_ = 0;        // rows of the first transaction published before start()
   std::optional<checkpoint> last_end_;  // the latest commit's checkpoint, as the source gave it
   std::shared_ptr<const std::string> file_;
   std::size_t full_bytes_ = 0;  // full checkpoints kept in records

@@ -192,7 +192,9 @@ TEST_CASE("resuming inside a transaction, its end is the source's checkpoint aga
   t.start(in);
   CHECK(t.resume_point() == std::optional<checkpoint>(in));
   t.begin(begin_event{"0-1-5", {"mysql-bin.000001", 1000}, {}});
+  CHECK(t.resume_point() == std::optional<checkpoint>(in));
   t.end_row();  // the two rows published before, skipped
+  CHECK(t.resume_point() == std::optional<checkpoint>(in));  // a stop while skipping keeps both
   t.end_row();
   CHECK(t.resume_point() == std::optional<checkpoint>(in));
   const auto m = t.add_message(1, row());
