@@ -29,8 +29,9 @@ E2E_TOPIC="e2e.${E2E_ID}.orders"
 E2E_REDIS_KEY="tor:e2e:${E2E_ID}"
 E2E_PIDS=()
 
-# Ports for this test's processes: random ones in 40000-59999 that nothing
-# listens on (a failure stops the test: set -e sees the failed substitution).
+# Ports for this test's processes: random ones in 10000-19999 (below the
+# ephemeral range) that nothing listens on; a failure stops the test (set -e
+# sees the failed substitution).
 free_port() { "$(dirname "${BASH_SOURCE[0]}")/../../scripts/free-port.sh"; }
 API_PORT=$(free_port)
 TOR_HTTP_PORT=$(free_port)
