@@ -708,8 +708,16 @@ TEST_CASE("one stuck message keeps memory bounded while a million later transact
   CHECK(r.stats().tracker_peak_bytes <= tracker_bound);
   CHECK(r.stats().tracker_peak_bytes > bound * checkpoint_tracker::transaction_record_bytes);
   // Everything the test process allocated meanwhile (router, tracker, the
-  // dispatcher's queues, the source) stays within 2 MB of the tracker's bound.
-  CHECK(heap_peak <= tracker_bound + (2u << 20));
+  // dispatcher's queues, the source) stays within 2 MB of the tracker's bound
+  // (4 MB in the unoptimised sanitizer build, which allocates more outside
+  // the tracker: 5.65 MB peak there, every run, against 25+ MB that an
+  // unbounded tracker would hold at 200,000 later transactions).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  constexpr std::size_t slack = 4u << 20;
+#else
+  constexpr std::size_t slack = 2u << 20;
+#endif
+  CHECK(heap_peak <= tracker_bound + slack);
   WARN("tracker peak " << r.stats().tracker_peak_bytes << " heap peak " << heap_peak);
 }
 
