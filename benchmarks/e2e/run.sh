@@ -116,6 +116,14 @@ KAFKA_PID=$(cat "$TOR_RUN_DIR/kafka/kafka.pid")
 MARIADB_PID=$(cat "$TOR_RUN_DIR/mariadb/mysqld.pid")
 
 sql() { mariadb --no-defaults --socket="$MYSQL_SOCKET" -uroot -N -B tor "$@"; }
+# Waits until the latency consumer started as PID has joined its group
+# (it touches $TOR_RUN_DIR/consumer.ready); dies with its LOG if it exits first.
+await_consumer() {
+  while [[ ! -f $TOR_RUN_DIR/consumer.ready ]]; do
+    kill -0 "$1" 2>/dev/null || { cat "$2" >&2; die "the latency consumer failed"; }
+    sleep 0.1
+  done
+}
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
@@ -391,10 +399,7 @@ if [[ " $SCENARIOS " == *" steady "* ]]; then
         --ready "$TOR_RUN_DIR/consumer.ready" "$prefix.orders" "$prefix.customers" \
         >"$TOR_RUN_DIR/latency.json" 2>"$OUT/logs/$prefix-consumer.log" &
       cpid=$!
-      while [[ ! -f $TOR_RUN_DIR/consumer.ready ]]; do
-        kill -0 "$cpid" 2>/dev/null || { cat "$OUT/logs/$prefix-consumer.log" >&2; die "the latency consumer failed"; }
-        sleep 0.1
-      done
+      await_consumer "$cpid" "$OUT/logs/$prefix-consumer.log"
       c0=$(ticks "$pid")
       wjson=$("$TOOL" write --mysql "127.0.0.1:$TOR_MYSQL_PORT" --rate "$rate" --seconds "$STEADY_SECONDS" \
         --threads 8 --value-bytes 256) || die "the writer failed"
@@ -421,10 +426,7 @@ if [[ " $SCENARIOS " == *" steady "* ]]; then
         --ready "$TOR_RUN_DIR/consumer.ready" "$prefix.orders" "$prefix.customers" \
         >"$TOR_RUN_DIR/latency.json" 2>"$OUT/logs/$prefix-consumer.log" &
       cpid=$!
-      while [[ ! -f $TOR_RUN_DIR/consumer.ready ]]; do
-        kill -0 "$cpid" 2>/dev/null || { cat "$OUT/logs/$prefix-consumer.log" >&2; die "the latency consumer failed"; }
-        sleep 0.1
-      done
+      await_consumer "$cpid" "$OUT/logs/$prefix-consumer.log"
       pjson=$("$TOOL" produce --brokers "$BROKERS" --messages "$total" --rate "$rate" --value-bytes 256 \
         "$prefix.orders" "$prefix.customers") || die "the paced producer failed"
       wait "$cpid" || { cat "$OUT/logs/$prefix-consumer.log" "$TOR_RUN_DIR/latency.json" >&2; die "the consumer did not receive $total messages from the producer"; }
