@@ -54,6 +54,14 @@ FAULT_KINDS = [
 ]
 # Opt-in kinds (--extra): a clean stop (SIGTERM) and restart, after which nothing may repeat.
 EXTRA_KINDS = ["tor_term"]
+# With --ha two tor processes run as a hot-standby pair (ha.enabled); the fault kinds that
+# signal tor aim at the active one, and one more kind joins: SIGKILL of the active one, the
+# standby takes over, the killed one comes back as the standby.
+HA_KINDS = ["failover"]
+ALL_KINDS = FAULT_KINDS + HA_KINDS + EXTRA_KINDS
+# The lease of the pair: short, so a failover stays short; a Redis outage longer than it
+# (a black hole, a restart) stops publishing and may hand the lease over.
+HA_LEASE_TTL_S = 3
 
 PROFILES = {
     # scripts/test.sh: a few minutes, every kind at least 5 times.
@@ -188,6 +196,7 @@ class Env:
         self.proxy_port = {"mysql": base + 1, "kafka": base + 2, "redis": base + 3}
         self.kafka_proxied_port = base + 4  # the broker's second listener, behind the kafka proxy
         self.tor_http_port = base + 5
+        self.tor_http_ports = [base + 5, base + 6] if getattr(args, "ha", False) else [base + 5]
         self.tp_url = f"http://127.0.0.1:{self.tp_api_port}"
         self.kafka_direct = f"127.0.0.1:{self.kafka_port}"
         # The broker's extra listener: clients that bootstrap through the proxy are told
@@ -264,7 +273,7 @@ class Env:
         self.servers("start", "kafka")
 
     def start_toxiproxy(self, workdir):
-        for p in [self.tp_api_port, *self.proxy_port.values(), self.tor_http_port]:
+        for p in [self.tp_api_port, *self.proxy_port.values(), *self.tor_http_ports]:
             if port_open(p):
                 raise Fail(f"port {p} is in use: choose another TOR_CHAOS_PORT_BASE")
         self.toxiproxy = subprocess.Popen(
@@ -314,8 +323,10 @@ class Env:
 class Tor:
     """The tor process, restarted by a small supervisor when it exits on its own."""
 
-    def __init__(self, env, workdir, config_path, state):
+    def __init__(self, env, workdir, config_path, state, name="tor", http_port=None):
         self.env, self.workdir, self.config_path, self.state = env, workdir, config_path, state
+        self.name = name
+        self.http_port = http_port or env.tor_http_port
         self.proc = None
         self.lock = threading.Lock()
         self.expect_exit = False
@@ -324,7 +335,7 @@ class Tor:
         self.starts = 0
 
     def start(self):
-        logf = open(f"{self.workdir}/tor.log", "ab")
+        logf = open(f"{self.workdir}/{self.name}.log", "ab")
         logf.write(f"===== start {self.starts} at {time.strftime('%H:%M:%S')} =====\n".encode())
         logf.flush()
         self.proc = subprocess.Popen([self.env.tor_bin, "--config", self.config_path], stdout=logf,
@@ -338,14 +349,15 @@ class Tor:
             if self.proc.poll() is not None:
                 raise Fail(f"tor exited with {self.proc.returncode} while starting (see tor.log)")
             try:
-                http("GET", f"http://127.0.0.1:{self.env.tor_http_port}/readyz", timeout=1)
+                http("GET", f"http://127.0.0.1:{self.http_port}/readyz", timeout=1)
                 return
             except Exception:
                 time.sleep(0.1)
         raise Fail("tor not ready after {seconds}s")
 
-    def kill(self, sig=signal.SIGKILL):
-        """Signal, wait for the exit, restart; returns the checkpoint it had saved and its exit code."""
+    def kill(self, sig=signal.SIGKILL, before_restart=None):
+        """Signal, wait for the exit, restart; returns the checkpoint it had saved and its exit code.
+        before_restart, if given, runs between the exit and the restart."""
         with self.lock:
             self.expect_exit = True
             self.proc.send_signal(sig)
@@ -355,10 +367,25 @@ class Tor:
                 self.proc.kill()
                 code = f"still running 60 s after {sig.name}, killed"
                 self.proc.wait()
-            self.expect_exit = False
             cp = self.state.read_checkpoint()
-            self.start()
+            try:
+                if before_restart:
+                    before_restart()
+            finally:
+                self.expect_exit = False
+                self.start()
             return cp, code
+
+    def ha_active(self, timeout=0.5):
+        """tor_ha_active from its metrics: 1 or 0, None when it does not answer (paused, starting)."""
+        try:
+            text = http("GET", f"http://127.0.0.1:{self.http_port}/metrics", timeout=timeout).decode()
+        except Exception:
+            return None
+        for line in text.splitlines():
+            if line.startswith("tor_ha_active "):
+                return int(float(line.split()[1]))
+        return None
 
     def pause(self, seconds):
         with self.lock:
@@ -379,8 +406,9 @@ class Tor:
                 except Exception as e:  # Redis may be the fault at hand
                     cp = {"error": str(e)}
                 fault = current_fault()
-                self.exits.append({"time": now(), "code": code, "fault": fault, "checkpoint": cp})
-                log(f"tor exited on its own with {code} during/after fault #{fault}; restarting it")
+                self.exits.append({"time": now(), "code": code, "fault": fault, "checkpoint": cp,
+                                   "instance": self.name})
+                log(f"{self.name} exited on its own with {code} during/after fault #{fault}; restarting it")
                 time.sleep(0.5)
                 self.start()
 
@@ -723,7 +751,7 @@ def setup_database(env, db, other_db, aggregates):
     c.close()
 
 
-def write_config(path, env, db, topics, redis_key):
+def write_config(path, env, db, topics, redis_key, http_port=None, ha=False):
     server_id = 40000 + os.getpid() % 20000
     routes = [
         {"pattern": "[Oo]rder|ORDER", "topic": topics["orders"]},
@@ -767,10 +795,69 @@ log:
   progress_interval: 10s
 http:
   address: 127.0.0.1
-  port: {env.tor_http_port}
+  port: {http_port or env.tor_http_port}
+"""
+    if ha:
+        cfg += f"""ha:
+  enabled: true
+  lease_ttl: {HA_LEASE_TTL_S}s
 """
     with open(path, "w") as f:
         f.write(cfg)
+
+
+class Takeovers(threading.Thread):
+    """With --ha: records every time an instance became active, which makes it resume from the
+    saved checkpoint as a restart does, with a checkpoint it cannot have resumed before. Every
+    take of the lease starts a new lease term (tor_ha_lease_term), so a take is seen even when it
+    is quick: an instance that loses the lease during a Redis outage and takes it again
+    milliseconds later reports a higher term. Each round samples the saved checkpoint, then asks
+    every instance its role and term; an instance seen active with another term than in its last
+    answer took the lease after that answer, so after that round's sample was read, and
+    checkpoints only move forward: that sample is a floor for what it resumed from."""
+
+    def __init__(self, tors, state):
+        super().__init__(daemon=True, name="takeovers")
+        self.tors, self.state = tors, state
+        self.stop = threading.Event()
+        self.events = []  # {"t": the round it last answered before, "seen": the round after, ...}
+        self.last = {}    # instance -> (round time, checkpoint sample, term, active) of its last answer
+
+    def observe(self, t):
+        try:
+            text = http("GET", f"http://127.0.0.1:{t.http_port}/metrics", timeout=0.5).decode()
+        except Exception:
+            return None  # paused, starting or stopped
+        got = {}
+        for line in text.splitlines():
+            f = line.split()
+            if len(f) == 2 and f[0] in ("tor_ha_active", "tor_ha_lease_term"):
+                got[f[0]] = int(float(f[1]))
+        return got.get("tor_ha_lease_term"), got.get("tor_ha_active")
+
+    def round(self, cp):
+        t_round = now()
+        for t in self.tors:
+            o = self.observe(t)
+            if o is None:
+                continue
+            term, active = o
+            prev = self.last.get(t.name)
+            if active == 1 and prev is not None and prev[2] != term:
+                self.events.append({"t": prev[0], "seen": now(), "instance": t.name, "term": term,
+                                    "checkpoint": prev[1]})
+                log(f"{t.name} took the lease (term {term}), seen {now() - prev[0]:.2f} s after its last answer")
+            self.last[t.name] = (t_round, cp, term, active)
+
+    def run(self):
+        cp = None
+        while not self.stop.is_set():
+            try:
+                cp = self.state.read_checkpoint()
+            except Exception:
+                pass  # Redis may be the fault at hand: an older sample is still a floor
+            self.round(cp)
+            self.stop.wait(0.2)
 
 
 class Campaign:
@@ -793,6 +880,45 @@ class Campaign:
         self.current = -1
         self.ledger = Ledger()
         self.state = State(self.env, self.redis_key)
+        self.tors = []
+        self.takeovers = None
+
+    @property
+    def tor(self):
+        """The instance the tor faults aim at: the only one, or with --ha the active one."""
+        if not self.args.ha:
+            return self.tors[0]
+        deadline = now() + 30
+        while now() < deadline:
+            for t in self.tors:
+                if t.ha_active() == 1:
+                    return t
+            time.sleep(0.1)
+        raise Fail("no tor instance reports itself active (tor_ha_active 1) for 30 s")
+
+    def exits(self):
+        return [e for t in self.tors for e in t.exits]
+
+    def takeover_events(self):
+        return self.takeovers.events if self.takeovers else []
+
+    def failover(self, f):
+        """SIGKILL of the active instance; the standby must take over before the killed one comes
+        back (as the standby). The fault's end, from which its resume time counts, is the kill."""
+        victim = self.tor
+        others = [t for t in self.tors if t is not victim]
+
+        def wait_takeover():
+            f["_end"] = now()
+            deadline = now() + HA_LEASE_TTL_S + 30
+            while now() < deadline:
+                if any(t.ha_active() == 1 for t in others):
+                    return
+                time.sleep(0.05)
+            raise Fail(f"no standby took over within {HA_LEASE_TTL_S + 30} s of the active one's SIGKILL")
+
+        cp, _ = victim.kill(before_restart=wait_takeover)
+        return {"checkpoint": cp, "killed": victim.name, "takeover_s": round(now() - f["_end"], 2)}
 
     # --- faults ---
     def toxic_fault(self, server, kind):
@@ -827,8 +953,10 @@ class Campaign:
             self.env.remove_toxic(server, f"{name}_{s}")
         return detail
 
-    def inject(self, kind):
+    def inject(self, kind, f):
         env = self.env
+        if kind == "failover":
+            return self.failover(f)
         if kind == "tor_kill":
             cp, _ = self.tor.kill()
             return {"checkpoint": cp}
@@ -868,8 +996,10 @@ class Campaign:
 
     def run(self):
         env, cfg = self.env, self.cfg
-        log(f"profile {self.args.profile}: {cfg['per_kind']} faults of each of {len(FAULT_KINDS)} kinds, "
-            f"seed {self.seed}, work dir {self.workdir}")
+        kinds = [k for k in FAULT_KINDS + (HA_KINDS if self.args.ha else [])
+                 if k not in self.args.skip and (not self.args.only or k in self.args.only)] + self.args.extra
+        log(f"profile {self.args.profile}{' with a hot-standby pair' if self.args.ha else ''}: "
+            f"{cfg['per_kind']} faults of each of {len(kinds)} kinds, seed {self.seed}, work dir {self.workdir}")
         env.ensure_kafka_listener()
         env.start_toxiproxy(self.workdir)
         setup_database(env, self.db, self.other_db, cfg["aggregates"])
@@ -883,18 +1013,26 @@ class Campaign:
         for t, f in admin.create_topics(new).items():
             f.result(30)
         del admin
-        config_path = f"{self.workdir}/tor.yaml"
-        write_config(config_path, env, self.db, self.topics, self.redis_key)
-        self.tor = Tor(env, self.workdir, config_path, self.state)
-        self.tor.start()
-        self.tor.wait_ready()
-        deadline = now() + 30
-        while self.state.read_checkpoint() is None:  # its first checkpoint: where it starts
-            if now() > deadline:
-                raise Fail("tor saved no first checkpoint within 30 s")
-            time.sleep(0.1)
-        sup = threading.Thread(target=self.tor.supervise, args=(lambda: self.current,), daemon=True)
-        sup.start()
+        for n, port in enumerate(env.tor_http_ports):
+            name = "tor" if not self.args.ha else f"tor-{'ab'[n]}"
+            config_path = f"{self.workdir}/{name}.yaml"
+            write_config(config_path, env, self.db, self.topics, self.redis_key, port, self.args.ha)
+            t = Tor(env, self.workdir, config_path, self.state, name, port)
+            self.tors.append(t)
+            t.start()
+            t.wait_ready()
+            if n == 0:
+                deadline = now() + 30
+                while self.state.read_checkpoint() is None:  # its first checkpoint: where it starts
+                    if now() > deadline:
+                        raise Fail("tor saved no first checkpoint within 30 s")
+                    time.sleep(0.1)
+        for t in self.tors:
+            threading.Thread(target=t.supervise, args=(lambda: self.current,), daemon=True).start()
+        if self.args.ha:
+            self.takeovers = Takeovers(self.tors, self.state)
+            self.takeovers.round(self.state.read_checkpoint())  # where each one stands at the start
+            self.takeovers.start()
         self.probes = Probes(env, self.db, self.topics["probe"])
         self.probes.thread.start()
         p = self.probes.send()
@@ -909,7 +1047,6 @@ class Campaign:
         for w in writers:
             w.start()
         t0 = now()
-        kinds = [k for k in FAULT_KINDS if k not in self.args.skip] + self.args.extra
         schedule = [k for k in kinds for _ in range(cfg["per_kind"])]
         self.rng.shuffle(schedule)
         aborted = None
@@ -926,13 +1063,13 @@ class Campaign:
             f = {"n": self.current, "kind": kind, "start": now()}
             self.faults.append(f)
             try:
-                f["detail"] = self.inject(kind)
+                f["detail"] = self.inject(kind, f)
             except Exception as e:
                 f["error"] = f"{type(e).__name__}: {e}"
                 log(f"fault #{f['n']} {kind}: injecting failed: {f['error']}")
                 aborted = f"injecting {kind} failed"
                 break
-            f["end"] = now()
+            f["end"] = f.pop("_end", None) or now()
             pid = self.probes.send()
             arrived = self.probes.wait(pid, self.args.resume_timeout)
             if arrived is None:
@@ -961,10 +1098,16 @@ class Campaign:
         return aborted
 
     def finish(self):
-        code = self.tor.stop_clean()
+        """A clean stop of every instance (standbys first, so nothing hands over); the first
+        exit code that is not 0, else 0."""
+        if self.takeovers:
+            self.takeovers.stop.set()
+            self.takeovers.join(5)
+        order = sorted(self.tors, key=lambda t: t.ha_active() == 1) if self.args.ha else self.tors
+        codes = [t.stop_clean() for t in order]
         self.probes.stop.set()
         self.env.stop_toxiproxy()
-        return code
+        return next((c for c in codes if c != 0), 0)
 
     def cleanup(self):
         try:
@@ -1119,10 +1262,22 @@ def check(camp):
     # reach Kafka after the next fault began, so copies are matched to restarts by GTID, not time.
     restarts = []
     for fi, f in enumerate(faults):
-        if f["kind"] in ("tor_kill", "tor_term") and "detail" in f:
+        if f["kind"] in ("tor_kill", "tor_term", "failover") and "detail" in f:
             restarts.append({"t": f["start"], "fault": fi, "kind": f["kind"], "cp": f["detail"].get("checkpoint")})
-    for e in camp.tor.exits:
+    for e in camp.exits():
         restarts.append({"t": e["time"], "fault": e["fault"], "kind": f"exit {e['code']}", "cp": e["checkpoint"]})
+    # With --ha every takeover resumes from the checkpoint, as a restart does. Its replay counts
+    # from the round the new active one was last seen a standby; what the old one had delivered
+    # counts until the fault in progress ended (a paused active one that wakes may still deliver
+    # what it had handed to its producer before the pause: docs/guarantees.md), plus a margin.
+    # A takeover during a clean stop (tor_term hands the lease over) must repeat nothing.
+    for tk in camp.takeover_events():
+        fi = fault_of(tk["t"])
+        f = faults[fi] if fi >= 0 else None
+        until = max(tk["seen"], (f.get("end") or tk["seen"]) if f else tk["seen"]) + 2.0
+        clean = f is not None and f["kind"] == "tor_term" and tk["t"] <= (f.get("end") or tk["seen"]) + 1.0
+        restarts.append({"t": tk["t"], "fault": fi, "kind": "tor_term" if clean else "takeover",
+                         "cp": tk["checkpoint"], "until": until, "instance": tk["instance"]})
     restarts.sort(key=lambda r: r["t"])
     seq_ts = sorted((m["ts"], gtid_seq(m["gtid"]) or 0) for m in first.values())
     ts_list = [t for t, _ in seq_ts]
@@ -1132,7 +1287,8 @@ def check(camp):
         prefix_max.append(top)
     for r in restarts:
         r["floor"] = gtid_seq(r["cp"].get("gtid_set")) if isinstance(r["cp"], dict) else None
-        i = bisect.bisect_right(ts_list, r["t"] + 1.0)  # + requests in flight at the moment it stopped
+        r.setdefault("until", r["t"] + 1.0)  # + requests in flight at the moment it stopped
+        i = bisect.bisect_right(ts_list, r["until"])
         r["top"] = prefix_max[i - 1] if i else 0
         r["dups"] = []
 
@@ -1162,6 +1318,8 @@ def check(camp):
             continue
         fi = r["fault"]
         name = (f"{label(fi)}" if not r["kind"].startswith("exit") else f"tor's {r['kind']} during {label(fi)}")
+        if "instance" in r:
+            name = f"the takeover by {r['instance']} during {label(fi)}"
         dup_kind[faults[fi]["kind"] if 0 <= fi < len(faults) else "-"] += len(dups)
         per_restart.append(len(dups))
         if r["kind"] == "tor_term":
@@ -1175,13 +1333,14 @@ def check(camp):
             problems["notes"].append(f"{name}: checkpoint unknown ({r['cp']}); bound not checked")
             continue
         # At most what was delivered after that checkpoint before the restart.
-        allowed = sum(1 for m in first.values() if m["ts"] <= r["t"] + 1.0 and (gtid_seq(m["gtid"]) or 0) > r["floor"])
+        allowed = sum(1 for m in first.values() if m["ts"] <= r["until"] and (gtid_seq(m["gtid"]) or 0) > r["floor"])
         distinct = len({m["id"] for m in dups})
         if distinct > allowed:
             res["duplicates_over_bound"] += distinct - allowed
             problems["duplicates_over_bound"].append(
                 f"{name}: {distinct} events repeated, but only {allowed} were delivered after its checkpoint")
     res["largest_duplicate_burst"] = max(per_restart, default=0)
+    res["takeovers"] = sum(1 for r in restarts if "instance" in r)
     return res, problems, dup_kind
 
 
@@ -1191,11 +1350,12 @@ def table(camp, res, dup_kind, aborted, stop_code):
     for f in faults:
         by_kind[f["kind"]].append(f)
     exits = collections.Counter(faults[e["fault"]]["kind"] if 0 <= e["fault"] < len(faults) else "-"
-                                for e in camp.tor.exits)
+                                for e in camp.exits())
     lines = ["| fault | injected | resume median (s) | resume max (s) | published during it: probes, median latency (s) "
              "| duplicates after it | tor exits |",
              "|---|---:|---:|---:|---:|---:|---:|"]
-    for k in FAULT_KINDS + [k for k in EXTRA_KINDS if k in by_kind]:
+    # Every kind the campaign injected (all of FAULT_KINDS in a full campaign, fewer with --only).
+    for k in [k for k in ALL_KINDS if k in by_kind] or FAULT_KINDS:
         fs = by_kind.get(k, [])
         rs = [f["resume"] for f in fs if f.get("resume") is not None]
         med = f"{statistics.median(rs):.2f}" if rs else "-"
@@ -1207,7 +1367,7 @@ def table(camp, res, dup_kind, aborted, stop_code):
         else:
             dur = "-"
         lines.append(f"| {k} | {len(fs)} | {med} | {mx} | {dur} | {dup_kind.get(k, 0)} | {exits.get(k, 0)} |")
-    lines.append(f"| **all** | {len(faults)} | | | | {sum(dup_kind.values())} | {len(camp.tor.exits)} |")
+    lines.append(f"| **all** | {len(faults)} | | | | {sum(dup_kind.values())} | {len(camp.exits())} |")
     lines.append("")
     c = camp.ledger.counts
     inv = [("events committed (ledger)", res["committed_events"]),
@@ -1221,13 +1381,15 @@ def table(camp, res, dup_kind, aborted, stop_code):
            ("**duplicates without a crash**", res["unexplained_duplicates"]),
            ("**duplicates after a clean stop**", res["duplicates_after_clean_stop"]),
            ("largest duplicate burst after one fault", res["largest_duplicate_burst"])]
+    if camp.takeover_events():
+        inv.append(("takes of the lease after the first (failovers, hand-overs, re-takes)", res["takeovers"]))
     lines += ["| measure | value |", "|---|---:|"] + [f"| {a} | {b} |" for a, b in inv]
     lines.append("")
     traffic = ", ".join(f"{k} {v}" for k, v in sorted(c.items()) if not k.startswith("forbidden_"))
     forb = ", ".join(f"{k[len('forbidden_'):]} {v}" for k, v in sorted(c.items()) if k.startswith("forbidden_"))
     lines.append(f"Traffic: {traffic}. Rows written that must never be published: {forb}.")
     lines.append(f"Campaign {camp.duration:.0f} s, seed {camp.seed}; tor restarts after it exited on its own: "
-                 f"{len(camp.tor.exits)}; final SIGTERM exit code: {stop_code}"
+                 f"{len(camp.exits())}; final SIGTERM exit code: {stop_code}"
                  + ("; stopped early (time budget or asked to)" if camp.stopped_early else "")
                  + (f"; ABORTED: {aborted}" if aborted else "") + ".")
     return "\n".join(lines)
@@ -1242,7 +1404,7 @@ def recheck(args):
         sys.exit("chaos: --recheck needs --tag (the campaign's work dir is chaos-TAG)")
     camp = types.SimpleNamespace(
         env=Env(args), db=f"chaos_{tag}", topics={t: f"chaos.{tag}.{t}" for t in ("orders", "customers", "other", "probe")},
-        faults=r["faults"], tor=types.SimpleNamespace(exits=r["exits"]),
+        faults=r["faults"], exits=lambda: r["exits"], takeover_events=lambda: r.get("takeovers", []),
         ledger=types.SimpleNamespace(forbidden={}, counts=collections.Counter(r.get("counts", {}))),
         duration=r.get("duration", float("nan")), seed=r.get("seed"), stopped_early=r.get("stopped_early", False))
     res, problems, dup_kind = check(camp)
@@ -1263,6 +1425,12 @@ def main():
     ap.add_argument("--per-kind", type=int, help="faults of each kind (overrides the profile)")
     ap.add_argument("--skip", action="append", default=[], choices=FAULT_KINDS, help="leave out a kind")
     ap.add_argument("--extra", action="append", default=[], choices=EXTRA_KINDS, help="add an opt-in kind")
+    ap.add_argument("--only", action="append", default=[], choices=FAULT_KINDS + HA_KINDS,
+                    help="inject only this kind (repeat for several; --extra kinds are added)")
+    ap.add_argument("--ha", action="store_true",
+                    help="run two tor processes as a hot-standby pair (ha.enabled, lease TTL "
+                         f"{HA_LEASE_TTL_S} s): the tor faults aim at the active one, and the kind "
+                         "'failover' joins (TOR_CHAOS_PORT_BASE then needs 7 free ports)")
     ap.add_argument("--seed", type=int)
     ap.add_argument("--repo", default=os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
     ap.add_argument("--tor-bin", default=os.environ.get("TOR_BIN"))
@@ -1283,6 +1451,8 @@ def main():
     for need, what in ((args.tor_bin, "--tor-bin / TOR_BIN"), (args.toxiproxy, "--toxiproxy / TOR_TOXIPROXY_BIN")):
         if not need or not os.access(need, os.X_OK):
             sys.exit(f"chaos: {what} does not name an executable")
+    if "failover" in args.only and not args.ha:
+        sys.exit("chaos: the kind 'failover' needs --ha (a hot-standby pair)")
     camp = Campaign(args)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: STOP_REQUESTED.set())
@@ -1295,7 +1465,7 @@ def main():
     finally:
         if hasattr(camp, "stop_writers"):
             camp.stop_writers.set()
-        if hasattr(camp, "tor"):
+        if camp.tors:
             stop_code = camp.finish()
         else:
             camp.env.stop_toxiproxy()
@@ -1322,20 +1492,24 @@ def main():
             with open(args.result + ".md", "w") as f:
                 f.write(out + "\n")
             with open(args.result + ".json", "w") as f:
-                json.dump({"result": dict(res), "faults": camp.faults, "exits": camp.tor.exits, "tag": camp.tag,
+                json.dump({"result": dict(res), "faults": camp.faults, "exits": camp.exits(),
+                           "takeovers": camp.takeover_events(), "ha": args.ha, "tag": camp.tag,
                            "duration": camp.duration, "stopped_early": camp.stopped_early,
                            "counts": dict(camp.ledger.counts), "problems": problems, "seed": camp.seed,
                            "profile": args.profile, "aborted": aborted}, f, default=str, indent=1)
     if ok and not args.keep:
         camp.cleanup()
     if not ok:
-        print(f"\nFAILED{': ' + aborted if aborted else ''} (work dir {camp.workdir}: tor.log, tor.yaml)")
-        try:
-            with open(f"{camp.workdir}/tor.log", "rb") as f:
-                tail = f.read().decode(errors="replace").splitlines()[-40:]
-            print("----- last 40 lines of tor.log -----\n" + "\n".join(tail))
-        except FileNotFoundError:
-            pass
+        names = [t.name for t in camp.tors] or ["tor"]
+        print(f"\nFAILED{': ' + aborted if aborted else ''} (work dir {camp.workdir}: "
+              + ", ".join(f"{n}.log, {n}.yaml" for n in names) + ")")
+        for n in names:
+            try:
+                with open(f"{camp.workdir}/{n}.log", "rb") as f:
+                    tail = f.read().decode(errors="replace").splitlines()[-40:]
+                print(f"----- last 40 lines of {n}.log -----\n" + "\n".join(tail))
+            except FileNotFoundError:
+                pass
     else:
         print("\nchaos: all invariants held")
     sys.exit(0 if ok else 1)

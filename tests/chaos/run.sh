@@ -9,8 +9,9 @@
 # kills and restarts those servers (kill -9, then `servers.sh start` on the
 # same data) and restarts Kafka once with a second listener for the proxy.
 #   TOR_BIN               the tor executable (default build/rel/examples/tor/tor)
-#   TOR_CHAOS_PORT_BASE   first of 6 consecutive free ports: toxiproxy's API,
+#   TOR_CHAOS_PORT_BASE   first of 7 consecutive free ports: toxiproxy's API,
 #                         its 3 proxies, the broker's proxied listener, tor's HTTP
+#                         (two with --ha); default: 7 free ones found in 10000-19999
 #   TOR_CHAOS_RESULT      write the table (.md) and the result (.json) there
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -20,6 +21,19 @@ eval "$("$ROOT/scripts/servers.sh" env)"
 export TOR_BIN=${TOR_BIN:-$ROOT/build/rel/examples/tor/tor}
 TOR_TOXIPROXY_BIN=$("$ROOT/scripts/toxiproxy.sh" path)
 export TOR_TOXIPROXY_BIN
+if [[ -z ${TOR_CHAOS_PORT_BASE:-} ]]; then
+  # Below the ephemeral range, like scripts/free-port.sh: no outgoing connection takes one.
+  for ((try = 0; try < 50; try++)); do
+    base=$("$ROOT/scripts/free-port.sh") || break
+    ((base + 6 <= 19999)) || continue
+    for ((p = base + 1; p <= base + 6; p++)); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue 2
+    done
+    export TOR_CHAOS_PORT_BASE=$base
+    break
+  done
+  [[ -n ${TOR_CHAOS_PORT_BASE:-} ]] || { echo "run.sh: no 7 consecutive free ports in 10000-19999" >&2; exit 1; }
+fi
 result=()
 [[ -n ${TOR_CHAOS_RESULT:-} ]] && result=(--result "$TOR_CHAOS_RESULT")
 # Debian's python3: its python3-confluent-kafka and python3-mysqldb (scripts/install-deps.sh).
