@@ -112,6 +112,65 @@ concept flushable_dispatcher = requires(D& d, std::chrono::milliseconds deadline
 template <class D>
 concept dispatcher = message_sender<D> && delivery_reporter<D> && flushable_dispatcher<D>;
 
+/// The dispatcher says whether it runs transactions: `d.transactional() -> bool`.
+/// One type may do both (the Kafka dispatcher with or without a transactional id).
+template <class D>
+concept transaction_mode = requires(const D& d) {
+  { d.transactional() } -> std::convertible_to<bool>;
+};
+
+/// The dispatcher reads back the checkpoint of its last committed transaction:
+/// `d.committed_checkpoint() -> std::optional<checkpoint>`, called once at start.
+template <class D>
+concept committed_checkpoint_reader = requires(D& d) {
+  { d.committed_checkpoint() } -> std::same_as<std::optional<checkpoint>>;
+};
+
+/// The dispatcher runs transactions that carry the checkpoint:
+/// `d.begin_transaction()`, `d.commit_transaction(const checkpoint&)`, `d.abort_transaction()`.
+template <class D>
+concept checkpoint_committer = requires(D& d, const checkpoint& c) {
+  d.begin_transaction();
+  d.commit_transaction(c);
+  d.abort_transaction();
+};
+
+/// **transactional_dispatcher** — a dispatcher whose messages become visible
+/// in transactions, each carrying the checkpoint that covers exactly its
+/// messages (Kafka transactions: exactly-once publishing). When the
+/// dispatcher is `transactional()`, the router commits the checkpoint through
+/// it and the state store becomes a mirror written after each commit;
+/// otherwise the router uses it as a plain dispatcher.
+///
+/// Minimal complete definition: a tor::dispatcher, plus `transactional()`,
+/// `committed_checkpoint()`, `begin_transaction()`,
+/// `commit_transaction(const checkpoint&)` and `abort_transaction()`.
+///
+/// Laws (tests/laws/transactional_dispatcher_laws.hpp):
+/// 1. Fencing at start: `committed_checkpoint()` fences every older instance
+///    with the same transactional identity (its next commit throws
+///    error_kind::fenced), aborts its open transaction, and returns the
+///    checkpoint of the last committed transaction, or nullopt when none was.
+/// 2. Atomic commit: messages sent between `begin_transaction()` and
+///    `commit_transaction(c)` are reported as usual (acknowledged: written,
+///    not yet visible); a successful commit makes them and c visible together
+///    to read-committed readers, in send order per partition. Before it (and
+///    after a crash at any point) a reader sees neither.
+/// 3. Abort: after `abort_transaction()`, or a commit that threw, none of the
+///    transaction's messages becomes visible and the committed checkpoint is
+///    the one before.
+/// 4. Errors of `commit_transaction` are tor::error: `transient()` means the
+///    transaction was aborted (resume from the last committed checkpoint);
+///    error_kind::fenced means a newer instance took over (stop); anything
+///    else is fatal. The router flushes before committing, so every message
+///    of the transaction is reported by then.
+///
+/// Models: tor::kafka::dispatcher (with a transactional id),
+/// tor::testing::memory_dispatcher (with a memory_transaction_board).
+template <class D>
+concept transactional_dispatcher =
+    dispatcher<D> && transaction_mode<D> && committed_checkpoint_reader<D> && checkpoint_committer<D>;
+
 // ---------------------------------------------------------------------------
 // state_store
 // ---------------------------------------------------------------------------

@@ -13,6 +13,21 @@
 // thread at a time (the router thread loads, the saving thread saves while
 // running, the router thread makes the final save after that thread ended).
 //
+// Exactly once: when the dispatcher models tor::transactional_dispatcher and
+// is transactional(), the checkpoint is committed through it, inside the
+// transaction that carries the messages it covers, and the state store is a
+// mirror written after each commit. At start the dispatcher's committed
+// checkpoint wins (which also fences older instances); the store's is used
+// only when the dispatcher has none yet (switching from at least once). A
+// transaction is committed at the first binlog-transaction boundary after
+// `checkpoint_interval` or `max_transaction_messages` messages; a binlog
+// transaction still open at twice either is committed in pieces, each with
+// a checkpoint inside it (the skip_rows form), so one huge binlog
+// transaction neither holds a Kafka transaction open past its timeout nor
+// holds back read-committed consumers. A commit the dispatcher aborted ends
+// run() with a transient error: run the router again to resume from the last
+// committed checkpoint. Nothing is mirrored that Kafka has not committed.
+//
 //   tor::testing::memory_source src{log};
 //   tor::testing::memory_dispatcher disp;
 //   tor::testing::memory_state_store store;
@@ -56,8 +71,16 @@ struct router_options {
   /// not yet committable (one stuck message keeps every later one). With the
   /// message bound it caps the checkpoint tracker's memory (router_stats::tracker_bytes).
   std::size_t max_pending_transactions = 10'000;
-  /// How often the committable checkpoint is saved while running.
+  /// How often the committable checkpoint is saved while running (with a
+  /// transactional dispatcher: how long a transaction stays open at most,
+  /// up to the next binlog-transaction boundary).
   std::chrono::milliseconds checkpoint_interval{1000};
+  /// Transactional dispatcher only: a transaction is committed at the first
+  /// binlog-transaction boundary once it holds this many messages (or
+  /// checkpoint_interval passed), and inside a binlog transaction at twice
+  /// either. Bigger amortizes the commit's round trips; smaller shortens
+  /// what an abort re-sends and how long read-committed consumers wait.
+  std::size_t max_transaction_messages = 10'000;
   /// Longest wait for the source or the dispatcher; bounds how long a stop request waits.
   std::chrono::milliseconds idle_wait{100};
   /// Graceful stop: how long the dispatcher may take to deliver what is in flight.
@@ -89,6 +112,7 @@ struct router_stats {
   std::uint64_t messages_acknowledged = 0;
   std::uint64_t messages_failed = 0;
   std::uint64_t save_failures = 0;  ///< failed saves since the last successful one
+  std::uint64_t commits = 0;        ///< transactions committed with their checkpoint (transactional dispatcher)
   std::size_t in_flight_messages = 0;
   std::size_t in_flight_bytes = 0;
   std::size_t pending_transactions = 0;  ///< read, not yet committable
@@ -148,6 +172,7 @@ class router {
     positive(opt_.max_in_flight_messages, "max_in_flight_messages");
     positive(opt_.max_in_flight_bytes, "max_in_flight_bytes");
     positive(opt_.max_pending_transactions, "max_pending_transactions");
+    positive(opt_.max_transaction_messages, "max_transaction_messages");
   }
 
   router(const router&) = delete;
@@ -157,10 +182,21 @@ class router {
   /// failure (then saves what is committable, best effort, and throws
   /// tor::error naming the event). Call once per router.
   void run(std::stop_token stop = {}) {
+    if constexpr (transactional_dispatcher<Dispatcher>) transactional_ = static_cast<bool>(dispatcher_.transactional());
     auto start = load_checkpoint(stop);
     if (stop.stop_requested()) return;
-    if (start) {
+    if (transactional_) {
+      // Kafka is the authority; the store's copy is the mirror (or, before the
+      // first commit in this mode, where at least once left off).
+      saved_ = start;  // what the mirror holds
+      if (auto committed = load_committed(stop)) start = std::move(committed);
+      if (stop.stop_requested()) return;
+      committed_ = start;
+      if (committed_) mirror(*committed_);  // a mirror behind Kafka catches up at once
+    } else if (start) {
       saved_ = *start;
+    }
+    if (start) {
       tracker_.start(*start);
       if (start->inside_transaction()) resume_inside_ = *start;
       std::lock_guard lock(mutex_);
@@ -180,15 +216,18 @@ class router {
     }
     requested_ = saved_;
     saver_ = std::jthread([this](std::stop_token st) { save_loop(st); });
+    next_commit_ = steady::now() + opt_.checkpoint_interval;
     try {
       loop(stop);
       finish();
     } catch (const error& e) {
       stop_saving();
-      if (e.kind() != error_kind::fenced) salvage();
+      if (transactional_) abandon_transaction();
+      else if (e.kind() != error_kind::fenced) salvage();
       throw;
     } catch (...) {
       stop_saving();
+      if (transactional_) abandon_transaction();
       throw;
     }
   }
@@ -205,6 +244,7 @@ class router {
     s.messages_acknowledged = acked_.load(std::memory_order_relaxed);
     s.messages_failed = failed_.load(std::memory_order_relaxed);
     s.save_failures = save_failures_.load(std::memory_order_relaxed);
+    s.commits = commits_.load(std::memory_order_relaxed);
     s.in_flight_messages = in_flight_.load(std::memory_order_relaxed);
     s.in_flight_bytes = in_flight_bytes_.load(std::memory_order_relaxed);
     s.pending_transactions = pending_txns_.load(std::memory_order_relaxed);
@@ -241,9 +281,35 @@ class router {
     }
   }
 
+  // The dispatcher's committed checkpoint (which also fences older
+  // instances), retried like load_checkpoint.
+  std::optional<checkpoint> load_committed(const std::stop_token& stop) {
+    if constexpr (transactional_dispatcher<Dispatcher>) {
+      auto wait = opt_.idle_wait;
+      while (true) {
+        try {
+          return dispatcher_.committed_checkpoint();
+        } catch (const error& e) {
+          if (!e.transient()) throw;
+          bump(save_failures_, std::uint64_t{1});
+          if (opt_.on_save_failed) opt_.on_save_failed(e);
+          if (stop.stop_requested()) return std::nullopt;
+          std::this_thread::sleep_for(wait);
+          wait = std::min(wait * 2, std::chrono::milliseconds(5000));
+        }
+      }
+    }
+    (void)stop;
+    return std::nullopt;
+  }
+
   // Saves the checkpoint the source opened at, retrying transient failures
   // until it is saved or a stop is requested; anything else stops the router.
   void save_first(const checkpoint& c, const std::stop_token& stop) {
+    if (transactional_) {  // a transaction of the checkpoint alone; mirrored once the saving thread runs
+      commit_transaction(c);
+      return;
+    }
     auto wait = opt_.idle_wait;
     while (true) {
       try {
@@ -288,9 +354,11 @@ class router {
       if (ev) {
         bump(events_, std::uint64_t{1});
         handle(*ev);
+        if (transactional_) maybe_commit(since_poll % 16 == 0);
         if (since_poll % 16 == 0) maybe_save(next_save);  // reading the clock per event costs more than the event
       } else {
         serve_acks(std::chrono::milliseconds(0));
+        if (transactional_) maybe_commit(true);
         maybe_save(next_save);
       }
     }
@@ -326,7 +394,10 @@ class router {
                                              row->position.to_string() + " row " + std::to_string(row->row_index) +
                                              ": " + e.what());
       }
-      if (!out_.empty()) check_gate();
+      if (!out_.empty()) {
+        check_gate();
+        if (transactional_) open_transaction(out_.size());
+      }
       for (auto& m : out_) {
         const auto token = tracker_.add_message(m.size_bytes(), *row);
         dispatcher_.send(std::move(m), token);
@@ -438,12 +509,116 @@ class router {
       std::lock_guard lock(mutex_);
       read_position_ = read_position_dirty_;
     }
+    if (transactional_) return;  // the state store mirrors what commit_transaction committed
     auto c = tracker_.resume_point();
     if (!c || (requested_ && *requested_ == *c)) return;
     requested_ = *c;
     {
       std::lock_guard lock(save_mutex_);
       wanted_ = *c;  // replaces one the saving thread has not taken yet: the latest wins
+    }
+    save_cv_.notify_one();
+  }
+
+  // ---- transactional dispatcher ----
+
+  // Before the first message of a transaction goes to the dispatcher.
+  void open_transaction(std::size_t messages) {
+    if constexpr (transactional_dispatcher<Dispatcher>) {
+      if (!txn_open_) {
+        dispatcher_.begin_transaction();
+        txn_open_ = true;
+        txn_began_ = steady::now();
+        txn_messages_ = 0;
+      }
+      txn_messages_ += messages;
+    }
+    (void)messages;
+  }
+
+  // Commits when due: at a binlog-transaction boundary after the interval or
+  // max_transaction_messages; inside a binlog transaction at twice either.
+  // With nothing sent, a transaction of the checkpoint alone moves it over
+  // unrelated traffic once per interval.
+  void maybe_commit(bool check_clock) {
+    const bool inside = tracker_.transaction_open();
+    const std::size_t factor = inside ? 2 : 1;
+    bool due = txn_open_ && txn_messages_ >= factor * opt_.max_transaction_messages;
+    if (!due && check_clock) {
+      const auto now = steady::now();
+      if (txn_open_) {
+        due = now - txn_began_ >= factor * opt_.checkpoint_interval;
+      } else if (!inside && now >= next_commit_) {
+        next_commit_ = now + opt_.checkpoint_interval;
+        const auto c = tracker_.resume_point();
+        due = c && c != committed_;
+      }
+    }
+    if (due) commit_now(false);
+  }
+
+  // Every message of the transaction acknowledged (written), the checkpoint
+  // after them is committed with them. At a stop, a flush that does not
+  // finish in time aborts instead: the next start sends those again.
+  void commit_now(bool stopping) {
+    if (!dispatcher_.flush(opt_.flush_timeout)) {
+      if (stopping) {
+        abandon_transaction();
+        return;
+      }
+      throw error(error_kind::transient,
+                  "the dispatcher did not acknowledge the transaction's messages within the flush timeout (" +
+                      std::to_string(opt_.flush_timeout.count()) +
+                      " ms): the transaction is aborted; run again to resume from the last committed checkpoint " +
+                      (committed_ ? committed_->to_string() : std::string("(none)")));
+    }
+    do serve_acks(std::chrono::milliseconds(0));
+    while (!reports_.empty());
+    if (const auto c = tracker_.resume_point(); c && (txn_open_ || c != committed_)) commit_transaction(*c);
+  }
+
+  void commit_transaction(const checkpoint& c) {
+    if constexpr (transactional_dispatcher<Dispatcher>) {
+      if (!txn_open_) dispatcher_.begin_transaction();
+      txn_open_ = true;
+      try {
+        dispatcher_.commit_transaction(c);
+      } catch (const error& e) {
+        txn_open_ = false;  // aborted by the dispatcher, or fenced
+        if (!e.transient()) throw;
+        throw error(error_kind::transient, std::string("the transaction was aborted (") + e.what() +
+                                               "): none of it is visible; run again to resume from the last "
+                                               "committed checkpoint " +
+                                               (committed_ ? committed_->to_string() : std::string("(none)")));
+      }
+      txn_open_ = false;
+      txn_messages_ = 0;
+      committed_ = c;
+      bump(commits_, std::uint64_t{1});
+      publish_saved(c);
+      next_commit_ = steady::now() + opt_.checkpoint_interval;
+      mirror(c);
+    }
+    (void)c;
+  }
+
+  // After a failure: the open transaction is aborted, so none of it becomes visible.
+  void abandon_transaction() noexcept {
+    if constexpr (transactional_dispatcher<Dispatcher>) {
+      if (!txn_open_) return;
+      txn_open_ = false;
+      try {
+        dispatcher_.abort_transaction();
+      } catch (...) {  // fenced or gone: the coordinator aborts it anyway
+      }
+    }
+  }
+
+  // Hands a committed checkpoint to the saving thread for the state store.
+  void mirror(const checkpoint& c) {
+    {
+      std::lock_guard lock(save_mutex_);
+      wanted_ = c;
     }
     save_cv_.notify_one();
   }
@@ -531,12 +706,16 @@ class router {
 
   // Graceful stop: deliver what is in flight, then save.
   void finish() {
-    if (!dispatcher_.flush(opt_.flush_timeout)) {
-      // Not everything was delivered in time; what was is still committable.
-      serve_acks(std::chrono::milliseconds(0));
+    if (transactional_) {
+      commit_now(true);
+    } else {
+      if (!dispatcher_.flush(opt_.flush_timeout)) {
+        // Not everything was delivered in time; what was is still committable.
+        serve_acks(std::chrono::milliseconds(0));
+      }
+      do serve_acks(std::chrono::milliseconds(0));
+      while (!reports_.empty());
     }
-    do serve_acks(std::chrono::milliseconds(0));
-    while (!reports_.empty());
     stop_saving();
     if (save_failed_.load(std::memory_order_acquire)) rethrow_save_failure();
     {
@@ -546,7 +725,8 @@ class router {
     const auto deadline = steady::now() + opt_.final_save_timeout;
     while (true) {
       try {
-        save_committable();
+        if (!transactional_) save_committable();
+        else if (committed_) save_committable(*committed_);
         return;
       } catch (const error& e) {
         if (!e.transient() || steady::now() >= deadline) throw;
@@ -589,6 +769,13 @@ class router {
   std::uint64_t skip_rows_ = 0;
   bool keep_checkpoint_ = false;             // a failure that must leave the stored checkpoint as it was
 
+  bool transactional_ = false;               // the dispatcher commits the checkpoint; the store mirrors it
+  bool txn_open_ = false;
+  std::size_t txn_messages_ = 0;
+  steady::time_point txn_began_{};
+  steady::time_point next_commit_{};
+  std::optional<checkpoint> committed_;      // the last checkpoint the dispatcher committed
+
   std::mutex save_mutex_;
   std::condition_variable_any save_cv_;
   std::optional<checkpoint> wanted_;      // handed over, not yet taken by the saving thread
@@ -597,7 +784,7 @@ class router {
   std::jthread saver_;                    // last member: joined before the others go
 
   std::atomic<std::uint64_t> events_{0}, transactions_{0}, rows_{0}, rows_skipped_{0}, sent_{0}, acked_{0},
-      failed_{0}, save_failures_{0};
+      failed_{0}, save_failures_{0}, commits_{0};
   std::atomic<std::size_t> in_flight_{0}, in_flight_bytes_{0}, pending_txns_{0}, tracker_bytes_{0},
       tracker_peak_bytes_{0};
   std::atomic<clock::duration::rep> last_commit_{0};

@@ -4,6 +4,13 @@
 // (order within a partition is always kept, as a broker keeps it). Chosen
 // messages can be made to fail, and one partition can be held (its messages
 // wait, as behind a leader that is away) while the others are acknowledged.
+//
+// Given a memory_transaction_board it is a transactional dispatcher, as
+// Kafka's transactional producer is: messages sent in a transaction are
+// acknowledged as they are written but become visible (delivered()) only
+// when the transaction commits, together with its checkpoint; an abort drops
+// them; every instance of one transactional id fences the instances before
+// it when it reads the committed checkpoint. A commit can be made to fail.
 #pragma once
 
 #include <algorithm>
@@ -20,10 +27,46 @@
 #include <utility>
 #include <vector>
 
+#include <tor/core/checkpoint.hpp>
 #include <tor/core/detail/ring.hpp>
+#include <tor/core/error.hpp>
 #include <tor/core/message.hpp>
 
 namespace tor::testing {
+
+/// What a Kafka transaction coordinator keeps, for memory_dispatchers: per
+/// transactional id, the producer epoch (a new instance fences the older)
+/// and the checkpoint of the last committed transaction. Copies share it.
+class memory_transaction_board {
+ public:
+  memory_transaction_board() : s_(std::make_shared<shared>()) {}
+
+  /// The checkpoint the last committed transaction of `id` carried.
+  [[nodiscard]] std::optional<checkpoint> committed(const std::string& id) const {
+    std::lock_guard lock(s_->mutex);
+    auto it = s_->ids.find(id);
+    return it == s_->ids.end() ? std::nullopt : it->second.committed;
+  }
+  /// Transactions of `id` committed so far.
+  [[nodiscard]] std::uint64_t commits(const std::string& id) const {
+    std::lock_guard lock(s_->mutex);
+    auto it = s_->ids.find(id);
+    return it == s_->ids.end() ? 0 : it->second.commits;
+  }
+
+ private:
+  friend class memory_dispatcher;
+  struct entry {
+    std::uint64_t epoch = 0;
+    std::uint64_t commits = 0;
+    std::optional<checkpoint> committed;
+  };
+  struct shared {
+    mutable std::mutex mutex;
+    std::map<std::string, entry> ids;
+  };
+  std::shared_ptr<shared> s_;
+};
 
 class memory_dispatcher {
  public:
@@ -40,6 +83,10 @@ class memory_dispatcher {
     std::function<std::optional<std::string>(const message&)> fail;
     /// false: only count messages, keep no copies (for benchmarks).
     bool record = true;
+    /// Set: the dispatcher is transactional, with this board as its coordinator.
+    std::optional<memory_transaction_board> transactions;
+    /// The transactional id (instances with the same one fence each other).
+    std::string transactional_id = "tor";
   };
 
   /// One stored message and where it went.
@@ -63,6 +110,7 @@ class memory_dispatcher {
     auto& q = last_queue_->second;
     entry& e = q.emplace_back();
     e.token = token;
+    e.in_transaction = in_txn_;
     e.failure = std::move(failure);
     if (opt_.record) e.msg = std::move(m);
     ++sent_;
@@ -92,6 +140,81 @@ class memory_dispatcher {
     std::unique_lock lock(mutex_);
     if (opt_.auto_acknowledge && held_.empty()) return true;
     return cv_.wait_for(lock, deadline, [&] { return releasable_ == queued(); });
+  }
+
+  // ---- transactional mode (options::transactions set) ----
+
+  [[nodiscard]] bool transactional() const noexcept { return opt_.transactions.has_value(); }
+
+  /// Fences the instances of this transactional id before this one, aborts
+  /// their open transactions, and returns the last committed checkpoint.
+  std::optional<checkpoint> committed_checkpoint() {
+    auto& b = board();
+    std::lock_guard lock(b.mutex);
+    auto& id = b.ids[opt_.transactional_id];
+    epoch_ = ++id.epoch;
+    return id.committed;
+  }
+
+  void begin_transaction() {
+    std::lock_guard lock(mutex_);
+    if (in_txn_) throw error(error_kind::invalid_argument, "memory_dispatcher: begin_transaction inside a transaction");
+    in_txn_ = true;
+  }
+
+  /// Makes the transaction's messages visible with `c`. Every one of them
+  /// must have been reported (flush and poll first). Throws tor::error:
+  /// fenced when a newer instance of the id read the committed checkpoint;
+  /// the injected failure (fail_next_commit), after aborting, when set.
+  void commit_transaction(const checkpoint& c) {
+    std::lock_guard lock(mutex_);
+    if (!in_txn_) throw error(error_kind::invalid_argument, "memory_dispatcher: commit_transaction outside a transaction");
+    for (const auto& [k, q] : pending_)
+      for (std::size_t i = 0; i < q.size(); ++i)
+        if (q[i].in_transaction)
+          throw error(error_kind::invalid_argument,
+                      "memory_dispatcher: commit_transaction with messages not yet reported (flush and poll first)");
+    auto& b = board();
+    std::lock_guard board_lock(b.mutex);
+    auto& id = b.ids[opt_.transactional_id];
+    if (id.epoch != epoch_) {
+      abort_locked();
+      throw error(error_kind::fenced, "memory_dispatcher: transactional id '" + opt_.transactional_id +
+                                          "' was taken over by a newer instance (epoch " + std::to_string(id.epoch) +
+                                          ", this one " + std::to_string(epoch_) + "): fenced");
+    }
+    if (commit_failure_) {
+      const auto e = std::move(*commit_failure_);
+      commit_failure_.reset();
+      abort_locked();
+      throw e;
+    }
+    for (auto& [k, recs] : uncommitted_) {
+      auto& d = delivered_[k];
+      d.insert(d.end(), std::make_move_iterator(recs.begin()), std::make_move_iterator(recs.end()));
+    }
+    uncommitted_.clear();
+    id.committed = c;
+    ++id.commits;
+    in_txn_ = false;
+  }
+
+  /// Drops the transaction's messages: none of them becomes visible.
+  void abort_transaction() {
+    std::lock_guard lock(mutex_);
+    abort_locked();
+  }
+
+  /// The next commit_transaction throws `e` after aborting (kind transient:
+  /// an abortable error; fenced; anything else: fatal).
+  void fail_next_commit(error e) {
+    std::lock_guard lock(mutex_);
+    commit_failure_ = std::move(e);
+  }
+  /// Messages written in transactions that were then aborted.
+  [[nodiscard]] std::uint64_t aborted_messages() const {
+    std::lock_guard lock(mutex_);
+    return aborted_;
   }
 
   /// Lets the next `n` held messages be reported (auto_acknowledge = false).
@@ -181,6 +304,7 @@ class memory_dispatcher {
  private:
   struct entry {
     std::uint64_t token = 0;
+    bool in_transaction = false;
     std::optional<std::string> failure;
     std::optional<message> msg;
   };
@@ -219,8 +343,35 @@ class memory_dispatcher {
       return;
     }
     ++acknowledged_;
-    if (e.msg) delivered_[it->first].push_back({e.token, it->first.second, std::move(*e.msg)});
+    if (e.msg) {
+      auto& to = e.in_transaction ? uncommitted_[it->first] : delivered_[it->first];
+      to.push_back({e.token, it->first.second, std::move(*e.msg)});
+    } else if (e.in_transaction) {
+      ++uncommitted_count_;
+    }
     out.push_back({e.token, {}});
+  }
+
+  memory_transaction_board::shared& board() {
+    if (!opt_.transactions)
+      throw error(error_kind::invalid_argument, "memory_dispatcher: not transactional (options::transactions unset)");
+    return *opt_.transactions->s_;
+  }
+
+  // Written messages of the transaction are dropped; unreported ones are
+  // reported failed, as a producer's purged messages are.
+  void abort_locked() {
+    for (const auto& [k, recs] : uncommitted_) aborted_ += recs.size();
+    aborted_ += uncommitted_count_;
+    uncommitted_.clear();
+    uncommitted_count_ = 0;
+    for (auto& [k, q] : pending_)
+      for (std::size_t i = 0; i < q.size(); ++i)
+        if (q[i].in_transaction && !q[i].failure) {
+          q[i].failure = "the transaction was aborted";
+          ++aborted_;
+        }
+    in_txn_ = false;
   }
 
   options opt_;
@@ -228,6 +379,12 @@ class memory_dispatcher {
   queue_map pending_;
   queue_map::iterator last_queue_ = pending_.end();
   std::map<key, std::vector<record>> delivered_;
+  std::map<key, std::vector<record>> uncommitted_;  // written in the open transaction
+  std::size_t uncommitted_count_ = 0;               // the same, when not recording
+  bool in_txn_ = false;
+  std::uint64_t epoch_ = 0;
+  std::uint64_t aborted_ = 0;
+  std::optional<error> commit_failure_;
   std::set<key> held_;
   std::size_t releasable_ = 0;
   std::uint64_t sent_ = 0;
