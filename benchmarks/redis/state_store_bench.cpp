@@ -65,7 +65,7 @@ void BM_redis_save(benchmark::State& state) {
   (void)store.load();
   std::uint64_t off = 4;
   for (auto _ : state) store.save(sample(++off));
-  tor::redis::detail::connection admin(cfg.host, cfg.port, cfg.unix_socket, cfg.connect_timeout, cfg.command_timeout);
+  tor::redis::detail::connection admin(cfg.host, cfg.port, cfg.unix_socket, cfg.timeout, cfg.timeout);
   (void)admin.command({"DEL", cfg.key, cfg.key + ":owner"});
 }
 BENCHMARK(BM_redis_save)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);

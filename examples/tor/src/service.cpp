@@ -81,7 +81,7 @@ tor::kafka::config kafka_config_from(const config::kafka_settings& k) {
   if (c.security.uses_sasl()) {
     c.security.sasl_mechanism = std::string(config::enum_name(k.sasl.mechanism));
     c.security.sasl_username = k.sasl.username;
-    c.security.sasl_password = k.sasl.password.value;
+    c.security.sasl_password = k.sasl.password;
   }
   switch (k.on_poison) {
     case config::poison_policy::stop: c.on_poison = tor::kafka::poison_policy::stop; break;
@@ -104,36 +104,12 @@ tor::kafka::config kafka_config_from(const config::kafka_settings& k) {
   return c;
 }
 
-tor::redis::state_store_config redis_config_from(const config::settings& s) {
-  tor::redis::state_store_config c;
-  c.host = s.redis.host;
-  c.port = s.redis.port;
-  c.database = static_cast<int>(s.redis.db);
-  c.username = s.redis.user;
-  c.password = s.redis.password.value;
-  c.tls.enabled = s.redis.tls.enabled;
-  c.tls.ca = s.redis.tls.ca;
-  c.tls.cert = s.redis.tls.cert;
-  c.tls.key = s.redis.tls.key;
-  c.tls.verify = s.redis.tls.verify;
-  c.connect_timeout = s.redis.timeout;
-  c.command_timeout = s.redis.timeout;
-  c.key = s.redis.key;
-  c.unix_socket = s.redis.unix_socket;
-  c.wait_replicas = static_cast<int>(s.redis.wait_replicas);
-  c.wait_timeout = s.redis.wait_timeout;
-  c.reconnect_backoff_min = s.redis.reconnect_backoff_min;
-  c.reconnect_backoff_max = s.redis.reconnect_backoff_max;
-  c.holder = s.redis.holder;
-  return c;
-}
-
 /// The checkpoint in Redis, or in a file when no Redis is configured.
 class any_state_store {
  public:
   explicit any_state_store(const config::settings& s) {
     if (!s.redis.host.empty()) {
-      store_.emplace<tor::redis::state_store>(redis_config_from(s));
+      store_.emplace<tor::redis::state_store>(s.redis);
     } else {
       store_.emplace<tor::file_state_store>(s.state.file);
       file_ = s.state.file;
@@ -395,7 +371,7 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
   std::optional<tor::lease_keeper<tor::redis::lease>> keeper;
   if (s.ha.enabled) {
     tor::redis::lease_config lc;
-    lc.server = redis_config_from(s);
+    lc.server = s.redis;
     lc.ttl = s.ha.lease_ttl;
     try {
       lease.emplace(std::move(lc));
@@ -494,14 +470,7 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       }
 
       save_failure_log saves;
-      tor::router_options opt;
-      opt.max_in_flight_messages = s.router.max_in_flight_messages;
-      opt.max_in_flight_bytes = s.router.max_in_flight_bytes.bytes;
-      opt.max_pending_transactions = s.router.max_pending_transactions;
-      opt.checkpoint_interval = s.router.checkpoint_interval;
-      opt.idle_wait = s.router.idle_wait;
-      opt.flush_timeout = s.router.flush_timeout;
-      opt.final_save_timeout = s.router.final_save_timeout;
+      tor::router_options opt = s.router;
       opt.on_saved = [&](const tor::checkpoint& c) { saves.saved(c); };
       opt.on_save_failed = [&](const tor::error& e) { saves.failed(e); };
       if (keeper) opt.gate = &keeper->gate();

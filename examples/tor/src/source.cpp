@@ -22,7 +22,7 @@ tor::mysql::binlog_source_config source_config_from(const config::mysql_settings
   c.port = s.port;
   c.socket = s.socket;
   c.user = s.user;
-  c.password = s.password.value;
+  c.password = s.password;
   c.tls.mode = s.tls.mode;
   c.tls.ca = s.tls.ca;
   c.tls.cert = s.tls.cert;

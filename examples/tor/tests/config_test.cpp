@@ -53,8 +53,8 @@ TEST_CASE("a minimal file takes every other value from the defaults") {
   CHECK(s.outbox.key_column == "aggregateid");
   CHECK(s.router.checkpoint_interval == 1s);
   // The service's in-flight bounds are the framework's (they bound the memory catching up takes).
-  CHECK(s.router.max_in_flight_bytes.bytes == 16u << 20);
-  CHECK(s.router.max_in_flight_bytes.bytes == tor::router_options{}.max_in_flight_bytes);
+  CHECK(s.router.max_in_flight_bytes == 16u << 20);
+  CHECK(s.router.max_in_flight_bytes == tor::router_options{}.max_in_flight_bytes);
   CHECK(s.router.max_in_flight_messages == tor::router_options{}.max_in_flight_messages);
   CHECK(s.router.max_pending_transactions == tor::router_options{}.max_pending_transactions);
   CHECK(s.redis.host.empty());
@@ -83,7 +83,7 @@ log: {format: json, level: debug}
 )",
                       "tor.yaml", {});
   const auto& s = l.values;
-  CHECK(s.mysql.password.value == "p:w");
+  CHECK(s.mysql.password == "p:w");
   CHECK(s.mysql.port == 3307);
   CHECK(s.mysql.start == "mysql-bin.000002:4");
   CHECK(s.mysql.reconnect_timeout == 1min);
@@ -100,7 +100,7 @@ log: {format: json, level: debug}
   REQUIRE(s.outbox.fields.size() == 2);
   CHECK(s.outbox.fields[1].partition);
   CHECK(s.outbox.on_update == update_policy::fail);
-  CHECK(s.router.max_in_flight_bytes.bytes == 512 * 1024);
+  CHECK(s.router.max_in_flight_bytes == 512 * 1024);
   CHECK(s.router.flush_timeout == 1h);
   CHECK(s.log.format == log_format::json);
   CHECK(s.log.level == log_level::debug);
@@ -119,7 +119,7 @@ TEST_CASE("environment variables TOR_<SECTION>_<KEY> override the file") {
   const auto l = load(minimal, "tor.yaml", env);
   const auto& s = l.values;
   CHECK(s.mysql.port == 3999);
-  CHECK(s.mysql.password.value == "s3cret: {not yaml}");
+  CHECK(s.mysql.password == "s3cret: {not yaml}");
   CHECK(s.kafka.brokers == std::vector<std::string>{"k1:9092", "k2:9092"});
   REQUIRE(s.outbox.routes.size() == 2);
   CHECK(s.outbox.routes[1].topic == "tb");
@@ -169,7 +169,7 @@ redisKey: tor-state
   CHECK(s.mysql.host == "db.local");
   CHECK(s.mysql.port == 3307);
   CHECK(s.mysql.user == "tor");
-  CHECK(s.mysql.password.value == "secret");
+  CHECK(s.mysql.password == "secret");
   CHECK(s.outbox.tables == std::vector<std::string>{"shop.outbox"});
   CHECK(s.outbox.preset == outbox_preset::original_tor);
   CHECK(s.outbox.id_column.empty());  // the id is the binlog coordinates, as the original had no id column
@@ -195,7 +195,7 @@ redisKey: tor-state
   CHECK(s.outbox.fields[0].header == "x-tenant");
   CHECK(s.redis.host == "redis");
   CHECK(s.redis.port == 6380);
-  CHECK(s.redis.db == 2);
+  CHECK(s.redis.database == 2);
   CHECK(s.redis.key == "tor-state");
   CHECK(*l.origins.find("redis.key") == "old.yaml:24 (redisKey)");
   CHECK(l.legacy_keys.size() == 15);
@@ -433,7 +433,7 @@ struct temp_file {
 TEST_CASE("a secret is read from the file named by its _file key, once, and never printed") {
   temp_file pw("s3cret-from-file\n");
   const auto l = load(std::string(minimal) + "redis:\n  host: r\n  password_file: " + pw.path + "\n", "tor.yaml", {});
-  CHECK(l.values.redis.password.value == "s3cret-from-file");  // the trailing newline is dropped
+  CHECK(l.values.redis.password == "s3cret-from-file");  // the trailing newline is dropped
   CHECK(*l.origins.find("redis.password") == "file " + pw.path + " (named by tor.yaml:10)");
   const auto printed = to_yaml(l);
   CHECK(printed.find("s3cret") == std::string::npos);
@@ -445,7 +445,7 @@ TEST_CASE("secret files also come from TOR_<SECTION>_<KEY>_FILE, nested keys fro
   const auto l = load(minimal, "tor.yaml",
                       {{"TOR_KAFKA_SASL_PASSWORD_FILE", pw.path}, {"TOR_KAFKA_SASL_USERNAME", "tor"},
                        {"TOR_KAFKA_SECURITY_PROTOCOL", "sasl_ssl"}, {"TOR_MYSQL_TLS_MODE", "required"}});
-  CHECK(l.values.kafka.sasl.password.value == "sasl-pw");
+  CHECK(l.values.kafka.sasl.password == "sasl-pw");
   CHECK(l.values.kafka.security.protocol == kafka_protocol::sasl_ssl);
   CHECK(l.values.mysql.tls.mode == tor::mysql::tls_mode::required);
   CHECK(*l.origins.find("kafka.sasl.password") == "file " + pw.path + " (named by TOR_KAFKA_SASL_PASSWORD_FILE)");

@@ -54,6 +54,7 @@
 #include <tor/core/concepts.hpp>
 #include <tor/core/error.hpp>
 #include <tor/core/lease.hpp>
+#include <tor/core/options.hpp>
 
 namespace tor {
 
@@ -101,6 +102,27 @@ struct router_options {
   /// Must outlive the router.
   const publish_gate* gate = nullptr;
 };
+
+/// The options a configuration file sets (the callbacks and the gate are the program's).
+constexpr auto options_of(std::type_identity<router_options>) {
+  using options::opt;
+  using o = router_options;
+  return options::describe(
+      opt("max_in_flight_messages", &o::max_in_flight_messages,
+          "Reading pauses while this many messages are unacknowledged (backpressure). Each is held in memory until "
+          "Kafka acknowledges it (about 1 KB for a 256-byte payload), so this bounds the memory catching up takes."),
+      opt("max_in_flight_bytes", &o::max_in_flight_bytes,
+          "Reading pauses while this many bytes of messages are unacknowledged.", options::bytes),
+      opt("max_pending_transactions", &o::max_pending_transactions,
+          "Reading pauses while this many read transactions wait for an earlier message's acknowledgement (bounds "
+          "memory behind a stuck message)."),
+      opt("checkpoint_interval", &o::checkpoint_interval,
+          "How often the checkpoint is saved while running (and at every stop)."),
+      opt("flush_timeout", &o::flush_timeout, "At a stop, how long Kafka may take to acknowledge what is in flight."),
+      opt("final_save_timeout", &o::final_save_timeout, "At a stop, how long a failing checkpoint save is retried."),
+      opt("idle_wait", &o::idle_wait,
+          "Longest wait for the source or Kafka in one step; bounds how fast a stop is noticed."));
+}
 
 /// A snapshot of the router's counters, readable from any thread while it runs.
 struct router_stats {

@@ -6,6 +6,9 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
+
+#include <tor/core/options.hpp>
 
 namespace tor::mysql {
 
@@ -26,6 +29,14 @@ enum class tls_mode {
     case tls_mode::verify_identity: return "verify_identity";
   }
   return "?";
+}
+
+constexpr auto option_names(std::type_identity<tls_mode>) {
+  return options::enum_names<tls_mode, 5>{{{tls_mode::disabled, "disabled"},
+                                           {tls_mode::preferred, "preferred"},
+                                           {tls_mode::required, "required"},
+                                           {tls_mode::verify_ca, "verify_ca"},
+                                           {tls_mode::verify_identity, "verify_identity"}}};
 }
 
 struct tls_options {

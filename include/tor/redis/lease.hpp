@@ -36,24 +36,6 @@
 
 namespace tor::redis {
 
-struct lease_config {
-  /// The server, credentials and timeouts; `key` is the checkpoint key the
-  /// lease belongs to. Commands time out after the smaller of its
-  /// command_timeout and a third of the TTL: a later answer is of no use.
-  state_store_config server;
-  std::chrono::milliseconds ttl{10'000};
-  /// The lease key; empty: `<server.key>:lease`.
-  std::string key;
-
-  /// Throws tor::error (invalid_argument) naming the first bad setting.
-  void validate() const {
-    server.validate();
-    if (ttl < std::chrono::milliseconds(100))
-      throw error(error_kind::invalid_argument,
-                  "Redis lease: ttl " + std::to_string(ttl.count()) + " ms is too short (at least 100 ms)");
-  }
-};
-
 class lease {
  public:
   explicit lease(lease_config config) : config_(std::move(config)) {
@@ -66,7 +48,7 @@ class lease {
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(nonce));
     token_ = config_.server.holder + "#" + hex;
-    timeout_ = std::min(config_.server.command_timeout, std::max(config_.ttl / 3, std::chrono::milliseconds(1)));
+    timeout_ = std::min(config_.server.timeout, std::max(config_.ttl / 3, std::chrono::milliseconds(1)));
   }
 
   std::optional<lease_grant> acquire() {
@@ -143,7 +125,7 @@ class lease {
     const auto& c = config_.server;
     try {
       auto conn = std::make_unique<detail::connection>(c.host, c.port, c.unix_socket,
-                                                       std::min(c.connect_timeout, timeout_), timeout_, c.tls);
+                                                       std::min(c.timeout, timeout_), timeout_, c.tls);
       if (!c.password.empty()) {
         auto r = c.username.empty() ? conn->command({"AUTH", c.password})
                                     : conn->command({"AUTH", c.username, c.password});

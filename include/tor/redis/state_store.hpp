@@ -33,61 +33,13 @@
 #include <tor/core/checkpoint_json.hpp>
 #include <tor/core/concepts.hpp>
 #include <tor/core/error.hpp>
+#include <tor/redis/config.hpp>
 #include <tor/redis/detail/hiredis.hpp>
 #include <tor/redis/detail/scripts.hpp>
 #include <tor/state/detail/identity.hpp>
 #include <tor/state/status.hpp>
 
 namespace tor::redis {
-
-struct state_store_config {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string unix_socket;  ///< when set, used instead of host and port
-  int database = 0;         ///< SELECTed after connecting
-  std::string username;     ///< ACL user (Redis 6+); empty: the default user
-  std::string password;     ///< empty: no AUTH
-  tls_options tls;          ///< TLS to the server's tls-port (not with unix_socket)
-  std::chrono::milliseconds connect_timeout{2000};
-  std::chrono::milliseconds command_timeout{2000};
-  std::string key = "tor:checkpoint";  ///< the owner record lives at `<key>:owner`
-  std::chrono::milliseconds reconnect_backoff_min{100};  ///< first wait after a failed connection
-  std::chrono::milliseconds reconnect_backoff_max{10000};
-  int wait_replicas = 0;  ///< when > 0, each save waits (WAIT) until this many replicas have it
-  std::chrono::milliseconds wait_timeout{1000};
-  std::string holder;  ///< recorded with the claim and in each document; default host:pid
-
-  /// Throws tor::error (invalid_argument) naming the first bad setting.
-  void validate() const {
-    auto bad = [](const std::string& what) {
-      throw error(error_kind::invalid_argument, "Redis state store: " + what);
-    };
-    if (key.empty()) bad("key is empty");
-    if (unix_socket.empty()) {
-      if (host.empty()) bad("host is empty (set host, or unix_socket)");
-      if (port < 1 || port > 65535) bad("port " + std::to_string(port) + " is not in 1..65535");
-    }
-    if (database < 0) bad("database " + std::to_string(database) + " is negative");
-    if (!username.empty() && password.empty())
-      bad("username \"" + username + "\" is set without a password (Redis AUTH needs both)");
-    if (connect_timeout.count() <= 0) bad("connect_timeout must be positive");
-    if (command_timeout.count() <= 0) bad("command_timeout must be positive");
-    if (reconnect_backoff_min.count() <= 0) bad("reconnect_backoff_min must be positive");
-    if (reconnect_backoff_max < reconnect_backoff_min) bad("reconnect_backoff_max is below reconnect_backoff_min");
-    if (wait_replicas < 0) bad("wait_replicas " + std::to_string(wait_replicas) + " is negative");
-    if (wait_replicas > 0 && wait_timeout.count() <= 0) bad("wait_timeout must be positive when wait_replicas is set");
-    if (tls.enabled && !unix_socket.empty()) bad("tls is set with unix_socket; a unix socket is not encrypted");
-    if (tls.cert.empty() != tls.key.empty()) bad("tls cert and key go together (set both or neither)");
-  }
-
-  /// "127.0.0.1:6379" or "unix:/run/redis.sock", plus the database when not 0.
-  [[nodiscard]] std::string endpoint() const {
-    std::string s = unix_socket.empty() ? (tls.enabled ? "tls://" : "") + host + ':' + std::to_string(port)
-                                        : "unix:" + unix_socket;
-    if (database != 0) s += " database " + std::to_string(database);
-    return s;
-  }
-};
 
 class state_store {
  public:
@@ -252,8 +204,8 @@ class state_store {
           backoff_after_failure();
           throw error(error_kind::transient,
                       "cannot " + std::string(action) + " in " + where() + ": " +
-                          (f.timed_out ? "no answer within command_timeout (" +
-                                             std::to_string(config_.command_timeout.count()) + " ms)"
+                          (f.timed_out ? "no answer within timeout (" +
+                                             std::to_string(config_.timeout.count()) + " ms)"
                                        : "the connection failed (" + std::string(f.what()) + ")") +
                           consequence(during_save));
         }
@@ -275,7 +227,7 @@ class state_store {
                       " ms");
     try {
       auto conn = std::make_unique<detail::connection>(config_.host, config_.port, config_.unix_socket,
-                                                       config_.connect_timeout, config_.command_timeout, config_.tls);
+                                                       config_.timeout, config_.timeout, config_.tls);
       if (!config_.password.empty()) {
         auto r = config_.username.empty() ? conn->command({"AUTH", config_.password})
                                           : conn->command({"AUTH", config_.username, config_.password});

@@ -74,8 +74,7 @@ state_store_config config_for(const std::string& key, int port) {
   state_store_config c;
   c.port = port;
   c.key = key;
-  c.connect_timeout = 1000ms;
-  c.command_timeout = 1000ms;
+  c.timeout = 1000ms;
   c.reconnect_backoff_min = 20ms;
   c.reconnect_backoff_max = 200ms;
   return c;
@@ -388,7 +387,7 @@ TEST_CASE("Redis state store: bad settings are refused before connecting", "[red
   bad([](auto& c) { c.key.clear(); }, "key is empty");
   bad([](auto& c) { c.port = 70000; }, "port 70000");
   bad([](auto& c) { c.username = "u"; }, "without a password");
-  bad([](auto& c) { c.command_timeout = 0ms; }, "command_timeout");
+  bad([](auto& c) { c.timeout = 0ms; }, "timeout must be positive");
   bad([](auto& c) { c.reconnect_backoff_max = 1ms; }, "reconnect_backoff_max");
   bad([](auto& c) { c.wait_replicas = -1; }, "wait_replicas");
 }
@@ -515,12 +514,12 @@ TEST_CASE("Redis state store survives restarts and outages of its server", "[red
 
   SECTION("no answer within the command timeout is transient") {
     auto cfg = config_for(key, server.port);
-    cfg.command_timeout = 300ms;
+    cfg.timeout = 300ms;
     state_store impatient(cfg);  // claims the key from s
     (void)impatient.load();
     a({"CLIENT", "PAUSE", "2000", "WRITE"});
     const auto msg = message_of([&] { impatient.save(at(3)); }, error_kind::transient);
-    CHECK(contains(msg, "no answer within command_timeout (300 ms)"));
+    CHECK(contains(msg, "no answer within timeout (300 ms)"));
     a({"CLIENT", "UNPAUSE"});
     const auto deadline = std::chrono::steady_clock::now() + 5s;
     bool ok = false;

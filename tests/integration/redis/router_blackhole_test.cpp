@@ -196,8 +196,7 @@ redis::state_store_config config_for(const std::string& key, int port, std::chro
   redis::state_store_config c;
   c.port = port;
   c.key = key;
-  c.connect_timeout = timeout;
-  c.command_timeout = timeout;
+  c.timeout = timeout;
   c.reconnect_backoff_min = 20ms;
   c.reconnect_backoff_max = 200ms;
   return c;

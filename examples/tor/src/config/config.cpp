@@ -18,8 +18,6 @@ namespace tor_service::config {
 
 namespace {
 
-namespace hana = boost::hana;
-
 // ---- the original Tor's flat keys ----------------------------------------------
 
 /// One entry of the original Tor's `kafkaTopics`.
@@ -28,38 +26,28 @@ struct legacy_topic {
   std::int32_t numPartitions = -1;
   std::int32_t replicationFactor = -1;
   std::string aggregateTypeRegexp;
-
-  static constexpr field_doc docs[] = {
-      {"name", "Topic name.", true},
-      {"numPartitions", "Partitions when the topic is created."},
-      {"replicationFactor", "Replication factor when the topic is created."},
-      {"aggregateTypeRegexp", "Regular expression searched in the aggregate type."},
-  };
 };
+constexpr auto options_of(std::type_identity<legacy_topic>) {
+  using tor::options::opt;
+  using o = legacy_topic;
+  return tor::options::describe(
+      opt("name", &o::name, "Topic name.", tor::options::required),
+      opt("numPartitions", &o::numPartitions, "Partitions when the topic is created."),
+      opt("replicationFactor", &o::replicationFactor, "Replication factor when the topic is created."),
+      opt("aggregateTypeRegexp", &o::aggregateTypeRegexp, "Regular expression searched in the aggregate type."));
+}
 
 /// One entry of the original Tor's `kafkaHeaderMappings`.
 struct legacy_header {
   std::string columnName;
   std::string headerName;
-
-  static constexpr field_doc docs[] = {
-      {"columnName", "Outbox column.", true},
-      {"headerName", "Header name.", true},
-  };
 };
-
-}  // namespace
-}  // namespace tor_service::config
-
-BOOST_HANA_ADAPT_STRUCT(tor_service::config::legacy_topic, name, numPartitions, replicationFactor,
-                        aggregateTypeRegexp);
-BOOST_HANA_ADAPT_STRUCT(tor_service::config::legacy_header, columnName, headerName);
-
-namespace tor_service::config {
-namespace {
-
-static_assert(docs_match_members<legacy_topic>());
-static_assert(docs_match_members<legacy_header>());
+constexpr auto options_of(std::type_identity<legacy_header>) {
+  using tor::options::opt;
+  using o = legacy_header;
+  return tor::options::describe(opt("columnName", &o::columnName, "Outbox column.", tor::options::required),
+                                opt("headerName", &o::headerName, "Header name.", tor::options::required));
+}
 
 struct legacy_key {
   std::string_view name;
@@ -115,7 +103,7 @@ const std::vector<legacy_key>& legacy_keys() {
       {"dbUser", "`mysql.user`", {"mysql.user"},
        [](const YAML::Node& n, settings& s, const read_context& c) { s.mysql.user = read_as<std::string>(n, "dbUser", c); }},
       {"dbPassword", "`mysql.password`", {"mysql.password"},
-       [](const YAML::Node& n, settings& s, const read_context& c) { s.mysql.password = read_as<secret>(n, "dbPassword", c); }},
+       [](const YAML::Node& n, settings& s, const read_context& c) { s.mysql.password = read_as<std::string>(n, "dbPassword", c); }},
       {"dbOutboxTableRef",
        "`outbox.tables: [SCHEMA.TABLE]`. The original matched the value as the regular expression `^VALUE$` "
        "against `schema.table`: `SCHEMA.TABLE` (or `SCHEMA\\.TABLE`) names the same one table; a value without "
@@ -199,9 +187,9 @@ const std::vector<legacy_key>& legacy_keys() {
       {"redisHost", "`redis.host`", {"redis.host"},
        [](const YAML::Node& n, settings& s, const read_context& c) { s.redis.host = read_as<std::string>(n, "redisHost", c); }},
       {"redisPort", "`redis.port`", {"redis.port"},
-       [](const YAML::Node& n, settings& s, const read_context& c) { s.redis.port = read_as<std::uint16_t>(n, "redisPort", c); }},
+       [](const YAML::Node& n, settings& s, const read_context& c) { s.redis.port = read_as<int>(n, "redisPort", c); }},
       {"redisDB", "`redis.db`", {"redis.db"},
-       [](const YAML::Node& n, settings& s, const read_context& c) { s.redis.db = read_as<std::uint32_t>(n, "redisDB", c); }},
+       [](const YAML::Node& n, settings& s, const read_context& c) { s.redis.database = read_as<int>(n, "redisDB", c); }},
       {"redisKey", "`redis.key`", {"redis.key"},
        [](const YAML::Node& n, settings& s, const read_context& c) { s.redis.key = read_as<std::string>(n, "redisKey", c); }},
   };
@@ -258,20 +246,19 @@ class validator {
   // Members documented as required must not be empty.
   template <class T>
   void required(const T& v, const std::string& prefix) const {
-    hana::for_each(hana::accessors<T>(), [&](auto pair) {
-      const std::string_view name = hana::to<char const*>(hana::first(pair));
-      const auto& field = hana::second(pair)(v);
+    for_each_option<T>([&](auto o) {
+      const auto& field = o.of(v);
       using F = std::remove_cvref_t<decltype(field)>;
-      const std::string key = prefix + '.' + std::string(name);
-      if constexpr (reflected<F>) {
+      const std::string key = prefix + '.' + std::string(o.key);
+      if constexpr (described<F>) {
         required(field, key);
       } else if constexpr (is_vector<F>::value) {
-        if constexpr (reflected<typename is_vector<F>::element>)
+        if constexpr (described<typename is_vector<F>::element>)
           for (std::size_t i = 0; i < field.size(); ++i) required(field[i], key + '[' + std::to_string(i) + ']');
-        if (doc_of<T>(name).required && field.empty())
+        if (o.is(tor::options::required) && field.empty())
           fail(key, "required, but empty or not set" + hint(key));
       } else if constexpr (std::is_same_v<F, std::string>) {
-        if (doc_of<T>(name).required && field.empty()) fail(key, "required, but empty or not set" + hint(key));
+        if (o.is(tor::options::required) && field.empty()) fail(key, "required, but empty or not set" + hint(key));
       }
     });
   }
@@ -301,9 +288,7 @@ bool valid_regex(const std::string& re, std::string& why) {
 void validate_all(const loaded_settings& l, const std::string& file) {
   const settings& s = l.values;
   const validator v(l, file);
-  hana::for_each(hana::accessors<settings>(), [&](auto pair) {
-    v.required(hana::second(pair)(s), hana::to<char const*>(hana::first(pair)));
-  });
+  for_each_option<settings>([&](auto o) { v.required(o.of(s), std::string(o.key)); });
 
   // mysql
   if (s.mysql.start != "end" && s.mysql.start != "beginning") {
@@ -376,10 +361,10 @@ void validate_all(const loaded_settings& l, const std::string& file) {
               "kafka.tls.cert and kafka.tls.key go together (set both or neither)");
     if (sasl) {
       v.require(!k.sasl.username.empty(), "kafka.sasl.username", "required with kafka.security.protocol " + proto);
-      v.require(!k.sasl.password.value.empty(), "kafka.sasl.password",
+      v.require(!k.sasl.password.empty(), "kafka.sasl.password",
                 "required with kafka.security.protocol " + proto + " (or kafka.sasl.password_file)");
     } else {
-      v.require(k.sasl.username.empty() && k.sasl.password.value.empty(), "kafka.sasl",
+      v.require(k.sasl.username.empty() && k.sasl.password.empty(), "kafka.sasl",
                 "credentials are set, but kafka.security.protocol is " + proto + ": set it to sasl_ssl");
     }
   }
@@ -394,7 +379,10 @@ void validate_all(const loaded_settings& l, const std::string& file) {
     v.require(t.cert.empty() == t.key.empty(), t.cert.empty() ? "redis.tls.cert" : "redis.tls.key",
               "redis.tls.cert and redis.tls.key go together (set both or neither)");
     v.require(!s.redis.key.empty(), "redis.key", "required when redis.host is set");
-    v.require(s.redis.port != 0, "redis.port", "must not be 0");
+    v.require(s.redis.port >= 1 && s.redis.port <= 65535, "redis.port", "must be between 1 and 65535");
+    v.require(s.redis.database >= 0, "redis.db", "must not be negative");
+    v.require(s.redis.wait_replicas >= 0, "redis.wait_replicas", "must not be negative");
+    v.require(s.redis.timeout.count() > 0, "redis.timeout", "must be more than 0");
   } else {
     v.require(!s.state.file.empty(), "state.file", "required when redis.host is empty (no Redis)");
   }
@@ -423,7 +411,7 @@ void validate_all(const loaded_settings& l, const std::string& file) {
 
   // router
   v.require(s.router.max_in_flight_messages >= 1, "router.max_in_flight_messages", "must be at least 1");
-  v.require(s.router.max_in_flight_bytes.bytes >= 1024, "router.max_in_flight_bytes", "must be at least 1KiB");
+  v.require(s.router.max_in_flight_bytes >= 1024, "router.max_in_flight_bytes", "must be at least 1KiB");
   v.require(s.router.max_pending_transactions >= 1, "router.max_pending_transactions", "must be at least 1");
   v.require(s.router.checkpoint_interval.count() > 0, "router.checkpoint_interval", "must be more than 0");
   v.require(s.router.idle_wait.count() > 0 && s.router.idle_wait <= std::chrono::seconds(5), "router.idle_wait",
@@ -515,10 +503,10 @@ loaded_settings load(std::string_view yaml, const std::string& file, const std::
         continue;
       }
       bool found = false;
-      hana::for_each(hana::accessors<settings>(), [&](auto pair) {
-        if (found || name != hana::to<char const*>(hana::first(pair))) return;
+      for_each_option<settings>([&](auto o) {
+        if (found || name != o.key) return;
         found = true;
-        read_value(kv.second, hana::second(pair)(s), name, ctx);
+        read_value(kv.second, o.of(s), name, ctx);
       });
       if (!found) ctx.fail(kv.first, name, "unknown key" + detail::suggest(name, known));
     }
@@ -537,9 +525,9 @@ loaded_settings load(std::string_view yaml, const std::string& file, const std::
   if (!legacy.empty()) apply_original_tor_extras(legacy, l, file, ctx);
 
   // Environment overrides.
-  hana::for_each(hana::accessors<settings>(), [&](auto pair) {
-    const std::string_view section = hana::to<char const*>(hana::first(pair));
-    auto& value = hana::second(pair)(s);
+  for_each_option<settings>([&](auto o) {
+    const std::string_view section = o.key;
+    auto& value = o.of(s);
     apply_env(value, section, env, &l.origins);
     using S = std::remove_cvref_t<decltype(value)>;
     for (auto& name : unknown_env<S>(section, env)) l.ignored_env.push_back(std::move(name));
@@ -580,15 +568,15 @@ namespace {
 template <class T>
 void emit_with_origins(YAML::Emitter& out, const T& value, const std::string& prefix, const origin_map& origins) {
   out << YAML::BeginMap;
-  hana::for_each(hana::accessors<T>(), [&](auto pair) {
-    const std::string name = hana::to<char const*>(hana::first(pair));
-    const auto& field = hana::second(pair)(value);
+  for_each_option<T>([&](auto o) {
+    const std::string name(o.key);
+    const auto& field = o.of(value);
     using F = std::remove_cvref_t<decltype(field)>;
     out << YAML::Key << name << YAML::Value;
-    if constexpr (reflected<F>) {
+    if constexpr (described<F>) {
       emit_with_origins(out, field, prefix + name + '.', origins);
     } else {
-      emit_value(out, field);
+      emit_value(out, field, o.flags);
       if (const auto* o = origins.find(prefix + name)) out << YAML::Comment("from " + *o);
     }
   });
@@ -600,10 +588,10 @@ void emit_with_origins(YAML::Emitter& out, const T& value, const std::string& pr
 std::string to_yaml(const loaded_settings& l) {
   YAML::Emitter out;
   out << YAML::BeginMap;
-  hana::for_each(hana::accessors<settings>(), [&](auto section_pair) {
-    const std::string section = hana::to<char const*>(hana::first(section_pair));
+  for_each_option<settings>([&](auto o) {
+    const std::string section(o.key);
     out << YAML::Key << section << YAML::Value;
-    emit_with_origins(out, hana::second(section_pair)(l.values), section + '.', l.origins);
+    emit_with_origins(out, o.of(l.values), section + '.', l.origins);
   });
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
@@ -622,25 +610,23 @@ std::string md_escape(std::string s) {
 
 template <class T>
 void reference_rows(std::string& out, const T& defaults, const std::string& prefix, const std::string& env_section) {
-  hana::for_each(hana::accessors<T>(), [&](auto pair) {
-    const std::string_view name = hana::to<char const*>(hana::first(pair));
-    const auto& value = hana::second(pair)(defaults);
+  for_each_option<T>([&](auto o) {
+    const std::string_view name = o.key;
+    const auto& value = o.of(defaults);
     using F = std::remove_cvref_t<decltype(value)>;
-    const auto& doc = doc_of<T>(name);
     const std::string key = prefix + std::string(name);
-    std::string def = inline_text(value);
-    if (doc.required) def = "(required)";
+    std::string def = inline_text(value, o.flags);
+    if (o.is(tor::options::required)) def = "(required)";
     std::string env = env_section.empty() ? "" : "`" + env_name(env_section, name) + "`";
-    if constexpr (std::is_same_v<F, secret>)
-      if (!env.empty()) env += ", `" + env_name(env_section, name) + "_FILE`";
-    if constexpr (reflected<F>) {
+    if (o.is(tor::options::secret) && !env.empty()) env += ", `" + env_name(env_section, name) + "_FILE`";
+    if constexpr (described<F>) {
       reference_rows(out, value, key + ".", env_section.empty() ? "" : env_section + "_" + std::string(name));
       return;
     }
-    out += "| `" + key + "` | " + md_escape(type_name<F>()) + " | `" + md_escape(def) + "` | " + env + " | " +
-           md_escape(std::string(doc.text)) + " |\n";
+    out += "| `" + key + "` | " + md_escape(type_name<F>(o.flags)) + " | `" + md_escape(def) + "` | " + env + " | " +
+           md_escape(std::string(o.doc)) + " |\n";
     if constexpr (is_vector<F>::value) {
-      if constexpr (reflected<typename is_vector<F>::element>)
+      if constexpr (described<typename is_vector<F>::element>)
         reference_rows(out, typename is_vector<F>::element{}, key + "[].", "");
     }
   });
@@ -651,11 +637,11 @@ void reference_rows(std::string& out, const T& defaults, const std::string& pref
 std::string reference_markdown() {
   std::string out;
   const settings defaults;
-  hana::for_each(hana::accessors<settings>(), [&](auto pair) {
-    const std::string section = hana::to<char const*>(hana::first(pair));
-    out += "### `" + section + "`\n\n" + std::string(doc_of<settings>(section).text) + "\n\n";
+  for_each_option<settings>([&](auto o) {
+    const std::string section(o.key);
+    out += "### `" + section + "`\n\n" + std::string(o.doc) + "\n\n";
     out += "| key | type | default | environment | description |\n|---|---|---|---|---|\n";
-    reference_rows(out, hana::second(pair)(defaults), section + ".", section);
+    reference_rows(out, o.of(defaults), section + ".", section);
     out += "\n";
   });
   out += "### Keys of the original Tor\n\nA file written for the original (Go) Tor loads as it is; each of its keys "

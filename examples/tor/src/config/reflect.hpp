@@ -1,20 +1,12 @@
-// Settings structs described once, used everywhere: every settings struct of
-// the service is adapted with BOOST_HANA_ADAPT_STRUCT and carries a `docs`
-// table (one line per member, checked at compile time to name the members in
-// order). From that, the functions here read a struct from YAML, apply
-// environment overrides, print it back as YAML with secrets masked and write
-// its reference documentation, so adding a setting is one member and one doc
-// line. Errors are one line naming the key, where it came from (file:line or
-// the environment variable) and what was expected.
+// Reading, printing and documenting described options (tor/core/options.hpp):
+// the framework's option structs and the service's own, each described once
+// next to its struct. From a description, the functions here read a struct
+// from YAML, apply environment overrides, print it back as YAML with secrets
+// masked and write its reference documentation, so adding a setting is one
+// member and one line in its description. Errors are one line naming the
+// key, where it came from (file:line or the environment variable) and what
+// was expected.
 #pragma once
-
-#include <boost/hana/accessors.hpp>
-#include <boost/hana/first.hpp>
-#include <boost/hana/for_each.hpp>
-#include <boost/hana/length.hpp>
-#include <boost/hana/second.hpp>
-#include <boost/hana/string.hpp>
-#include <boost/hana/concept/struct.hpp>
 
 #include <yaml-cpp/yaml.h>
 
@@ -34,50 +26,25 @@
 #include <type_traits>
 #include <vector>
 
+#include <tor/core/options.hpp>
+
 namespace tor_service::config {
 
-/// One line of documentation per settings member.
-struct field_doc {
-  std::string_view name;
-  std::string_view text;
-  bool required = false;  ///< must be non-empty after loading
-};
+using tor::options::described;
+using tor::options::for_each_option;
+using tor::options::named_enum;
 
-/// A string that is never printed (passwords). Every secret setting `x`
-/// can instead be given as `x_file`: the path of a file holding it (as
-/// Kubernetes and Docker mount secrets), read once while loading; one
+/// The suffix naming the file form of a secret setting: every secret
+/// setting `x` can instead be given as `x_file`, the path of a file holding
+/// it (as Kubernetes and Docker mount secrets), read once while loading; one
 /// trailing newline is dropped.
-struct secret {
-  std::string value;
-  std::string file;  ///< the file it was read from, if any
-  friend bool operator==(const secret&, const secret&) = default;
-};
-
-/// The suffix naming the file form of a secret setting.
 inline constexpr std::string_view secret_file_suffix = "_file";
-
-/// A byte count written as 1048576, 512KiB, 64MiB or 1GiB.
-struct byte_size {
-  std::uint64_t bytes = 0;
-  friend bool operator==(const byte_size&, const byte_size&) = default;
-};
-
-/// Names of an enum's values, for reading and printing:
-/// specialise with `static constexpr std::pair<E, std::string_view> values[]`.
-template <class E>
-struct enum_names;
-
-template <class E>
-concept named_enum = std::is_enum_v<E> && requires { enum_names<E>::values; };
 
 /// The error every loading step throws: the message is one line, ready to print.
 class config_error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-template <class T>
-concept reflected = boost::hana::Struct<T>::value && requires { T::docs; };
 
 template <class T>
 struct is_vector : std::false_type {};
@@ -90,35 +57,12 @@ struct is_string_map : std::false_type {};
 template <>
 struct is_string_map<std::map<std::string, std::string>> : std::true_type {};
 
-/// The members' names of a reflected struct, in declaration order.
-template <reflected T>
+/// The keys of a described struct, in order.
+template <described T>
 std::vector<std::string_view> member_names() {
   std::vector<std::string_view> names;
-  boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
-    names.emplace_back(boost::hana::to<char const*>(boost::hana::first(pair)));
-  });
+  for_each_option<T>([&](auto o) { names.push_back(o.key); });
   return names;
-}
-
-/// True when `T::docs` names exactly T's members, in order (used in static_asserts).
-template <class T>
-constexpr bool docs_match_members() {
-  constexpr std::size_t n = std::size(T::docs);
-  if (n != decltype(boost::hana::length(boost::hana::accessors<T>()))::value) return false;
-  bool ok = true;
-  std::size_t i = 0;
-  boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
-    if (std::string_view(boost::hana::to<char const*>(boost::hana::first(pair))) != T::docs[i].name) ok = false;
-    ++i;
-  });
-  return ok;
-}
-
-template <class T>
-const field_doc& doc_of(std::string_view member) {
-  for (const auto& d : T::docs)
-    if (d.name == member) return d;
-  throw std::logic_error("no documentation for setting " + std::string(member));
 }
 
 // ---------------------------------------------------------------------------
@@ -277,28 +221,33 @@ inline std::string format_byte_size(std::uint64_t b) {
 
 template <named_enum E>
 std::string_view enum_name(E e) {
-  for (const auto& [v, name] : enum_names<E>::values)
-    if (v == e) return name;
-  return "?";
+  return tor::options::name_of(e);
 }
 
 template <named_enum E>
 std::string enum_choices() {
   std::string s;
-  for (const auto& [v, name] : enum_names<E>::values) s += (s.empty() ? "" : ", ") + std::string(name);
+  for (const auto& [v, name] : tor::options::names_of<E>()) s += (s.empty() ? "" : ", ") + std::string(name);
   return s;
 }
+
+/// Any std::chrono::duration: settings are written in ms, s, m or h.
+template <class T>
+struct is_duration : std::false_type {};
+template <class Rep, class Period>
+struct is_duration<std::chrono::duration<Rep, Period>> : std::true_type {};
 
 // ---------------------------------------------------------------------------
 // Reading
 // ---------------------------------------------------------------------------
 
 template <class T>
-void read_value(const YAML::Node& n, T& out, const std::string& key, const read_context& ctx);
+void read_value(const YAML::Node& n, T& out, const std::string& key, const read_context& ctx,
+                unsigned flags = tor::options::none);
 
 /// Reads secret `base` from the file named by node `n` (key `key`, e.g.
 /// mysql.password_file), and records where it came from under `base`.
-inline void read_secret_file(const YAML::Node& n, secret& out, const std::string& base, const std::string& key,
+inline void read_secret_file(const YAML::Node& n, std::string& out, const std::string& base, const std::string& key,
                              const read_context& ctx) {
   if (!n.IsScalar() || n.Scalar().empty()) ctx.fail(n, key, "expected the path of a file holding " + base);
   const std::string path = n.Scalar();
@@ -314,8 +263,7 @@ inline void read_secret_file(const YAML::Node& n, secret& out, const std::string
   if (!text.empty() && text.back() == '\n') text.pop_back();
   if (!text.empty() && text.back() == '\r') text.pop_back();
   if (text.empty()) ctx.fail(n, key, path + " is empty; it must hold " + base);
-  out.value = std::move(text);
-  out.file = path;
+  out = std::move(text);
   if (ctx.origins) {
     read_context at = ctx;
     at.record(n, key);
@@ -326,7 +274,7 @@ inline void read_secret_file(const YAML::Node& n, secret& out, const std::string
 
 /// Reads the keys present in map `n` into `out`; keys absent keep their value.
 /// `prefix` is the dotted path of `out` ("mysql" for the mysql section).
-template <reflected T>
+template <described T>
 void read_struct(const YAML::Node& n, T& out, const std::string& prefix, const read_context& ctx) {
   if (n.IsNull()) return;  // "mysql:" with nothing under it
   if (!n.IsMap()) ctx.fail(n, prefix, "expected a map of settings, got " + detail::kind_of(n));
@@ -338,23 +286,22 @@ void read_struct(const YAML::Node& n, T& out, const std::string& prefix, const r
     if (std::find(seen.begin(), seen.end(), name) != seen.end()) ctx.fail(kv.first, key, "is set twice");
     seen.push_back(name);
     bool found = false;
-    boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
-      const std::string_view member = boost::hana::to<char const*>(boost::hana::first(pair));
-      auto& field = boost::hana::second(pair)(out);
+    for_each_option<T>([&](auto o) {
       if (found) return;
-      if (name == member) {
+      auto& field = o.of(out);
+      if (name == o.key) {
         found = true;
-        if constexpr (std::is_same_v<std::remove_cvref_t<decltype(field)>, secret>)
-          if (std::find(seen.begin(), seen.end(), name + std::string(secret_file_suffix)) != seen.end())
-            ctx.fail(kv.first, key, "set together with " + key + std::string(secret_file_suffix) +
-                                        "; give the secret one way");
-        read_value(kv.second, field, key, ctx);
-      } else if constexpr (std::is_same_v<std::remove_cvref_t<decltype(field)>, secret>) {
-        if (name.size() == member.size() + secret_file_suffix.size() && name.rfind(member, 0) == 0 &&
-            std::string_view(name).substr(member.size()) == secret_file_suffix) {
+        if (o.is(tor::options::secret) &&
+            std::find(seen.begin(), seen.end(), name + std::string(secret_file_suffix)) != seen.end())
+          ctx.fail(kv.first, key, "set together with " + key + std::string(secret_file_suffix) +
+                                      "; give the secret one way");
+        read_value(kv.second, field, key, ctx, o.flags);
+      } else if constexpr (std::is_same_v<std::remove_cvref_t<decltype(field)>, std::string>) {
+        if (o.is(tor::options::secret) && name.size() == o.key.size() + secret_file_suffix.size() &&
+            name.rfind(o.key, 0) == 0 && std::string_view(name).substr(o.key.size()) == secret_file_suffix) {
           found = true;
-          const std::string base = prefix.empty() ? std::string(member) : prefix + '.' + std::string(member);
-          if (std::find(seen.begin(), seen.end(), std::string(member)) != seen.end() || !field.value.empty())
+          const std::string base = prefix.empty() ? std::string(o.key) : prefix + '.' + std::string(o.key);
+          if (std::find(seen.begin(), seen.end(), std::string(o.key)) != seen.end() || !field.empty())
             ctx.fail(kv.first, key, "set together with " + base + "; give the secret one way");
           read_secret_file(kv.second, field, base, key, ctx);
         }
@@ -364,59 +311,72 @@ void read_struct(const YAML::Node& n, T& out, const std::string& prefix, const r
   }
 }
 
+/// "a,b,c" as its items, blanks around them dropped.
+inline std::vector<std::string> split_list(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const auto comma = s.find(',');
+    auto item = s.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 template <class T>
-void read_value(const YAML::Node& n, T& out, const std::string& key, const read_context& ctx) {
+void read_value(const YAML::Node& n, T& out, const std::string& key, const read_context& ctx, unsigned flags) {
   const auto scalar = [&](const char* expected) -> const std::string& {
     if (!n.IsScalar()) ctx.fail(n, key, std::string("expected ") + expected + ", got " + detail::kind_of(n));
     return n.Scalar();
   };
-  if constexpr (reflected<T>) {
+  if constexpr (described<T>) {
     read_struct(n, out, key, ctx);
   } else if constexpr (std::is_same_v<T, std::string>) {
+    if (flags & tor::options::list) {  // a list, or "a,b,c"; kept as "a,b,c"
+      std::vector<std::string> items;
+      read_value(n, items, key, ctx);
+      out.clear();
+      for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+      return;  // recorded by the list's read
+    }
     out = n.IsNull() ? std::string() : scalar("a string");
-  } else if constexpr (std::is_same_v<T, secret>) {
-    out.value = n.IsNull() ? std::string() : scalar("a string");
-    out.file.clear();
   } else if constexpr (std::is_same_v<T, bool>) {
     const auto s = detail::lower(scalar("true or false"));
     if (s == "true" || s == "yes" || s == "on" || s == "1") out = true;
     else if (s == "false" || s == "no" || s == "off" || s == "0") out = false;
     else ctx.fail(n, key, "expected true or false, got \"" + n.Scalar() + "\"");
   } else if constexpr (std::is_integral_v<T>) {
-    const auto& s = scalar("an integer");
-    T v{};
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec == std::errc::result_out_of_range)
-      ctx.fail(n, key, "\"" + s + "\" is out of range (" + detail::int_range<T>() + ")");
-    if (ec != std::errc{} || end != s.data() + s.size()) ctx.fail(n, key, "expected an integer, got \"" + s + "\"");
-    out = v;
-  } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
+    if (flags & tor::options::bytes) {
+      const auto& s = scalar("a size");
+      std::uint64_t b = 0;
+      if (!parse_byte_size(s, b) || b > static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
+        ctx.fail(n, key, "expected a size in bytes such as 1048576, 512KiB or 64MiB, got \"" + s + "\"");
+      out = static_cast<T>(b);
+    } else {
+      const auto& s = scalar("an integer");
+      T v{};
+      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec == std::errc::result_out_of_range)
+        ctx.fail(n, key, "\"" + s + "\" is out of range (" + detail::int_range<T>() + ")");
+      if (ec != std::errc{} || end != s.data() + s.size()) ctx.fail(n, key, "expected an integer, got \"" + s + "\"");
+      out = v;
+    }
+  } else if constexpr (is_duration<T>::value) {
     const auto& s = scalar("a duration");
-    if (!parse_duration(s, out)) ctx.fail(n, key, "expected a duration such as 250ms, 5s, 2m or 1h, got \"" + s + "\"");
-  } else if constexpr (std::is_same_v<T, byte_size>) {
-    const auto& s = scalar("a size");
-    if (!parse_byte_size(s, out.bytes))
-      ctx.fail(n, key, "expected a size in bytes such as 1048576, 512KiB or 64MiB, got \"" + s + "\"");
+    std::chrono::milliseconds ms{};
+    if (!parse_duration(s, ms)) ctx.fail(n, key, "expected a duration such as 250ms, 5s, 2m or 1h, got \"" + s + "\"");
+    out = std::chrono::duration_cast<T>(ms);
   } else if constexpr (named_enum<T>) {
     const auto& s = scalar("a name");
-    bool found = false;
-    for (const auto& [v, name] : enum_names<T>::values)
-      if (name == s) out = v, found = true;
-    if (!found) ctx.fail(n, key, "expected one of " + enum_choices<T>() + ", got \"" + s + "\"");
+    if (!tor::options::value_of(s, out)) ctx.fail(n, key, "expected one of " + enum_choices<T>() + ", got \"" + s + "\"");
   } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
     out.clear();
     if (n.IsNull()) {
     } else if (n.IsScalar()) {  // "a,b,c": handy in the environment
-      std::string_view s = n.Scalar();
-      while (!s.empty()) {
-        const auto comma = s.find(',');
-        auto item = s.substr(0, comma);
-        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-        if (!item.empty()) out.emplace_back(item);
-        if (comma == std::string_view::npos) break;
-        s.remove_prefix(comma + 1);
-      }
+      out = split_list(n.Scalar());
     } else if (n.IsSequence()) {
       std::size_t i = 0;
       for (const auto& item : n) {
@@ -473,28 +433,30 @@ inline std::string env_name(std::string_view section, std::string_view member) {
 /// lists of strings also as "a,b,c"; everything else as its plain text.
 /// Members of a nested part use its name too (TOR_MYSQL_TLS_MODE), and a
 /// secret can be given as a file (TOR_MYSQL_PASSWORD_FILE).
-template <reflected T>
+template <described T>
 void apply_env(T& section, std::string_view section_name, const std::map<std::string, std::string>& env,
                origin_map* origins, std::string_view key_prefix = {}) {
   const std::string prefix = key_prefix.empty() ? std::string(section_name) : std::string(key_prefix);
-  boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
-    const std::string_view member = boost::hana::to<char const*>(boost::hana::first(pair));
-    auto& field = boost::hana::second(pair)(section);
+  for_each_option<T>([&](auto o) {
+    auto& field = o.of(section);
     using F = std::remove_cvref_t<decltype(field)>;
-    const std::string var = env_name(section_name, member);
-    const std::string key = prefix + '.' + std::string(member);
-    if constexpr (reflected<F>) {
-      apply_env(field, std::string(section_name) + '_' + std::string(member), env, origins, key);
+    const std::string var = env_name(section_name, o.key);
+    const std::string key = prefix + '.' + std::string(o.key);
+    if constexpr (described<F>) {
+      apply_env(field, std::string(section_name) + '_' + std::string(o.key), env, origins, key);
       return;
     } else {
-      if constexpr (std::is_same_v<F, secret>) {
-        const std::string file_var = var + std::string(detail::upper(secret_file_suffix));
-        if (const auto f = env.find(file_var); f != env.end()) {
-          if (env.count(var)) throw config_error("environment variables " + var + " and " + file_var + " both set " + key +
-                                                 "; give the secret one way");
-          read_context ctx{"", file_var, origins};
-          read_secret_file(YAML::Node(f->second), field, key, key + std::string(secret_file_suffix), ctx);
-          return;
+      if constexpr (std::is_same_v<F, std::string>) {
+        if (o.is(tor::options::secret)) {
+          const std::string file_var = var + std::string(detail::upper(secret_file_suffix));
+          if (const auto f = env.find(file_var); f != env.end()) {
+            if (env.count(var))
+              throw config_error("environment variables " + var + " and " + file_var + " both set " + key +
+                                 "; give the secret one way");
+            read_context ctx{"", file_var, origins};
+            read_secret_file(YAML::Node(f->second), field, key, key + std::string(secret_file_suffix), ctx);
+            return;
+          }
         }
       }
       const auto it = env.find(var);
@@ -511,23 +473,22 @@ void apply_env(T& section, std::string_view section_name, const std::map<std::st
       } else {
         node = YAML::Node(it->second);
       }
-      read_value(node, field, key, ctx);
+      read_value(node, field, key, ctx, o.flags);
     }
   });
 }
 
 /// The environment variable names that set members of T (nested parts and
 /// secret files included), for a section named `section_name`.
-template <reflected T>
+template <described T>
 void env_names(std::string_view section_name, std::vector<std::string>& out) {
-  boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
-    const std::string_view member = boost::hana::to<char const*>(boost::hana::first(pair));
-    using F = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<T&>()))>;
-    if constexpr (reflected<F>) {
-      env_names<F>(std::string(section_name) + '_' + std::string(member), out);
+  for_each_option<T>([&](auto o) {
+    using F = typename decltype(o)::value_type;
+    if constexpr (described<F>) {
+      env_names<F>(std::string(section_name) + '_' + std::string(o.key), out);
     } else {
-      out.push_back(env_name(section_name, member));
-      if constexpr (std::is_same_v<F, secret>) out.push_back(out.back() + std::string(detail::upper(secret_file_suffix)));
+      out.push_back(env_name(section_name, o.key));
+      if (o.is(tor::options::secret)) out.push_back(out.back() + std::string(detail::upper(secret_file_suffix)));
     }
   });
 }
@@ -535,7 +496,7 @@ void env_names(std::string_view section_name, std::vector<std::string>& out) {
 /// TOR_<SECTION>_<KEY> variables that name no setting of that section, so
 /// the service can mention them (other tools share the TOR_ prefix, so they
 /// are not errors).
-template <reflected T>
+template <described T>
 std::vector<std::string> unknown_env(std::string_view section_name, const std::map<std::string, std::string>& env) {
   std::vector<std::string> out;
   const std::string prefix = "TOR_" + detail::upper(section_name) + '_';
@@ -554,7 +515,7 @@ std::vector<std::string> unknown_env(std::string_view section_name, const std::m
 // ---------------------------------------------------------------------------
 
 /// Whether a name in a free-form map (e.g. librdkafka properties) names a
-/// secret, whose value is then masked like a `secret` member.
+/// secret, whose value is then masked like a secret option.
 inline bool secret_name(std::string_view name) {
   const auto n = detail::lower(name);
   for (const char* word : {"password", "secret", "token", "credential", "jaas", "key.pem", "private"})
@@ -563,26 +524,25 @@ inline bool secret_name(std::string_view name) {
 }
 
 template <class T>
-void emit_value(YAML::Emitter& out, const T& v) {
-  if constexpr (reflected<T>) {
+void emit_value(YAML::Emitter& out, const T& v, unsigned flags = tor::options::none) {
+  if constexpr (described<T>) {
     out << YAML::BeginMap;
-    boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
-      out << YAML::Key << boost::hana::to<char const*>(boost::hana::first(pair)) << YAML::Value;
-      emit_value(out, boost::hana::second(pair)(v));
+    for_each_option<T>([&](auto o) {
+      out << YAML::Key << std::string(o.key) << YAML::Value;
+      emit_value(out, o.of(v), o.flags);
     });
     out << YAML::EndMap;
   } else if constexpr (std::is_same_v<T, std::string>) {
-    out << YAML::DoubleQuoted << v;
-  } else if constexpr (std::is_same_v<T, secret>) {
-    out << YAML::DoubleQuoted << (v.value.empty() ? "" : "********");
+    if (flags & tor::options::secret) out << YAML::DoubleQuoted << (v.empty() ? "" : "********");
+    else if (flags & tor::options::list) emit_value(out, split_list(v));
+    else out << YAML::DoubleQuoted << v;
   } else if constexpr (std::is_same_v<T, bool>) {
     out << (v ? "true" : "false");
   } else if constexpr (std::is_integral_v<T>) {
-    out << std::to_string(v);
-  } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
-    out << format_duration(v);
-  } else if constexpr (std::is_same_v<T, byte_size>) {
-    out << format_byte_size(v.bytes);
+    if (flags & tor::options::bytes) out << format_byte_size(v);
+    else out << std::to_string(v);
+  } else if constexpr (is_duration<T>::value) {
+    out << format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(v));
   } else if constexpr (named_enum<T>) {
     out << std::string(enum_name(v));
   } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
@@ -613,25 +573,26 @@ void emit_value(YAML::Emitter& out, const T& v) {
 
 /// A value as it appears in the reference table (compact, one line).
 template <class T>
-std::string inline_text(const T& v) {
+std::string inline_text(const T& v, unsigned flags = tor::options::none) {
   YAML::Emitter e;
   e << YAML::Flow;
-  emit_value(e, v);
+  emit_value(e, v, flags);
   return e.c_str();
 }
 
 /// A short name of a setting's type for the reference.
 template <class T>
-std::string type_name() {
-  if constexpr (std::is_same_v<T, std::string>) return "string";
-  else if constexpr (std::is_same_v<T, secret>) return "string (secret; or `_file`)";
-  else if constexpr (std::is_same_v<T, bool>) return "bool";
-  else if constexpr (std::is_integral_v<T>) return "integer";
-  else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) return "duration";
-  else if constexpr (std::is_same_v<T, byte_size>) return "size";
+std::string type_name(unsigned flags = tor::options::none) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (flags & tor::options::secret) return "string (secret; or `_file`)";
+    if (flags & tor::options::list) return "list of strings";
+    return "string";
+  } else if constexpr (std::is_same_v<T, bool>) return "bool";
+  else if constexpr (std::is_integral_v<T>) return flags & tor::options::bytes ? "size" : "integer";
+  else if constexpr (is_duration<T>::value) return "duration";
   else if constexpr (named_enum<T>) {
     std::string s;
-    for (const auto& [v, name] : enum_names<T>::values) {
+    for (const auto& [v, name] : tor::options::names_of<T>()) {
       if (!s.empty()) s += '|';
       s += name;
     }

@@ -30,16 +30,9 @@
 #include <string_view>
 #include <vector>
 
-namespace tor::redis {
+#include <tor/redis/config.hpp>
 
-/// TLS to Redis (`tls-port`). Paths name PEM files.
-struct tls_options {
-  bool enabled = false;
-  std::string ca;    ///< CA certificate(s) the server's must chain to; empty: the system's CAs
-  std::string cert;  ///< client certificate, for `tls-auth-clients yes`
-  std::string key;   ///< its private key
-  bool verify = true;  ///< check the chain and that the certificate names the host
-};
+namespace tor::redis {
 
 namespace detail {
 
