@@ -118,6 +118,9 @@ constexpr auto options_of(std::type_identity<router_options>) {
           "memory behind a stuck message)."),
       opt("checkpoint_interval", &o::checkpoint_interval,
           "How often the checkpoint is saved while running (and at every stop)."),
+      opt("max_transaction_messages", &o::max_transaction_messages,
+          "With a transactional (exactly-once) dispatcher: a Kafka transaction is committed at the first binlog "
+          "transaction boundary once it holds this many messages (or `checkpoint_interval` passed)."),
       opt("flush_timeout", &o::flush_timeout, "At a stop, how long Kafka may take to acknowledge what is in flight."),
       opt("final_save_timeout", &o::final_save_timeout, "At a stop, how long a failing checkpoint save is retried."),
       opt("idle_wait", &o::idle_wait,

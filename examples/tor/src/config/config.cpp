@@ -413,6 +413,7 @@ void validate_all(const loaded_settings& l, const std::string& file) {
   v.require(s.router.max_in_flight_messages >= 1, "router.max_in_flight_messages", "must be at least 1");
   v.require(s.router.max_in_flight_bytes >= 1024, "router.max_in_flight_bytes", "must be at least 1KiB");
   v.require(s.router.max_pending_transactions >= 1, "router.max_pending_transactions", "must be at least 1");
+  v.require(s.router.max_transaction_messages >= 1, "router.max_transaction_messages", "must be at least 1");
   v.require(s.router.checkpoint_interval.count() > 0, "router.checkpoint_interval", "must be more than 0");
   v.require(s.router.idle_wait.count() > 0 && s.router.idle_wait <= std::chrono::seconds(5), "router.idle_wait",
             "must be between 1ms and 5s");
