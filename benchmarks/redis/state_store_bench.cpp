@@ -11,7 +11,7 @@
 
 #include <unistd.h>
 
-#include <tor/core/checkpoint_json.hpp>
+#include <tor/state/checkpoint_json.hpp>
 #include <tor/redis/state_store.hpp>
 #include <tor/state/file_state_store.hpp>
 

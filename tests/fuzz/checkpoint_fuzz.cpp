@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include <tor/core/checkpoint_json.hpp>
+#include <tor/state/checkpoint_json.hpp>
 #include <tor/core/gtid.hpp>
 
 #include "fuzz_input.hpp"

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <tor/core/checkpoint_json.hpp>
+#include <tor/state/checkpoint_json.hpp>
 
 #ifdef TOR_MYSQL_HAVE_ZSTD
 #include <zstd.h>

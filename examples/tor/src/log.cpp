@@ -3,7 +3,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <tor/core/checkpoint_json.hpp>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <cmath>
@@ -66,9 +66,10 @@ std::string number_text(double d) {
 }  // namespace
 
 std::string json_escape(std::string_view s) {
-  std::string out;
-  tor::detail::json::write_string(out, s);  // one JSON string writer for the project: the checkpoint document's
-  return out.substr(1, out.size() - 2);     // without its quotes
+  // nlohmann-json's string writer, as for the checkpoint document; bytes that are not UTF-8 become U+FFFD,
+  // so a log line is always valid JSON.
+  const auto quoted = nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return quoted.substr(1, quoted.size() - 2);  // without its quotes
 }
 
 std::string utc_iso8601(std::chrono::system_clock::time_point t) {

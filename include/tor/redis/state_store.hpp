@@ -1,5 +1,5 @@
 // tor::redis::state_store keeps the router's checkpoint in Redis, under one
-// key, as the JSON document of tor/core/checkpoint_json.hpp (so `redis-cli
+// key, as the JSON document of tor/state/checkpoint_json.hpp (so `redis-cli
 // GET <key>` shows it). It satisfies tor::state_store.
 //
 // Fencing: an instance claims an owner epoch when it first loads (or saves),
@@ -30,7 +30,7 @@
 #include <vector>
 
 #include <tor/core/checkpoint.hpp>
-#include <tor/core/checkpoint_json.hpp>
+#include <tor/state/checkpoint_json.hpp>
 #include <tor/core/concepts.hpp>
 #include <tor/core/error.hpp>
 #include <tor/redis/config.hpp>

@@ -1,5 +1,5 @@
 // tor::file_state_store keeps the checkpoint in one local file, as the same
-// JSON document the Redis store writes (tor/core/checkpoint_json.hpp). It is
+// JSON document the Redis store writes (tor/state/checkpoint_json.hpp). It is
 // the embedded default when no Redis is configured: one process, one file.
 //
 // A save is atomic and durable: the document is written to `<file>.tmp` in
@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include <tor/core/checkpoint.hpp>
-#include <tor/core/checkpoint_json.hpp>
+#include <tor/state/checkpoint_json.hpp>
 #include <tor/core/error.hpp>
 #include <tor/state/detail/identity.hpp>
 #include <tor/state/detail/posix_file.hpp>

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include <tor/core/checkpoint_json.hpp>
+#include <tor/state/checkpoint_json.hpp>
 
 using namespace tor;
 
@@ -129,7 +129,7 @@ TEST_CASE("bad stored data is refused, quoting what was found and saying why", "
   require_refused(R"({"pos":12})", "needs \"name\"");
   require_refused(R"({"name":"mysql-bin.000003","pos":-1})", "\"pos\" is negative");
   require_refused(R"({"name":"","pos":1})", "\"name\" (the binlog file) is empty");
-  require_refused(R"({"name":"f.1","pos":1,"x":"\ud800"})", "unpaired surrogate");
+  require_refused(R"({"name":"f.1","pos":1,"x":"\ud800"})", "surrogate U+D800..U+DBFF must be followed by U+DC00..U+DFFF");
   require_refused("{\"name\":\"f\x01.1\",\"pos\":1}", "control character");
   require_refused(std::string(100, '[') + std::string(100, ']'), "expected a JSON object");
   require_refused("{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}", "nesting deeper than 32");

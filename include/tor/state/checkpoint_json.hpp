@@ -23,9 +23,10 @@
 // a state store never turns unreadable data into "no checkpoint", because
 // that would silently restart from the configured start.
 //
-// The parser is deliberately small and strict (RFC 8259 syntax, duplicate
-// members refused, nesting bounded) and has no dependency, so the core stays
-// free of third-party headers.
+// Reading and writing go through nlohmann-json: strict RFC 8259 syntax, and
+// on top of it duplicate members are refused and nesting is bounded. The
+// format lives with the state stores (this directory), which are its only
+// readers and writers.
 #pragma once
 
 #include <cctype>
@@ -39,6 +40,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include <tor/core/checkpoint.hpp>
 #include <tor/core/error.hpp>
@@ -116,7 +119,7 @@ inline std::string quote_found(std::string_view text, std::size_t max = 200) {
 }
 
 // ---------------------------------------------------------------------------
-// a minimal strict JSON reader and writer, for this document only
+// reading the top-level members with nlohmann-json's SAX parser
 // ---------------------------------------------------------------------------
 
 namespace detail::json {
@@ -136,268 +139,84 @@ inline const char* kind_name(kind k) {
 }
 
 /// One member of the top-level object. `text` is the decoded string for
-/// strings, the literal for numbers and booleans, the raw source for
-/// objects and arrays (only quoted in messages).
+/// strings and the literal for numbers and booleans (a number's own digits,
+/// so a value too large for 64 bits or written as 4.5 or 1e3 is told apart);
+/// empty for nested objects and arrays, which the document never holds.
 struct member {
   std::string name;
   kind type;
   std::string text;
 };
 
-/// Thrown by the parser; the caller adds where the text came from.
-struct syntax_error {
-  std::size_t offset;
-  std::string why;
-};
-
 inline constexpr int max_depth = 32;
 
-class parser {
+/// Collects the members of the single top-level object. The first problem
+/// found is kept in `why` (and `offset`, when the parser knows the byte).
+class member_reader final : public nlohmann::json_sax<nlohmann::json> {
  public:
-  explicit parser(std::string_view text) : s_(text) {}
+  std::vector<member> members;
+  std::string why;
+  std::optional<std::size_t> offset;
 
-  /// The members of the single top-level object, in document order.
-  std::vector<member> top_level_object() {
-    skip_ws();
-    if (peek() != '{') fail(std::string("expected a JSON object starting with '{'"));
-    std::vector<member> out;
-    ++i_;
-    skip_ws();
-    if (peek() == '}') {
-      ++i_;
-    } else {
-      while (true) {
-        skip_ws();
-        if (peek() != '"') fail("expected a member name in double quotes");
-        member m;
-        m.name = string_body();
-        for (const auto& seen : out)
-          if (seen.name == m.name) fail("member \"" + m.name + "\" appears twice");
-        skip_ws();
-        expect(':');
-        skip_ws();
-        const std::size_t start = i_;
-        m.type = value(1, &m.text);
-        if (m.type == kind::object || m.type == kind::array) m.text = std::string(s_.substr(start, i_ - start));
-        out.push_back(std::move(m));
-        skip_ws();
-        if (peek() == ',') {
-          ++i_;
-          continue;
-        }
-        if (peek() == '}') {
-          ++i_;
-          break;
-        }
-        fail("expected ',' or '}' after a member");
-      }
+  bool null() override { return scalar(kind::null, "null"); }
+  bool boolean(bool v) override { return scalar(kind::boolean, v ? "true" : "false"); }
+  bool number_integer(number_integer_t v) override { return scalar(kind::number, std::to_string(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return scalar(kind::number, std::to_string(v)); }
+  bool number_float(number_float_t, const string_t& literal) override { return scalar(kind::number, literal); }
+  bool string(string_t& v) override { return scalar(kind::string, std::move(v)); }
+  bool binary(binary_t&) override { return fail("binary values are not JSON"); }
+  bool start_object(std::size_t) override { return open(kind::object); }
+  bool start_array(std::size_t) override { return open(kind::array); }
+  bool end_object() override { return close(); }
+  bool end_array() override { return close(); }
+
+  bool key(string_t& name) override {
+    if (depth_ == 1) {
+      for (const auto& seen : members)
+        if (seen.name == name) return fail("member \"" + name + "\" appears twice");
+      key_ = std::move(name);
     }
-    skip_ws();
-    if (i_ != s_.size()) fail("unexpected text after the JSON object");
-    return out;
+    return true;
+  }
+
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) override {
+    if (done_) return fail("unexpected text after the JSON object");
+    // nlohmann's message without its "[json.exception.parse_error.101] parse error at line 1, column 9: syntax
+    // error while parsing value - " prefix: what was wrong and the text last read.
+    std::string_view what = e.what();
+    if (const auto colon = what.find(": "); colon != std::string_view::npos) what.remove_prefix(colon + 2);
+    if (const auto dash = what.find(" - "); dash != std::string_view::npos) what.remove_prefix(dash + 3);
+    offset = position == 0 ? 0 : position - 1;
+    return fail(std::string(what));
   }
 
  private:
-  [[noreturn]] void fail(std::string why) const { throw syntax_error{i_, std::move(why)}; }
-  [[nodiscard]] char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
-  void expect(char c) {
-    if (peek() != c) fail(std::string("expected '") + c + "'");
-    ++i_;
+  bool fail(std::string reason) {
+    if (why.empty()) why = std::move(reason);
+    return false;
   }
-  void skip_ws() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+  bool scalar(kind k, std::string text) {
+    if (depth_ == 0) return fail("expected a JSON object starting with '{'");
+    if (depth_ == 1) members.push_back({std::move(key_), k, std::move(text)});
+    return true;
   }
-
-  // Parses one value; scalars are stored in *text (nested values are only validated).
-  kind value(int depth, std::string* text) {
-    if (depth > max_depth) fail("nesting deeper than " + std::to_string(max_depth));
-    const char c = peek();
-    if (c == '"') {
-      auto str = string_body();
-      if (text) *text = std::move(str);
-      return kind::string;
-    }
-    if (c == '{' || c == '[') {
-      const char close = c == '{' ? '}' : ']';
-      ++i_;
-      skip_ws();
-      if (peek() == close) {
-        ++i_;
-        return c == '{' ? kind::object : kind::array;
-      }
-      while (true) {
-        skip_ws();
-        if (c == '{') {
-          if (peek() != '"') fail("expected a member name in double quotes");
-          (void)string_body();
-          skip_ws();
-          expect(':');
-          skip_ws();
-        }
-        (void)value(depth + 1, nullptr);
-        skip_ws();
-        if (peek() == ',') {
-          ++i_;
-          continue;
-        }
-        if (peek() == close) {
-          ++i_;
-          break;
-        }
-        fail(std::string("expected ',' or '") + close + "'");
-      }
-      return c == '{' ? kind::object : kind::array;
-    }
-    for (const auto& [word, k] : {std::pair<std::string_view, kind>{"true", kind::boolean},
-                                  {"false", kind::boolean},
-                                  {"null", kind::null}}) {
-      if (s_.substr(i_, word.size()) == word) {
-        i_ += word.size();
-        if (text) *text = std::string(word);
-        return k;
-      }
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      const std::size_t start = i_;
-      number();
-      if (text) *text = std::string(s_.substr(start, i_ - start));
-      return kind::number;
-    }
-    fail("expected a JSON value");
+  bool open(kind k) {
+    if (depth_ == 0 && k != kind::object) return fail("expected a JSON object starting with '{'");
+    if (depth_ == 1) nested_ = k;
+    if (++depth_ > max_depth + 1) return fail("nesting deeper than " + std::to_string(max_depth));
+    return true;
+  }
+  bool close() {
+    if (--depth_ == 1) members.push_back({std::move(key_), nested_, {}});
+    if (depth_ == 0) done_ = true;
+    return true;
   }
 
-  // RFC 8259 number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-  void number() {
-    auto digits = [&] {
-      const std::size_t start = i_;
-      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
-      return i_ - start;
-    };
-    if (peek() == '-') ++i_;
-    if (peek() == '0') {
-      ++i_;
-    } else if (digits() == 0) {
-      fail("malformed number");
-    }
-    if (peek() == '.') {
-      ++i_;
-      if (digits() == 0) fail("malformed number");
-    }
-    if (peek() == 'e' || peek() == 'E') {
-      ++i_;
-      if (peek() == '+' || peek() == '-') ++i_;
-      if (digits() == 0) fail("malformed number");
-    }
-  }
-
-  unsigned hex4() {
-    unsigned v = 0;
-    for (int k = 0; k < 4; ++k) {
-      const char h = peek();
-      v <<= 4;
-      if (h >= '0' && h <= '9') v |= static_cast<unsigned>(h - '0');
-      else if (h >= 'a' && h <= 'f') v |= static_cast<unsigned>(h - 'a' + 10);
-      else if (h >= 'A' && h <= 'F') v |= static_cast<unsigned>(h - 'A' + 10);
-      else fail("malformed \\u escape");
-      ++i_;
-    }
-    return v;
-  }
-
-  static void append_utf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xc0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xe0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else {
-      out += static_cast<char>(0xf0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    }
-  }
-
-  // At an opening quote: returns the decoded string.
-  std::string string_body() {
-    expect('"');
-    std::string out;
-    while (true) {
-      if (i_ >= s_.size()) fail("unterminated string");
-      const char c = s_[i_];
-      if (c == '"') {
-        ++i_;
-        return out;
-      }
-      if (static_cast<unsigned char>(c) < 0x20) fail("control character in a string (must be escaped)");
-      if (c != '\\') {
-        out += c;
-        ++i_;
-        continue;
-      }
-      ++i_;
-      const char e = peek();
-      ++i_;
-      switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          unsigned cp = hex4();
-          if (cp >= 0xdc00 && cp <= 0xdfff) fail("unpaired surrogate in \\u escape");
-          if (cp >= 0xd800 && cp <= 0xdbff) {
-            if (s_.substr(i_, 2) != "\\u") fail("unpaired surrogate in \\u escape");
-            i_ += 2;
-            const unsigned lo = hex4();
-            if (lo < 0xdc00 || lo > 0xdfff) fail("unpaired surrogate in \\u escape");
-            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-          }
-          append_utf8(out, cp);
-          break;
-        }
-        default:
-          --i_;
-          fail("unknown escape in a string");
-      }
-    }
-  }
-
-  std::string_view s_;
-  std::size_t i_ = 0;
+  int depth_ = 0;
+  bool done_ = false;
+  kind nested_ = kind::object;
+  std::string key_;
 };
-
-/// Appends `s` as a JSON string.
-inline void write_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
 
 }  // namespace detail::json
 
@@ -406,34 +225,25 @@ inline void write_string(std::string& out, std::string_view s) {
 // ---------------------------------------------------------------------------
 
 /// The document as one line of JSON, members in a fixed order. Empty
-/// `saved_at` / `saved_by` and a zero `owner_epoch` are left out.
+/// `saved_at` / `saved_by` and a zero `owner_epoch` are left out; bytes that
+/// are not UTF-8 (never in what Tor saves) are written as U+FFFD.
 inline std::string encode_checkpoint_json(const checkpoint_document& doc) {
-  using detail::json::write_string;
   const auto& c = doc.state;
-  std::string out = "{\"version\":" + std::to_string(checkpoint_document_version) + ",\"file\":";
-  write_string(out, c.position.file);
-  out += ",\"offset\":" + std::to_string(c.position.offset) + ",\"gtid_set\":";
-  write_string(out, c.gtids.to_string());
-  out += ",\"gtid_flavor\":";
-  out += c.gtids.flavor() == gtid_flavor::mysql ? "\"mysql\"" : "\"mariadb\"";
-  out += ",\"server_id\":";
-  write_string(out, c.server_id);
+  nlohmann::ordered_json out;
+  out["version"] = checkpoint_document_version;
+  out["file"] = c.position.file;
+  out["offset"] = c.position.offset;
+  out["gtid_set"] = c.gtids.to_string();
+  out["gtid_flavor"] = c.gtids.flavor() == gtid_flavor::mysql ? "mysql" : "mariadb";
+  out["server_id"] = c.server_id;
   if (c.skip_rows > 0) {
-    out += ",\"transaction_gtid\":";
-    write_string(out, c.transaction_gtid);
-    out += ",\"skip_rows\":" + std::to_string(c.skip_rows);
+    out["transaction_gtid"] = c.transaction_gtid;
+    out["skip_rows"] = c.skip_rows;
   }
-  if (!doc.saved_at.empty()) {
-    out += ",\"saved_at\":";
-    write_string(out, doc.saved_at);
-  }
-  if (!doc.saved_by.empty()) {
-    out += ",\"saved_by\":";
-    write_string(out, doc.saved_by);
-  }
-  if (doc.owner_epoch != 0) out += ",\"owner_epoch\":" + std::to_string(doc.owner_epoch);
-  out += '}';
-  return out;
+  if (!doc.saved_at.empty()) out["saved_at"] = doc.saved_at;
+  if (!doc.saved_by.empty()) out["saved_by"] = doc.saved_by;
+  if (doc.owner_epoch != 0) out["owner_epoch"] = doc.owner_epoch;
+  return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 namespace detail {
@@ -539,16 +349,14 @@ inline checkpoint_document decode_checkpoint_json(std::string_view text, std::st
                                std::string(trimmed.substr(0, 20)) + "} with the file that offset belongs to",
                            text);
 
-  std::vector<detail::json::member> members;
-  try {
-    members = detail::json::parser(text).top_level_object();
-  } catch (const detail::json::syntax_error& e) {
+  detail::json::member_reader reader;
+  if (!nlohmann::json::sax_parse(text, &reader) || !reader.why.empty()) {
+    const auto at = reader.offset ? " at byte " + std::to_string(*reader.offset) : std::string();
     detail::bad_checkpoint(where,
-                           "not valid JSON (" + e.why + " at byte " + std::to_string(e.offset) + "); " +
-                               std::string(detail::checkpoint_expected),
+                           "not valid JSON (" + reader.why + at + "); " + std::string(detail::checkpoint_expected),
                            text);
   }
-  const detail::checkpoint_fields f(std::move(members), where, text);
+  const detail::checkpoint_fields f(std::move(reader.members), where, text);
 
   checkpoint_document doc;
   if (const auto* version = f.find("version")) {
