@@ -14,6 +14,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -137,6 +138,7 @@ class memory_dispatcher {
   }
 
   bool flush(std::chrono::milliseconds deadline) {
+    flush_calls_.fetch_add(1, std::memory_order_relaxed);
     std::unique_lock lock(mutex_);
     if (opt_.auto_acknowledge && held_.empty()) return true;
     return cv_.wait_for(lock, deadline, [&] { return releasable_ == queued(); });
@@ -216,6 +218,10 @@ class memory_dispatcher {
     std::lock_guard lock(mutex_);
     return aborted_;
   }
+
+  /// How many times flush() was called: a test that releases held messages
+  /// once the router flushes (at a graceful stop) waits for this.
+  [[nodiscard]] std::size_t flush_calls() const { return flush_calls_.load(std::memory_order_relaxed); }
 
   /// Lets the next `n` held messages be reported (auto_acknowledge = false).
   void release(std::size_t n) {
@@ -387,6 +393,7 @@ class memory_dispatcher {
   std::optional<error> commit_failure_;
   std::set<key> held_;
   std::size_t releasable_ = 0;
+  std::atomic<std::size_t> flush_calls_{0};
   std::uint64_t sent_ = 0;
   std::uint64_t acknowledged_ = 0;
   std::uint64_t reported_ = 0;

@@ -306,7 +306,8 @@ TEST_CASE("the router stops promptly when the source is idle", "[router][stop]")
   router r(src, disp, store, mapper, opts);
   std::stop_source stop;
   auto done = std::async(std::launch::async, [&] { r.run(stop.get_token()); });
-  std::this_thread::sleep_for(50ms);
+  // Running, with nothing to read: it saved where the source opened and waits for events.
+  REQUIRE(eventually([&] { return !store.history().empty(); }));
   stop.request_stop();
   CHECK(done.wait_for(5s) == std::future_status::ready);
   done.get();
@@ -328,9 +329,9 @@ TEST_CASE("a graceful stop flushes, then saves the checkpoint of what was delive
   running run(r);
   REQUIRE(eventually([&] { return disp.sent() == 50; }));
   CHECK(store.load() == std::optional<checkpoint>(log.beginning()));  // nothing acknowledged yet
+  // Acknowledged only once the stop is under way: the stop must wait for them in its flush.
   std::jthread releaser([&] {
-    std::this_thread::sleep_for(50ms);
-    disp.release_all();
+    if (eventually([&] { return disp.flush_calls() > 0; })) disp.release_all();
   });
   run.stop();
   CHECK(run.failure.empty());
