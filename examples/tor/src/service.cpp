@@ -466,7 +466,7 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
         info("resuming after the saved checkpoint", {{"checkpoint", resume->to_string()}, {"state", store.describe()}});
       } else {
         info("no checkpoint saved yet: starting at the configured start",
-             {{"start", s.mysql.start}, {"state", store.describe()}});
+             {{"start", s.mysql.start.to_string()}, {"state", store.describe()}});
       }
 
       save_failure_log saves;
@@ -617,10 +617,12 @@ int run_check(const config::loaded_settings& loaded) {
   try {
     any_state_store store(s);
     const auto c = store.peek();
+    const auto& start = s.mysql.start;
     const std::string first_start =
-        s.mysql.start == "beginning" ? "the oldest binlog on the server (mysql.start: beginning)"
-        : s.mysql.start == "end"     ? "the end of the binlog (mysql.start: end): rows already in it are not sent"
-                                     : s.mysql.start + " (mysql.start)";
+        !start.position.empty() ? start.to_string() + " (mysql.start)"
+        : start.at == tor::mysql::start_at::earliest
+            ? "the oldest binlog on the server (mysql.start: beginning)"
+            : "the end of the binlog (mysql.start: end): rows already in it are not sent";
     report(true, "state", store.describe() + ": " +
                               (c ? "checkpoint " + c->to_string()
                                  : "no checkpoint yet: the first start begins at " + first_start));

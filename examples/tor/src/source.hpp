@@ -16,11 +16,11 @@
 
 namespace tor_service {
 
-[[nodiscard]] tor::mysql::binlog_source_config source_config_from(const config::mysql_settings& s,
+[[nodiscard]] tor::mysql::binlog_source_config source_config_from(const tor::mysql::binlog_source_config& s,
                                                                   const std::vector<std::string>& tables);
 
 /// The replica server id: the configured one, or one derived from the host name and process id.
-[[nodiscard]] std::uint32_t replica_server_id(const config::mysql_settings& s);
+[[nodiscard]] std::uint32_t replica_server_id(const tor::mysql::binlog_source_config& s);
 
 /// For --check: the server's prerequisites, checked on a plain connection
 /// (no binlog dump, so a running Tor with the same server id is not
@@ -30,6 +30,6 @@ struct source_check {
   std::vector<std::string> warnings;
   std::string tls;  ///< what the connection negotiated: "TLSv1.3 <cipher>, server identity verified"
 };
-[[nodiscard]] source_check check_source(const config::mysql_settings& s, const std::vector<std::string>& tables);
+[[nodiscard]] source_check check_source(const tor::mysql::binlog_source_config& s, const std::vector<std::string>& tables);
 
 }  // namespace tor_service

@@ -85,8 +85,8 @@ log: {format: json, level: debug}
   const auto& s = l.values;
   CHECK(s.mysql.password == "p:w");
   CHECK(s.mysql.port == 3307);
-  CHECK(s.mysql.start == "mysql-bin.000002:4");
-  CHECK(s.mysql.reconnect_timeout == 1min);
+  CHECK(s.mysql.start.to_string() == "mysql-bin.000002:4");
+  CHECK(s.mysql.reconnect_give_up == 1min);
   CHECK(s.mysql.socket == "/run/m.sock");
   CHECK(s.kafka.brokers == std::vector<std::string>{"a:1", "b:2"});
   CHECK(s.kafka.linger == 250ms);
@@ -183,7 +183,7 @@ redisKey: tor-state
   CHECK(s.outbox.routes[1].search);
   CHECK(s.outbox.fan_out);
   // With no checkpoint the original started at the oldest binlog on the server.
-  CHECK(s.mysql.start == "beginning");
+  CHECK(s.mysql.start.to_string() == "beginning");
   CHECK(l.origins.find("mysql.start")->find("the original started at the oldest binlog") != std::string::npos);
   CHECK(s.outbox.unrouted == invalid_policy::skip);
   REQUIRE(s.kafka.topics.size() == 2);
@@ -201,9 +201,9 @@ redisKey: tor-state
   CHECK(l.legacy_keys.size() == 15);
   // An explicit start (file or environment) still wins.
   CHECK(load("dbUser: u\nkafkaBrokers: a:1\ndbOutboxTableRef: s.o\nmysql: {start: end}\n", "f.yaml", {})
-            .values.mysql.start == "end");
+            .values.mysql.start.to_string() == "end");
   CHECK(load("dbUser: u\nkafkaBrokers: a:1\ndbOutboxTableRef: s.o\n", "f.yaml", {{"TOR_MYSQL_START", "end"}})
-            .values.mysql.start == "end");
+            .values.mysql.start.to_string() == "end");
 }
 
 TEST_CASE("dbOutboxTableRef means what the original's anchored regular expression over schema.table meant") {
@@ -229,7 +229,7 @@ TEST_CASE("the original Tor's example files load and route as the original route
     const auto& s = l.values;
     CHECK(s.mysql.user == "root");
     CHECK(s.mysql.port == 3306);
-    CHECK(s.mysql.start == "beginning");
+    CHECK(s.mysql.start.to_string() == "beginning");
     CHECK(s.outbox.tables == std::vector<std::string>{"my_schema.my_outbox_table"});
     REQUIRE(s.outbox.routes.size() == 1);
     CHECK(s.outbox.routes[0].pattern == "(?i)^order$");
@@ -320,7 +320,7 @@ TEST_CASE("each bad file gives one line naming the key and its line") {
   SECTION("semantic checks name the key") {
     CHECK(error_of(std::string(minimal) + "  tables: [outbox]\n") == "tor.yaml:8:3: outbox.tables: is set twice");
     CHECK(error_of("mysql: {user: u, start: nowhere}\nkafka: {brokers: [a:1]}\noutbox: {tables: [a.b]}\n") ==
-          "tor.yaml:1: mysql.start: expected end, beginning or FILE:OFFSET, got \"nowhere\"");
+          "tor.yaml:1:25: mysql.start: expected end, beginning or FILE:OFFSET, got \"nowhere\"");
     CHECK(error_of("mysql: {user: u}\nkafka: {brokers: [nohost]}\noutbox: {tables: [a.b]}\n") ==
           "tor.yaml:2: kafka.brokers: broker \"nohost\" is not host:port");
     CHECK(error_of("mysql: {user: u}\nkafka: {brokers: [a:1]}\noutbox: {tables: [outbox]}\n") ==

@@ -27,6 +27,8 @@
 #include <boost/hana/tuple.hpp>
 
 #include <array>
+#include <concepts>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -110,6 +112,17 @@ constexpr bool value_of(std::string_view name, E& out) {
     }
   return false;
 }
+
+/// T is written as one string when `parse_option(std::string_view, T&)`
+/// (false when the text names no value), `format_option(const T&)` and
+/// `option_syntax(std::type_identity<T>)` (what a value looks like, for
+/// messages) are declared next to T.
+template <class T>
+concept text_option = requires(std::string_view text, T& out, const T& in) {
+  { parse_option(text, out) } -> std::same_as<bool>;
+  { format_option(in) } -> std::convertible_to<std::string>;
+  { option_syntax(std::type_identity<T>{}) } -> std::convertible_to<std::string_view>;
+};
 
 template <class E, std::size_t N>
 using enum_names = std::array<std::pair<E, std::string_view>, N>;

@@ -90,10 +90,10 @@ class binlog_source {
         if (start.gtids.empty() && info_.flavor == server_flavor::mariadb) start.gtids = gtids_at(meta, start.position);
       }
     } else {
-      if (!cfg_.start_position.empty()) {
-        start.position = cfg_.start_position;
+      if (!cfg_.start.position.empty()) {
+        start.position = cfg_.start.position;
         if (info_.flavor == server_flavor::mariadb) start.gtids = gtids_at(meta, start.position);
-      } else if (cfg_.start == start_at::earliest) {
+      } else if (cfg_.start.at == start_at::earliest) {
         const auto logs = meta.query("SHOW BINARY LOGS");
         if (logs.empty() || !logs[0][0]) throw tor::error(error_kind::source, "SHOW BINARY LOGS on " + opts_.where() + " returned nothing: is binary logging on?");
         start.position = {*logs[0][0], 4};
@@ -253,7 +253,7 @@ class binlog_source {
 
   /// The checkpoint the stream opened after: the one given to open(), or the
   /// configured start resolved in one consistent read (the binlog end with
-  /// the GTID state there, the first file, or `start_position`). The router
+  /// the GTID state there, the first file, or `start.position`). The router
   /// saves it before reading when nothing was saved yet. nullopt before open().
   [[nodiscard]] const std::optional<checkpoint>& opened_at() const noexcept { return opened_at_; }
 

@@ -55,6 +55,23 @@ struct tls_options {
   }
 };
 
+constexpr auto options_of(std::type_identity<tls_options>) {
+  using options::opt;
+  using o = tls_options;
+  return options::describe(
+      opt("mode", &o::mode,
+          "As MySQL's --ssl-mode: `disabled`; `preferred` (TLS when the server offers it, unverified); `required` "
+          "(TLS or no connection, unverified); `verify_ca` (the certificate must chain to `ca`); `verify_identity` "
+          "(and name `mysql.host`). When `ca` is set and `mode` is not, `verify_identity`."),
+      opt("ca", &o::ca,
+          "CA certificate file (PEM) the server's certificate must chain to; needed by verify_ca and verify_identity."),
+      opt("cert", &o::cert, "Client certificate file (PEM), for accounts created with REQUIRE X509 / SUBJECT."),
+      opt("key", &o::key, "Private key file (PEM) of `cert`."),
+      opt("cipher", &o::cipher, "Allowed ciphers (OpenSSL list syntax); empty: the library's defaults."),
+      opt("tls_version", &o::version,
+          "Allowed protocol versions, e.g. `TLSv1.2,TLSv1.3`; empty: the library's defaults."));
+}
+
 /// What one connection negotiated.
 struct tls_state {
   bool encrypted = false;

@@ -291,16 +291,10 @@ void validate_all(const loaded_settings& l, const std::string& file) {
   for_each_option<settings>([&](auto o) { v.required(o.of(s), std::string(o.key)); });
 
   // mysql
-  if (s.mysql.start != "end" && s.mysql.start != "beginning") {
-    try {
-      (void)tor::binlog_position::parse(s.mysql.start);
-    } catch (const tor::error& e) {
-      v.fail("mysql.start", "expected end, beginning or FILE:OFFSET, got \"" + s.mysql.start + "\"");
-    }
-  }
   v.require(s.mysql.port != 0, "mysql.port", "must not be 0");
-  v.require(s.mysql.heartbeat >= std::chrono::milliseconds(100) && s.mysql.heartbeat <= std::chrono::minutes(1),
-            "mysql.heartbeat", "must be between 100ms and 1m");
+  const auto heartbeat = s.mysql.heartbeat_period;
+  v.require(heartbeat >= std::chrono::milliseconds(100) && heartbeat <= std::chrono::minutes(1), "mysql.heartbeat",
+            "must be between 100ms and 1m");
   v.require(s.mysql.connect_timeout >= std::chrono::seconds(1), "mysql.connect_timeout", "must be at least 1s");
   {
     using tor::mysql::tls_mode;
@@ -314,7 +308,7 @@ void validate_all(const loaded_settings& l, const std::string& file) {
                   std::string(enum_name(t.mode)));
     v.require(t.cert.empty() == t.key.empty(), t.cert.empty() ? "mysql.tls.cert" : "mysql.tls.key",
               "mysql.tls.cert and mysql.tls.key go together (set both or neither)");
-    v.require(t.mode != tls_mode::disabled || (t.cert.empty() && t.cipher.empty() && t.tls_version.empty()),
+    v.require(t.mode != tls_mode::disabled || (t.cert.empty() && t.cipher.empty() && t.version.empty()),
               "mysql.tls.mode", "is disabled, but other mysql.tls settings are set");
   }
 
@@ -450,7 +444,7 @@ void apply_original_tor_extras(const std::vector<std::pair<const legacy_key*, YA
     if (!pattern.empty()) s.outbox.routes.front().pattern = pattern;  // empty: the original's default .*
   }
   if (!l.origins.find("mysql.start")) {
-    s.mysql.start = "beginning";
+    s.mysql.start = tor::mysql::start_at::earliest;
     l.origins.by_key["mysql.start"] = file + " (original Tor keys: with no checkpoint the original started at the "
                                              "oldest binlog)";
   }

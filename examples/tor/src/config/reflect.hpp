@@ -33,6 +33,7 @@ namespace tor_service::config {
 using tor::options::described;
 using tor::options::for_each_option;
 using tor::options::named_enum;
+using tor::options::text_option;
 
 /// The suffix naming the file form of a secret setting: every secret
 /// setting `x` can instead be given as `x_file`, the path of a file holding
@@ -369,6 +370,10 @@ void read_value(const YAML::Node& n, T& out, const std::string& key, const read_
     std::chrono::milliseconds ms{};
     if (!parse_duration(s, ms)) ctx.fail(n, key, "expected a duration such as 250ms, 5s, 2m or 1h, got \"" + s + "\"");
     out = std::chrono::duration_cast<T>(ms);
+  } else if constexpr (text_option<T>) {
+    const auto& s = scalar("a string");
+    if (!parse_option(s, out))
+      ctx.fail(n, key, "expected " + std::string(option_syntax(std::type_identity<T>{})) + ", got \"" + s + "\"");
   } else if constexpr (named_enum<T>) {
     const auto& s = scalar("a name");
     if (!tor::options::value_of(s, out)) ctx.fail(n, key, "expected one of " + enum_choices<T>() + ", got \"" + s + "\"");
@@ -543,6 +548,8 @@ void emit_value(YAML::Emitter& out, const T& v, unsigned flags = tor::options::n
     else out << std::to_string(v);
   } else if constexpr (is_duration<T>::value) {
     out << format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(v));
+  } else if constexpr (text_option<T>) {
+    out << YAML::DoubleQuoted << std::string(format_option(v));
   } else if constexpr (named_enum<T>) {
     out << std::string(enum_name(v));
   } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
@@ -590,6 +597,7 @@ std::string type_name(unsigned flags = tor::options::none) {
   } else if constexpr (std::is_same_v<T, bool>) return "bool";
   else if constexpr (std::is_integral_v<T>) return flags & tor::options::bytes ? "size" : "integer";
   else if constexpr (is_duration<T>::value) return "duration";
+  else if constexpr (text_option<T>) return "string";
   else if constexpr (named_enum<T>) {
     std::string s;
     for (const auto& [v, name] : tor::options::names_of<T>()) {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include <tor/core/router.hpp>
-#include <tor/mysql/tls.hpp>
+#include <tor/mysql/source_config.hpp>
 #include <tor/redis/config.hpp>
 
 #include "config/reflect.hpp"
@@ -26,29 +26,6 @@ using namespace std::chrono_literals;
 
 // ---- TLS and SASL (each server's `tls` part) ----------------------------------
 
-
-struct mysql_tls_settings {
-  tor::mysql::tls_mode mode = tor::mysql::tls_mode::preferred;
-  std::string ca;
-  std::string cert;
-  std::string key;
-  std::string cipher;
-  std::string tls_version;
-};
-constexpr auto options_of(std::type_identity<mysql_tls_settings>) {
-  using tor::options::opt;
-  using o = mysql_tls_settings;
-  return tor::options::describe(
-      opt("mode", &o::mode, "As MySQL's --ssl-mode: `disabled`; `preferred` (TLS when the server offers it, unverified); "
-          "`required` (TLS or no connection, unverified); `verify_ca` (the certificate must chain to `ca`); "
-          "`verify_identity` (and name `mysql.host`). When `ca` is set and `mode` is not, `verify_identity`."),
-      opt("ca", &o::ca, "CA certificate file (PEM) the server's certificate must chain to; needed by verify_ca and "
-          "verify_identity."),
-      opt("cert", &o::cert, "Client certificate file (PEM), for accounts created with REQUIRE X509 / SUBJECT."),
-      opt("key", &o::key, "Private key file (PEM) of `cert`."),
-      opt("cipher", &o::cipher, "Allowed ciphers (OpenSSL list syntax); empty: the library's defaults."),
-      opt("tls_version", &o::tls_version, "Allowed protocol versions, e.g. `TLSv1.2,TLSv1.3`; empty: the library's defaults."));
-}
 
 enum class kafka_protocol { plaintext, ssl, sasl_plaintext, sasl_ssl };
 constexpr auto option_names(std::type_identity<kafka_protocol>) {
@@ -99,56 +76,6 @@ constexpr auto options_of(std::type_identity<kafka_sasl_settings>) {
       opt("mechanism", &o::mechanism, "SASL mechanism: `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512` (with sasl_plaintext or sasl_ssl)."),
       opt("username", &o::username, "SASL user name."),
       opt("password", &o::password, "SASL password.", tor::options::secret));
-}
-
-// ---- mysql ------------------------------------------------------------------
-
-struct mysql_settings {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 3306;
-  std::string socket;
-  std::string user;
-  std::string password;
-  mysql_tls_settings tls;
-  std::uint32_t server_id = 0;
-  std::string start = "end";
-  std::chrono::milliseconds heartbeat = 1s;
-  std::chrono::milliseconds dead_after = 0s;
-  std::chrono::milliseconds connect_timeout = 10s;
-  std::chrono::milliseconds reconnect_timeout = 5min;
-  bool resume_by_gtid = true;
-  bool allow_different_server = false;
-};
-constexpr auto options_of(std::type_identity<mysql_settings>) {
-  using tor::options::opt;
-  using o = mysql_settings;
-  return tor::options::describe(
-      opt("host", &o::host, "Server host name or IP address."),
-      opt("port", &o::port, "Server TCP port."),
-      opt("socket", &o::socket, "Unix socket path; when set, used instead of host and port."),
-      opt("user", &o::user, "User with REPLICATION SLAVE, REPLICATION CLIENT and SELECT (SELECT reads column names when "
-          "binlog_row_metadata is not FULL).", tor::options::required),
-      opt("password", &o::password, "Password of `user`.", tor::options::secret),
-      opt("tls", &o::tls, "TLS for every connection to the server."),
-      opt("server_id", &o::server_id, "Server id Tor presents as a replica: unique among everything replicating from the server "
-          "(a second connection with the same id disconnects the first). 0 derives one from the host "
-          "name and process id."),
-      opt("start", &o::start, "Where to start when there is no checkpoint yet: `end` (only what is written from now on), "
-          "`beginning` (the oldest binlog still on the server) or a position `FILE:OFFSET`. Ignored once a "
-          "checkpoint exists."),
-      opt("heartbeat", &o::heartbeat, "The server sends a heartbeat after this much idle time; a connection silent for "
-          "`dead_after` is reopened."),
-      opt("dead_after", &o::dead_after, "Silence on the replication connection after which it counts as dead and is reopened (whole "
-          "seconds). 0: three heartbeat periods, at least 30 s. Set it lower only where binlog files are "
-          "small: the server sends no heartbeat while it scans a file for a GTID."),
-      opt("connect_timeout", &o::connect_timeout, "Timeout for connecting to the server (whole seconds)."),
-      opt("reconnect_timeout", &o::reconnect_timeout, "How long a lost replication connection is retried before Tor restarts from its "
-          "checkpoint; 0 retries forever."),
-      opt("resume_by_gtid", &o::resume_by_gtid, "Resume by GTID when the checkpoint has a GTID set (MariaDB), which survives a failover "
-          "to another server of the same replication topology; otherwise by file and offset."),
-      opt("allow_different_server", &o::allow_different_server, "Resume a file/offset checkpoint taken on a server with another identity. A "
-          "binlog position means nothing on another server: only for a server whose "
-          "identity changed but whose binlog did not."));
 }
 
 // ---- kafka ------------------------------------------------------------------
@@ -401,7 +328,7 @@ T without_host(T c) {
 }
 
 struct settings {
-  mysql_settings mysql;
+  tor::mysql::binlog_source_config mysql;
   kafka_settings kafka;
   /// No Redis unless `redis.host` is set: the checkpoint is then kept in `state.file`.
   tor::redis::state_store_config redis = without_host(tor::redis::state_store_config{});
