@@ -5,34 +5,9 @@
 namespace tor_service {
 
 tor::outbox_config outbox_config_from(const config::outbox_settings& s, std::function<void(const std::string&)> warn) {
-  tor::outbox_config c;
-  c.id_column = s.id_column;
-  c.key_column = s.key_column;
-  c.route_by_column = s.route_by_column;
-  c.payload_column = s.payload_column;
-  c.type_column = s.type_column;
-  c.timestamp_column = s.timestamp_column;
-  for (const auto& r : s.routes) c.routes.push_back({r.pattern, r.topic, r.search});
+  tor::outbox_config c = s;
+  c.tables.clear();
   c.patterns = tor::re2_patterns();
-  c.topic_template = s.topic_template;
-  c.unrouted = s.unrouted == config::invalid_policy::fail ? tor::on_invalid::fail : tor::on_invalid::skip;
-  c.fan_out = s.fan_out;
-  for (const auto& f : s.fields) {
-    tor::outbox_field field;
-    field.column = f.column;
-    field.header = f.header;
-    field.where = f.partition ? tor::outbox_field::placement::partition : tor::outbox_field::placement::header;
-    c.fields.push_back(std::move(field));
-  }
-  switch (s.on_update) {
-    case config::update_policy::warn: c.updates = tor::on_update::warn; break;
-    case config::update_policy::skip: c.updates = tor::on_update::skip; break;
-    case config::update_policy::fail: c.updates = tor::on_update::fail; break;
-  }
-  c.invalid = s.on_invalid == config::invalid_policy::fail ? tor::on_invalid::fail : tor::on_invalid::skip;
-  c.tombstone_on_empty_payload = s.tombstone_on_empty_payload;
-  c.id_header = s.id_header;
-  c.coordinate_headers = s.coordinate_headers;
   c.warn = std::move(warn);
   return c;
 }

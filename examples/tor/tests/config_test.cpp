@@ -99,7 +99,7 @@ log: {format: json, level: debug}
   CHECK(s.outbox.routes[0].topic == "orders");
   REQUIRE(s.outbox.fields.size() == 2);
   CHECK(s.outbox.fields[1].partition);
-  CHECK(s.outbox.on_update == update_policy::fail);
+  CHECK(s.outbox.updates == tor::on_update::fail);
   CHECK(s.router.max_in_flight_bytes == 512 * 1024);
   CHECK(s.router.flush_timeout == 1h);
   CHECK(s.log.format == log_format::json);
@@ -185,7 +185,7 @@ redisKey: tor-state
   // With no checkpoint the original started at the oldest binlog on the server.
   CHECK(s.mysql.start.to_string() == "beginning");
   CHECK(l.origins.find("mysql.start")->find("the original started at the oldest binlog") != std::string::npos);
-  CHECK(s.outbox.unrouted == invalid_policy::skip);
+  CHECK(s.outbox.unrouted == tor::on_invalid::skip);
   REQUIRE(s.kafka.topics.size() == 2);
   CHECK(s.kafka.topics[0].partitions == 6);
   CHECK(s.kafka.topics[1].partitions == -1);
@@ -235,7 +235,7 @@ TEST_CASE("the original Tor's example files load and route as the original route
     CHECK(s.outbox.routes[0].pattern == "(?i)^order$");
     CHECK(s.outbox.routes[0].topic == "outbox_topic");
     CHECK(s.outbox.routes[0].search);
-    CHECK(s.outbox.unrouted == invalid_policy::skip);
+    CHECK(s.outbox.unrouted == tor::on_invalid::skip);
     CHECK(s.kafka.brokers.size() == 1);
     CHECK(s.redis.key == "last_log_position_read");
     REQUIRE(s.outbox.fields.size() == 1);

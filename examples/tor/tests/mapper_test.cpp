@@ -97,7 +97,7 @@ TEST_CASE("policies and warnings are carried over from the settings") {
   config::outbox_settings s;
   s.tables = {"app.outbox"};
   s.routes = {{"order", "orders"}};
-  s.unrouted = config::invalid_policy::skip;
+  s.unrouted = tor::on_invalid::skip;
   std::vector<std::string> warnings;
   service_mapper m(s, [&](const std::string& w) { warnings.push_back(w); });
   auto t = tor::testing::make_table("app", "outbox", {"id", "aggregatetype", "aggregateid", "type", "payload"});

@@ -31,6 +31,7 @@
 #include <tor/core/error.hpp>
 #include <tor/core/event.hpp>
 #include <tor/core/message.hpp>
+#include <tor/core/options.hpp>
 
 namespace tor {
 
@@ -38,6 +39,14 @@ namespace tor {
 enum class on_update { warn, skip, fail };
 /// What to do with a row that lacks a required column, or whose key is NULL.
 enum class on_invalid { fail, skip };
+
+constexpr auto option_names(std::type_identity<on_update>) {
+  return options::enum_names<on_update, 3>{
+      {{on_update::warn, "warn"}, {on_update::skip, "skip"}, {on_update::fail, "fail"}}};
+}
+constexpr auto option_names(std::type_identity<on_invalid>) {
+  return options::enum_names<on_invalid, 2>{{{on_invalid::fail, "fail"}, {on_invalid::skip, "skip"}}};
+}
 
 struct outbox_route {
   std::string pattern;  ///< regular expression (the engine's syntax; RE2 with tor::re2_patterns())
@@ -47,6 +56,19 @@ struct outbox_route {
   bool search = false;
 };
 
+constexpr auto options_of(std::type_identity<outbox_route>) {
+  using options::opt;
+  using o = outbox_route;
+  return options::describe(
+      opt("pattern", &o::pattern,
+          "Regular expression (RE2 syntax, the syntax of Go's regexp) matched against the whole route-by value.",
+          options::required),
+      opt("topic", &o::topic, "Topic for rows whose route-by value matches.", options::required),
+      opt("search", &o::search,
+          "Match the pattern anywhere in the value instead of the whole value (Go's `MatchString`, as the original "
+          "Tor's `aggregateTypeRegexp`)."));
+}
+
 /// A compiled route pattern: true when the route-by value matches.
 using route_matcher = std::function<bool(std::string_view)>;
 /// Compiles a route's pattern (honouring `route.search`), or throws
@@ -55,11 +77,19 @@ using pattern_engine = std::function<route_matcher(const outbox_route& route)>;
 
 /// A column copied into the message: as a header, or as its partition number.
 struct outbox_field {
-  enum class placement { header, partition };
   std::string column;
-  placement where = placement::header;
   std::string header;  ///< header name; the column name when empty
+  bool partition = false;  ///< the column's value is the partition number, not a header
 };
+
+constexpr auto options_of(std::type_identity<outbox_field>) {
+  using options::opt;
+  using o = outbox_field;
+  return options::describe(
+      opt("column", &o::column, "Outbox column to copy.", options::required),
+      opt("header", &o::header, "Header name; the column name when empty."),
+      opt("partition", &o::partition, "Use the column's value as the partition number instead of a header."));
+}
 
 struct outbox_config {
   /// Outbox tables, "schema.table". Rows of other tables produce nothing.
@@ -113,6 +143,48 @@ struct outbox_config {
     return c;
   }
 };
+
+/// The options a configuration file sets (the pattern engine and the
+/// warning sink are the program's).
+constexpr auto options_of(std::type_identity<outbox_config>) {
+  using options::opt;
+  using o = outbox_config;
+  return options::describe(
+      opt("tables", &o::tables, "Outbox tables as `schema.table`.", options::required),
+      opt("id_column", &o::id_column,
+          "Column with the event id, sent in header `id`. Empty: the id is the row's binlog coordinates "
+          "`file:offset/row`."),
+      opt("key_column", &o::key_column,
+          "Column with the message key (usually the aggregate id); same key, same partition."),
+      opt("route_by_column", &o::route_by_column,
+          "Column whose value chooses the topic (usually the aggregate type)."),
+      opt("payload_column", &o::payload_column, "Column with the message value."),
+      opt("type_column", &o::type_column, "Column sent in header `eventType`; empty for none."),
+      opt("timestamp_column", &o::timestamp_column,
+          "Column with the record timestamp (TIMESTAMP, DATETIME or epoch milliseconds); empty: the transaction's "
+          "commit time."),
+      opt("routes", &o::routes,
+          "Ordered routes, a list of `{pattern, topic}`; the first pattern matching the route-by value wins. Empty: "
+          "`topic_template` is used."),
+      opt("topic_template", &o::topic_template,
+          "Topic when there are no routes; `${routedByValue}` is replaced by the route-by value."),
+      opt("unrouted", &o::unrouted, "A row that matches no route: `fail` (stop) or `skip` it with a warning."),
+      opt("fan_out", &o::fan_out,
+          "Send the row to every route that matches (each topic once, in route order) instead of only the first; on "
+          "for an original Tor configuration, which did that."),
+      opt("fields", &o::fields, "Columns copied into each message, a list of `{column, header, partition}`."),
+      opt("on_update", &o::updates,
+          "An UPDATE of an outbox row (rows should only be inserted): `warn`, `skip` silently or `fail`."),
+      opt("on_invalid", &o::invalid,
+          "A row missing a configured column, or with a NULL key: `fail` (stop) or `skip` it with a warning."),
+      opt("tombstone_on_empty_payload", &o::tombstone_on_empty_payload,
+          "Send an empty or NULL payload as a tombstone (null value) instead of an empty value."),
+      opt("id_header", &o::id_header, "Send the event id in header `id` (consumers deduplicate with it)."),
+      opt("coordinate_headers", &o::coordinate_headers,
+          "Send the row's binlog coordinates in headers `tor.binlog.file`, `tor.binlog.pos` and `tor.gtid` "
+          "(consumers deduplicate with them). With `id_header` off and `type_column` empty too, messages carry no "
+          "headers, which librdkafka sends about three times faster."));
+}
 
 class outbox_mapper {
  public:
@@ -218,7 +290,7 @@ class outbox_mapper {
       const auto& f = cfg_.fields[i];
       const value* v = required(row, img, cols->fields[i], f.column);
       if (!v) return;
-      if (f.where == outbox_field::placement::partition) {
+      if (f.partition) {
         m.partition = partition_number(*v, row, f.column);
         if (!m.partition) return;
       } else {

@@ -30,7 +30,8 @@ constexpr auto options_of(std::type_identity<tls_options>) {
       opt("ca", &o::ca, "CA certificate file (PEM) the server's certificate must chain to; empty: the system's CAs."),
       opt("cert", &o::cert, "Client certificate file (PEM), for `tls-auth-clients yes`."),
       opt("key", &o::key, "Private key file (PEM) of `cert`."),
-      opt("verify", &o::verify, "Verify the server's certificate and that it names `redis.host`; `false` only for tests."));
+      opt("verify", &o::verify,
+          "Verify the server's certificate and that it names `redis.host`; `false` only for tests."));
 }
 
 struct state_store_config {
@@ -99,7 +100,8 @@ constexpr auto options_of(std::type_identity<state_store_config>) {
           "When above 0, each save waits (WAIT) until this many replicas have it; fewer in `wait_timeout` counts as "
           "a failed save, retried."),
       opt("wait_timeout", &o::wait_timeout, "How long a save waits for `wait_replicas`."),
-      opt("reconnect_backoff_min", &o::reconnect_backoff_min, "First wait before reconnecting after a failed connection."),
+      opt("reconnect_backoff_min", &o::reconnect_backoff_min,
+          "First wait before reconnecting after a failed connection."),
       opt("reconnect_backoff_max", &o::reconnect_backoff_max,
           "Longest wait between reconnection attempts (the wait doubles up to it)."),
       opt("holder", &o::holder, "Name recorded with the checkpoint and the ownership claim; empty: host:pid."));

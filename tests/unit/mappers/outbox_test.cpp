@@ -199,9 +199,9 @@ TEST_CASE("the topic template takes the route-by value", "[outbox]") {
 
 TEST_CASE("columns go to headers or to the partition", "[outbox]") {
   auto c = base();
-  c.fields = {{"tenant", outbox_field::placement::header, "x-tenant"},
-              {"type", outbox_field::placement::header, ""},
-              {"part", outbox_field::placement::partition, ""}};
+  c.fields = {{"tenant", "x-tenant"},
+              {"type", ""},
+              {"part", "", true}};
   outbox_mapper m(c);
   const auto msg = run(m, insert(outbox_values()))[0];
   CHECK(*msg.find_header("x-tenant") == "acme");
@@ -328,8 +328,8 @@ std::vector<message> run_moved(outbox_mapper& m, row_change& r) {
 
 TEST_CASE("a row given by rvalue maps the same, its key, payload and id moved rather than copied", "[outbox]") {
   auto c = base();
-  c.fields = {{"tenant", outbox_field::placement::header, "x-tenant"},
-              {"part", outbox_field::placement::partition, ""}};
+  c.fields = {{"tenant", "x-tenant"},
+              {"part", "", true}};
   c.routes = {{"Order", "orders"}, {"Ord.*", "all"}};
   c.fan_out = true;
   outbox_mapper m(c);
@@ -351,7 +351,7 @@ TEST_CASE("a row given by rvalue maps the same, its key, payload and id moved ra
 TEST_CASE("a column read by two roles is copied for each, even from an rvalue row", "[outbox]") {
   auto c = base();
   c.id_column = "aggregateid";  // the key doubles as the event id
-  c.fields = {{"payload", outbox_field::placement::header, "x-body"}};
+  c.fields = {{"payload", "x-body"}};
   outbox_mapper m(c);
   row_change r = insert(outbox_values());
   const auto msg = run_moved(m, r).at(0);
@@ -363,7 +363,7 @@ TEST_CASE("a column read by two roles is copied for each, even from an rvalue ro
 
 TEST_CASE("an rvalue row that is skipped or refused keeps its values", "[outbox]") {
   auto c = base();
-  c.fields = {{"part", outbox_field::placement::partition, ""}};
+  c.fields = {{"part", "", true}};
   c.invalid = on_invalid::skip;
   outbox_mapper skipping(c);
   auto v = outbox_values();

@@ -148,7 +148,7 @@ const std::vector<legacy_key>& legacy_keys() {
            s.kafka.topics.push_back({t.name, t.numPartitions, t.replicationFactor});
          }
          s.kafka.create_topics = true;       // the original created missing topics
-         s.outbox.unrouted = invalid_policy::skip;  // and ignored rows no topic matched
+         s.outbox.unrouted = tor::on_invalid::skip;  // and ignored rows no topic matched
          s.outbox.fan_out = true;                   // and sent a row to every topic that matched
        }},
       {"kafkaHeaderMappings", "`outbox.fields` (`columnName` → `column`, `headerName` → `header`)", {"outbox.fields"},
@@ -166,7 +166,7 @@ const std::vector<legacy_key>& legacy_keys() {
          const auto topic = read_as<std::string>(n, "kafkaTopic", c);
          if (topic.empty()) c.fail(n, "kafkaTopic", "must name the topic");
          s.outbox.routes = {{".*", topic, true}};
-         s.outbox.unrouted = invalid_policy::skip;  // rows the regexp did not match were skipped
+         s.outbox.unrouted = tor::on_invalid::skip;  // rows the regexp did not match were skipped
          s.kafka.create_topics = true;  // the original's producer let the broker create it on first use
        }},
       {"aggregateTypeRegexp",

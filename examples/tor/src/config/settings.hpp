@@ -14,7 +14,10 @@
 #include <utility>
 #include <vector>
 
+#include <boost/hana/concat.hpp>
+
 #include <tor/core/router.hpp>
+#include <tor/mappers/outbox.hpp>
 #include <tor/mysql/source_config.hpp>
 #include <tor/redis/config.hpp>
 
@@ -25,7 +28,6 @@ namespace tor_service::config {
 using namespace std::chrono_literals;
 
 // ---- TLS and SASL (each server's `tls` part) ----------------------------------
-
 
 enum class kafka_protocol { plaintext, ssl, sasl_plaintext, sasl_ssl };
 constexpr auto option_names(std::type_identity<kafka_protocol>) {
@@ -39,8 +41,8 @@ constexpr auto options_of(std::type_identity<kafka_security_settings>) {
   using tor::options::opt;
   using o = kafka_security_settings;
   return tor::options::describe(
-      opt("protocol", &o::protocol, "How Tor talks to the brokers: `plaintext`, `ssl` (TLS), `sasl_plaintext` or `sasl_ssl` "
-          "(SASL over TLS)."));
+      opt("protocol", &o::protocol,
+          "How Tor talks to the brokers: `plaintext`, `ssl` (TLS), `sasl_plaintext` or `sasl_ssl` (SASL over TLS)."));
 }
 
 struct kafka_tls_settings {
@@ -53,10 +55,13 @@ constexpr auto options_of(std::type_identity<kafka_tls_settings>) {
   using tor::options::opt;
   using o = kafka_tls_settings;
   return tor::options::describe(
-      opt("ca", &o::ca, "CA certificate file (PEM) the brokers' certificates must chain to; empty: the system's CAs."),
-      opt("cert", &o::cert, "Client certificate file (PEM), for brokers that authenticate clients by certificate (mutual TLS)."),
+      opt("ca", &o::ca,
+          "CA certificate file (PEM) the brokers' certificates must chain to; empty: the system's CAs."),
+      opt("cert", &o::cert,
+          "Client certificate file (PEM), for brokers that authenticate clients by certificate (mutual TLS)."),
       opt("key", &o::key, "Private key file (PEM) of `cert`."),
-      opt("verify", &o::verify, "Verify the brokers' certificates and that they name the broker's host; `false` only for tests."));
+      opt("verify", &o::verify,
+          "Verify the brokers' certificates and that they name the broker's host; `false` only for tests."));
 }
 
 enum class sasl_mechanism { plain, scram_sha_256, scram_sha_512 };
@@ -73,7 +78,8 @@ constexpr auto options_of(std::type_identity<kafka_sasl_settings>) {
   using tor::options::opt;
   using o = kafka_sasl_settings;
   return tor::options::describe(
-      opt("mechanism", &o::mechanism, "SASL mechanism: `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512` (with sasl_plaintext or sasl_ssl)."),
+      opt("mechanism", &o::mechanism,
+          "SASL mechanism: `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512` (with sasl_plaintext or sasl_ssl)."),
       opt("username", &o::username, "SASL user name."),
       opt("password", &o::password, "SASL password.", tor::options::secret));
 }
@@ -96,7 +102,8 @@ constexpr auto options_of(std::type_identity<kafka_topic_settings>) {
   return tor::options::describe(
       opt("name", &o::name, "Topic name.", tor::options::required),
       opt("partitions", &o::partitions, "Partitions when Tor creates it; -1 uses `kafka.topic_partitions`."),
-      opt("replication_factor", &o::replication_factor, "Replication factor when Tor creates it; -1 uses `kafka.topic_replication_factor`."));
+      opt("replication_factor", &o::replication_factor,
+          "Replication factor when Tor creates it; -1 uses `kafka.topic_replication_factor`."));
 }
 
 struct kafka_settings {
@@ -121,29 +128,36 @@ constexpr auto options_of(std::type_identity<kafka_settings>) {
   using tor::options::opt;
   using o = kafka_settings;
   return tor::options::describe(
-      opt("brokers", &o::brokers, "Bootstrap brokers, `host:port` each (a list, or one comma-separated string).", tor::options::required),
+      opt("brokers", &o::brokers,
+          "Bootstrap brokers, `host:port` each (a list, or one comma-separated string).", tor::options::required),
       opt("client_id", &o::client_id, "Client id shown in the brokers' logs and quotas."),
       opt("compression", &o::compression, "Compression codec: none, gzip, snappy, lz4 or zstd."),
       opt("linger", &o::linger, "How long a batch may wait to fill before it is sent."),
-      opt("delivery_timeout", &o::delivery_timeout, "A message not acknowledged within this time fails, and Tor stops before it "
-          "(nothing after it is checkpointed). Retries happen until then."),
-      opt("max_in_flight", &o::max_in_flight, "Requests in flight per broker connection, 1..5 (the idempotent producer keeps order up "
-          "to 5)."),
-      opt("properties", &o::properties, "Any other librdkafka producer property (e.g. `security.protocol`, `sasl.*`); applied last. "
-          "Properties that would break per-partition order are refused."),
+      opt("delivery_timeout", &o::delivery_timeout,
+          "A message not acknowledged within this time fails, and Tor stops before it (nothing after it is "
+          "checkpointed). Retries happen until then."),
+      opt("max_in_flight", &o::max_in_flight,
+          "Requests in flight per broker connection, 1..5 (the idempotent producer keeps order up to 5)."),
+      opt("properties", &o::properties,
+          "Any other librdkafka producer property (e.g. `security.protocol`, `sasl.*`); applied last. Properties "
+          "that would break per-partition order are refused."),
       opt("security", &o::security, "Encryption and authentication towards the brokers."),
       opt("tls", &o::tls, "TLS files and verification, with `security.protocol` ssl or sasl_ssl."),
       opt("sasl", &o::sasl, "SASL credentials, with `security.protocol` sasl_plaintext or sasl_ssl."),
-      opt("on_poison", &o::on_poison, "A message the broker refuses for good because of the message itself (too large, invalid): "
-          "`stop` Tor, `skip` it (logged and counted) or send it to `dead_letter_topic`."),
+      opt("on_poison", &o::on_poison,
+          "A message the broker refuses for good because of the message itself (too large, invalid): `stop` Tor, "
+          "`skip` it (logged and counted) or send it to `dead_letter_topic`."),
       opt("dead_letter_topic", &o::dead_letter_topic, "Topic for refused messages with `on_poison: dead_letter`."),
-      opt("create_topics", &o::create_topics, "Create missing topics at start (the routes' topics and `topics`); otherwise a missing "
-          "topic is an error at start."),
-      opt("topic_partitions", &o::topic_partitions, "Partitions of created topics; -1 is the broker's `num.partitions`."),
-      opt("topic_replication_factor", &o::topic_replication_factor, "Replication factor of created topics; -1 is the broker's "
-          "`default.replication.factor`."),
-      opt("topics", &o::topics, "Topics to check (and create) at start besides the routes' topics, with their own partition "
-          "and replication settings: a list of `{name, partitions, replication_factor}`."));
+      opt("create_topics", &o::create_topics,
+          "Create missing topics at start (the routes' topics and `topics`); otherwise a missing topic is an error "
+          "at start."),
+      opt("topic_partitions", &o::topic_partitions,
+          "Partitions of created topics; -1 is the broker's `num.partitions`."),
+      opt("topic_replication_factor", &o::topic_replication_factor,
+          "Replication factor of created topics; -1 is the broker's `default.replication.factor`."),
+      opt("topics", &o::topics,
+          "Topics to check (and create) at start besides the routes' topics, with their own partition and "
+          "replication settings: a list of `{name, partitions, replication_factor}`."));
 }
 
 // ---- state: redis or file ----------------------------------------------------
@@ -155,8 +169,9 @@ constexpr auto options_of(std::type_identity<state_settings>) {
   using tor::options::opt;
   using o = state_settings;
   return tor::options::describe(
-      opt("file", &o::file, "Checkpoint file used when `redis.host` is empty; written atomically (write, fsync, rename). "
-          "Its directory must exist."));
+      opt("file", &o::file,
+          "Checkpoint file used when `redis.host` is empty; written atomically (write, fsync, rename). Its directory "
+          "must exist."));
 }
 
 // ---- outbox mapper -----------------------------------------------------------
@@ -166,99 +181,18 @@ constexpr auto option_names(std::type_identity<outbox_preset>) {
   return tor::options::enum_names<outbox_preset, 2>{{{outbox_preset::debezium, "debezium"}, {outbox_preset::original_tor, "original_tor"}}};
 }
 
-enum class update_policy { warn, skip, fail };
-constexpr auto option_names(std::type_identity<update_policy>) {
-  return tor::options::enum_names<update_policy, 3>{{{update_policy::warn, "warn"}, {update_policy::skip, "skip"}, {update_policy::fail, "fail"}}};
-}
-
-enum class invalid_policy { fail, skip };
-constexpr auto option_names(std::type_identity<invalid_policy>) {
-  return tor::options::enum_names<invalid_policy, 2>{{{invalid_policy::fail, "fail"}, {invalid_policy::skip, "skip"}}};
-}
-
-struct route_settings {
-  std::string pattern;
-  std::string topic;
-  bool search = false;
-};
-constexpr auto options_of(std::type_identity<route_settings>) {
-  using tor::options::opt;
-  using o = route_settings;
-  return tor::options::describe(
-      opt("pattern", &o::pattern, "Regular expression (RE2 syntax, the syntax of Go's regexp) matched against the whole "
-          "route-by value.", tor::options::required),
-      opt("topic", &o::topic, "Topic for rows whose route-by value matches.", tor::options::required),
-      opt("search", &o::search, "Match the pattern anywhere in the value instead of the whole value (Go's `MatchString`, "
-          "as the original Tor's `aggregateTypeRegexp`)."));
-}
-
-struct field_settings {
-  std::string column;
-  std::string header;
-  bool partition = false;
-};
-constexpr auto options_of(std::type_identity<field_settings>) {
-  using tor::options::opt;
-  using o = field_settings;
-  return tor::options::describe(
-      opt("column", &o::column, "Outbox column to copy.", tor::options::required),
-      opt("header", &o::header, "Header name; the column name when empty."),
-      opt("partition", &o::partition, "Use the column's value as the partition number instead of a header."));
-}
-
-struct outbox_settings {
+/// The outbox section: the outbox mapper's options and the preset of column names.
+struct outbox_settings : tor::outbox_config {
   outbox_preset preset = outbox_preset::debezium;
-  std::vector<std::string> tables;
-  std::string id_column = "id";
-  std::string key_column = "aggregateid";
-  std::string route_by_column = "aggregatetype";
-  std::string payload_column = "payload";
-  std::string type_column = "type";
-  std::string timestamp_column;
-  std::vector<route_settings> routes;
-  std::string topic_template = "outbox.event.${routedByValue}";
-  invalid_policy unrouted = invalid_policy::fail;
-  bool fan_out = false;
-  std::vector<field_settings> fields;
-  update_policy on_update = update_policy::warn;
-  invalid_policy on_invalid = invalid_policy::fail;
-  bool tombstone_on_empty_payload = false;
-  bool id_header = true;
-  bool coordinate_headers = true;
 };
 constexpr auto options_of(std::type_identity<outbox_settings>) {
   using tor::options::opt;
   using o = outbox_settings;
-  return tor::options::describe(
-      opt("preset", &o::preset, "Default column names: `debezium` (id, aggregateid, aggregatetype, payload, type) or "
-          "`original_tor` (aggregate_id, aggregate_type, payload; no id or type column). Columns set "
-          "explicitly win."),
-      opt("tables", &o::tables, "Outbox tables as `schema.table`; `*.table` matches the table in every schema.", tor::options::required),
-      opt("id_column", &o::id_column, "Column with the event id, sent in header `id`. Empty: the id is the row's binlog "
-          "coordinates `file:offset/row`."),
-      opt("key_column", &o::key_column, "Column with the message key (usually the aggregate id); same key, same partition."),
-      opt("route_by_column", &o::route_by_column, "Column whose value chooses the topic (usually the aggregate type)."),
-      opt("payload_column", &o::payload_column, "Column with the message value."),
-      opt("type_column", &o::type_column, "Column sent in header `eventType`; empty for none."),
-      opt("timestamp_column", &o::timestamp_column, "Column with the record timestamp (TIMESTAMP, DATETIME or epoch milliseconds); "
-          "empty: the transaction's commit time."),
-      opt("routes", &o::routes, "Ordered routes, a list of `{pattern, topic}`; the first pattern matching the route-by value "
-          "wins. Empty: `topic_template` is used."),
-      opt("topic_template", &o::topic_template, "Topic when there are no routes; `${routedByValue}` is replaced by the route-by value."),
-      opt("unrouted", &o::unrouted, "A row that matches no route: `fail` (stop) or `skip` it with a warning."),
-      opt("fan_out", &o::fan_out, "Send the row to every route that matches (each topic once, in route order) instead of only "
-          "the first; on for an original Tor configuration, which did that."),
-      opt("fields", &o::fields, "Columns copied into each message, a list of `{column, header, partition}`."),
-      opt("on_update", &o::on_update, "An UPDATE of an outbox row (rows should only be inserted): `warn`, `skip` silently or "
-          "`fail`."),
-      opt("on_invalid", &o::on_invalid, "A row missing a configured column, or with a NULL key: `fail` (stop) or `skip` it with a "
-          "warning."),
-      opt("tombstone_on_empty_payload", &o::tombstone_on_empty_payload, "Send an empty or NULL payload as a tombstone (null value) instead of an "
-          "empty value."),
-      opt("id_header", &o::id_header, "Send the event id in header `id` (consumers deduplicate with it)."),
-      opt("coordinate_headers", &o::coordinate_headers, "Send the row's binlog coordinates in headers `tor.binlog.file`, `tor.binlog.pos` and "
-          "`tor.gtid` (consumers deduplicate with them). With `id_header` off and `type_column` "
-          "empty too, messages carry no headers, which librdkafka sends about three times faster."));
+  const auto own = tor::options::describe(
+      opt("preset", &o::preset,
+          "Default column names: `debezium` (id, aggregateid, aggregatetype, payload, type) or `original_tor` "
+          "(aggregate_id, aggregate_type, payload; no id or type column). Columns set explicitly win."));
+  return boost::hana::concat(own, options_of(std::type_identity<tor::outbox_config>{}));
 }
 
 // ---- logs ----------------------------------------------------------------------
@@ -284,8 +218,9 @@ constexpr auto options_of(std::type_identity<log_settings>) {
   return tor::options::describe(
       opt("level", &o::level, "Lowest level logged."),
       opt("format", &o::format, "`text` lines, or `json`: one JSON object per line (time, level, msg and fields)."),
-      opt("progress_interval", &o::progress_interval, "How often progress is logged while catching up (events/s, bytes and seconds behind "
-          "the server's binlog end); 0 turns it off."));
+      opt("progress_interval", &o::progress_interval,
+          "How often progress is logged while catching up (events/s, bytes and seconds behind the server's binlog "
+          "end); 0 turns it off."));
 }
 
 // ---- http --------------------------------------------------------------------
@@ -312,11 +247,12 @@ constexpr auto options_of(std::type_identity<ha_settings>) {
   using tor::options::opt;
   using o = ha_settings;
   return tor::options::describe(
-      opt("enabled", &o::enabled, "Hot standby: run several Tor with the same settings; the one holding a lease in Redis "
+      opt("enabled", &o::enabled,
+          "Hot standby: run several Tor with the same settings; the one holding a lease in Redis "
           "(`<redis.key>:lease`) publishes, the others wait and take over when it lapses. Needs `redis.host`."),
-      opt("lease_ttl", &o::lease_ttl, "How long the lease lasts without renewal (renewed every third of it). A standby takes over "
-          "within about this long after the active one dies; the active one stops publishing before it "
-          "lapses."));
+      opt("lease_ttl", &o::lease_ttl,
+          "How long the lease lasts without renewal (renewed every third of it). A standby takes over within about "
+          "this long after the active one dies; the active one stops publishing before it lapses."));
 }
 
 // ---- everything --------------------------------------------------------------
@@ -346,10 +282,12 @@ constexpr auto options_of(std::type_identity<settings>) {
       opt("mysql", &o::mysql, "The MySQL/MariaDB server whose binlog is read."),
       opt("kafka", &o::kafka, "The Kafka cluster messages are produced to."),
       opt("redis", &o::redis,
-          "The Redis server keeping the checkpoint. With `host` empty there is no Redis and the checkpoint is kept in "
-          "`state.file`; with `unix_socket` set, `host` must still be non-empty to select Redis."),
+          "The Redis server keeping the checkpoint. With `host` empty there is no Redis and the checkpoint is kept "
+          "in `state.file`; with `unix_socket` set, `host` must still be non-empty to select Redis."),
       opt("state", &o::state, "The checkpoint file, when no Redis is configured."),
-      opt("outbox", &o::outbox, "Which tables are outbox tables and how their rows become messages."),
+      opt("outbox", &o::outbox,
+          "Which tables are outbox tables and how their rows become messages; `*.table` in `tables` matches the "
+          "table in every schema."),
       opt("router", &o::router, "Flow control and checkpointing."),
       opt("log", &o::log, "Logging."),
       opt("http", &o::http, "The metrics and health endpoint."),
