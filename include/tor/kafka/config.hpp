@@ -2,11 +2,13 @@
 // and no-loss promises rest on, a pass-through for any other librdkafka
 // property, what to do with a message the broker will never accept (the
 // poison-message policy), how routed topics are checked or created at start,
-// and where librdkafka's log lines go. `producer_properties` shows exactly
+// exactly-once mode (Kafka transactions carrying the checkpoint), and where
+// librdkafka's log lines go. `producer_properties` shows exactly
 // what is handed to librdkafka, so a config printer can show it too.
 #pragma once
 
 #include <chrono>
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -126,6 +128,24 @@ struct config {
   std::string dead_letter_topic;
 
   topic_options topics;
+
+  /// Exactly once: messages are produced in Kafka transactions, each
+  /// committing the checkpoint that covers exactly its messages to
+  /// `checkpoint_topic`; read-committed consumers see each row once.
+  bool exactly_once = false;
+  /// transactional.id (exactly_once): one per checkpoint; a producer that
+  /// starts with it fences every older one.
+  std::string transactional_id;
+  /// Compacted topic of the committed checkpoints (created, compacted, when missing).
+  std::string checkpoint_topic = "tor.checkpoints";
+  /// Key of this Tor's checkpoint record there; empty: the transactional id.
+  std::string checkpoint_key;
+  /// transaction.timeout.ms (exactly_once): how long the broker keeps the
+  /// open transaction of a Tor that died before aborting it, holding back
+  /// read-committed consumers meanwhile (a restarted Tor aborts it at once).
+  /// delivery_timeout is capped to it.
+  std::chrono::milliseconds transaction_timeout{60'000};
+
   /// Where log lines go; when empty they are dropped (failures still reach
   /// the router through delivery reports and exceptions).
   log_sink log;
@@ -144,7 +164,9 @@ struct config {
       {"max.in.flight.requests.per.connection", std::to_string(c.max_in_flight)},
       // Retries are bounded by delivery.timeout.ms alone.
       {"message.send.max.retries", "2147483647"},
-      {"delivery.timeout.ms", std::to_string(c.delivery_timeout.count())},
+      {"delivery.timeout.ms",
+       std::to_string(c.exactly_once ? std::min(c.delivery_timeout, c.transaction_timeout).count()
+                                     : c.delivery_timeout.count())},
       {"linger.ms", std::to_string(c.linger.count())},
       {"compression.codec", c.compression},
       // Same key -> same partition as Java producers (Kafka Connect, Debezium).
@@ -155,6 +177,10 @@ struct config {
       // Logs are served by poll() on the caller's thread, not librdkafka's.
       {"log.queue", "true"},
   };
+  if (c.exactly_once) {
+    p.emplace_back("transactional.id", c.transactional_id);
+    p.emplace_back("transaction.timeout.ms", std::to_string(c.transaction_timeout.count()));
+  }
   if (c.brokers.empty()) p.erase(p.begin());
   const auto& s = c.security;
   if (!s.protocol.empty()) p.emplace_back("security.protocol", s.protocol);
@@ -220,9 +246,25 @@ inline void validate(const config& c) {
   if (idem && (*idem == "false" || *idem == "0") && !(in_flight && (*in_flight == "1")))
     throw bad("enable.idempotence=false can reorder messages of a partition on retry; "
               "keep idempotence on, or also set max.in.flight.requests.per.connection=1");
-  if (effective_property(props, "transactional.id"))
-    throw bad("the property transactional.id is not supported: the dispatcher does not run Kafka transactions "
-              "(idempotence already gives order without duplicates); remove it");
+  if (c.properties.count("transactional.id") || c.properties.count("transaction.timeout.ms"))
+    throw bad("set exactly_once and transactional_id (and transaction_timeout) instead of the properties "
+              "transactional.id and transaction.timeout.ms: the dispatcher must know it runs transactions");
+  if (c.exactly_once) {
+    if (c.transactional_id.empty())
+      throw bad("exactly_once needs a transactional_id (one per checkpoint; the tor service derives it from "
+                "redis.key)");
+    if (c.checkpoint_topic.empty()) throw bad("exactly_once needs a checkpoint_topic (e.g. tor.checkpoints)");
+    if (c.on_poison != poison_policy::stop)
+      throw bad("exactly_once needs the poison-message policy stop: a message the broker refuses aborts the whole "
+                "transaction, so it can be neither skipped nor dead-lettered inside it");
+    if (c.transaction_timeout.count() < 1000)
+      throw bad("transaction_timeout must be at least 1000 ms");
+  }
+}
+
+/// The key of the checkpoint record in exactly-once mode.
+[[nodiscard]] inline const std::string& checkpoint_record_key(const config& c) noexcept {
+  return c.checkpoint_key.empty() ? c.transactional_id : c.checkpoint_key;
 }
 
 }  // namespace tor::kafka

@@ -8,18 +8,25 @@
 // at start (optionally creating them) and keeps per-topic counters for
 // metrics. Use it from one thread: librdkafka's callbacks and log lines are
 // all served inside send, poll and flush on that thread.
+//
+// With config::exactly_once it is a tor::transactional_dispatcher: the
+// router sends messages in Kafka transactions and commits each with the
+// checkpoint record that covers it (in config::checkpoint_topic, keyed by
+// config::checkpoint_key), so read-committed consumers see every row once.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include <librdkafka/rdkafka.h>
 
+#include <tor/core/checkpoint.hpp>
 #include <tor/core/concepts.hpp>
 #include <tor/core/message.hpp>
 #include <tor/kafka/config.hpp>
@@ -57,6 +64,29 @@ class dispatcher {
   /// Waits until every accepted message has its report ready (then poll(out, 0)
   /// returns them all), or until `deadline` passes; true if everything finished.
   bool flush(std::chrono::milliseconds deadline) { return p_->flush(deadline); }
+
+  /// True with config::exactly_once: the router then commits its checkpoint through this dispatcher.
+  [[nodiscard]] bool transactional() const noexcept { return p_->transactional(); }
+
+  /// Exactly once, at start: initializes transactions, which fences every
+  /// older producer with the same transactional id and aborts its open
+  /// transaction; creates the checkpoint topic (compacted) when missing; and
+  /// returns the checkpoint of the last committed transaction, read with
+  /// isolation.level=read_committed, or nullopt. Throws tor::error:
+  /// transient when the brokers do not answer within topics.timeout.
+  std::optional<checkpoint> committed_checkpoint() { return p_->committed_checkpoint(); }
+
+  /// Opens a transaction: messages sent from now on become visible when it commits.
+  void begin_transaction() { p_->begin_transaction(); }
+
+  /// Writes `c` into the open transaction and commits it with every message
+  /// sent in it. Throws tor::error: transient when the transaction had to be
+  /// aborted (resume from the last committed checkpoint); fenced when a newer
+  /// producer with the same transactional id took over; dispatch otherwise.
+  void commit_transaction(const checkpoint& c) { p_->commit_transaction(c); }
+
+  /// Aborts the open transaction; none of its messages becomes visible.
+  void abort_transaction() { p_->abort_transaction(); }
 
   /// Checks that every topic in `topics` (and the dead-letter topic, with
   /// that policy) exists. Missing topics are created when
@@ -113,5 +143,6 @@ class dispatcher {
 };
 
 static_assert(tor::dispatcher<dispatcher>);
+static_assert(tor::transactional_dispatcher<dispatcher>);
 
 }  // namespace tor::kafka

@@ -12,6 +12,13 @@
 // "Later" is the order of send() calls (a sequence number kept per message);
 // a message whose partition is not known yet counts as being in every
 // partition of its topic.
+//
+// In exactly-once mode (config::exactly_once) the producer is transactional:
+// begin / commit with the checkpoint record / abort, librdkafka's errors
+// sorted into retriable (retried here until the timeout), abortable (the
+// transaction is aborted; a transient tor::error tells the router to resume
+// from the last committed checkpoint) and fatal (fenced by a newer producer
+// with the same transactional.id: error_kind::fenced; anything else stops).
 #pragma once
 
 #include <algorithm>
@@ -34,11 +41,15 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <tor/core/checkpoint.hpp>
+#include <tor/state/checkpoint_json.hpp>
 #include <tor/core/error.hpp>
 #include <tor/core/message.hpp>
 #include <tor/kafka/config.hpp>
+#include <tor/kafka/detail/checkpoint_topic.hpp>
 #include <tor/kafka/detail/describe.hpp>
 #include <tor/kafka/detail/handles.hpp>
+#include <tor/kafka/detail/topics.hpp>
 
 namespace tor::kafka {
 
@@ -264,6 +275,109 @@ class producer {
     }
   }
 
+  // ---- transactions (exactly_once) ----
+
+  [[nodiscard]] bool transactional() const noexcept { return cfg_.exactly_once; }
+
+  /// init_transactions (fencing every older producer with this
+  /// transactional.id and aborting its open transaction), the checkpoint
+  /// topic created compacted when missing, then the last committed record of
+  /// this Tor's key read back with a read-committed consumer.
+  std::optional<checkpoint> committed_checkpoint() {
+    require_transactional("committed_checkpoint");
+    const auto timeout = cfg_.topics.timeout;
+    if (!initialized_) {
+      const auto end = std::chrono::steady_clock::now() + timeout;
+      for (;;) {
+        error_handle e{rd_kafka_init_transactions(rk_.get(), static_cast<int>(timeout.count()))};
+        serve(std::chrono::milliseconds(0));
+        if (!e) break;
+        if (rd_kafka_error_is_retriable(e.get()) && std::chrono::steady_clock::now() < end) continue;
+        transaction_failed("initialize transactions", e.get(), /*abortable_is_transient=*/false);
+      }
+      initialized_ = true;
+    }
+    topic_options o = cfg_.topics;
+    o.create_missing = true;
+    o.partitions = 1;
+    o.configs = {{"cleanup.policy", "compact"}};
+    await_brokers(timeout);
+    const auto parts = check_topics(rk_.get(), {cfg_.checkpoint_topic}, o, cfg_.brokers, cfg_.log);
+    const int partitions = parts.count(cfg_.checkpoint_topic) ? parts.at(cfg_.checkpoint_topic) : 1;
+    return read_committed_checkpoint(cfg_, cfg_.checkpoint_topic, partitions, checkpoint_record_key(cfg_), timeout);
+  }
+
+  void begin_transaction() {
+    require_transactional("begin_transaction");
+    if (!initialized_)
+      throw error(error_kind::invalid_argument,
+                  "kafka dispatcher: begin_transaction before committed_checkpoint (which initializes transactions)");
+    error_handle e{rd_kafka_begin_transaction(rk_.get())};
+    if (e) transaction_failed("begin a transaction", e.get(), true);
+  }
+
+  /// Writes `c` as the checkpoint record into the open transaction and
+  /// commits it (librdkafka flushes what is outstanding first).
+  void commit_transaction(const checkpoint& c) {
+    require_transactional("commit_transaction");
+    const std::string value = encode_checkpoint_json(
+        {c, utc_timestamp(std::chrono::system_clock::now()), cfg_.transactional_id, 0, checkpoint_format::tor_v1});
+    const std::string& key = checkpoint_record_key(cfg_);
+    if (!checkpoint_rkt_) {  // not in topics_: it is no routed topic, and has no counters
+      checkpoint_rkt_.reset(rd_kafka_topic_new(rk_.get(), cfg_.checkpoint_topic.c_str(), nullptr));
+      if (!checkpoint_rkt_)
+        throw error(error_kind::invalid_argument, "kafka dispatcher: cannot use checkpoint topic name '" +
+                                                      cfg_.checkpoint_topic + "': " +
+                                                      rd_kafka_err2str(rd_kafka_last_error()));
+    }
+    for (;;) {
+      const auto err = rd_kafka_producev(rk_.get(), RD_KAFKA_V_RKT(checkpoint_rkt_.get()),
+                                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
+                                         RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                                         RD_KAFKA_V_OPAQUE(nullptr), RD_KAFKA_V_END);
+      if (!err) break;
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        serve(std::chrono::milliseconds(100));
+        continue;
+      }
+      // Never commit without the checkpoint: sort the error as librdkafka's
+      // transaction calls report it, aborting unless it is fatal.
+      error_handle e{rd_kafka_error_new(err, "%s", rd_kafka_err2str(err))};
+      const std::string what = "write the checkpoint record to topic '" + cfg_.checkpoint_topic + "'";
+      if (err == RD_KAFKA_RESP_ERR__FATAL) transaction_failed(what, e.get(), true);
+      abort_transaction();
+      throw error(error_kind::transient, "kafka: cannot " + what + ": " + rd_kafka_err2str(err) +
+                                             ". The transaction was aborted: none of its messages is visible to "
+                                             "read-committed consumers");
+    }
+    const auto timeout = cfg_.transaction_timeout;
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      error_handle e{rd_kafka_commit_transaction(rk_.get(), static_cast<int>(timeout.count()))};
+      serve(std::chrono::milliseconds(0));
+      if (!e) return;
+      if (rd_kafka_error_is_retriable(e.get()) && std::chrono::steady_clock::now() < end) continue;
+      transaction_failed("commit the transaction with checkpoint " + c.to_string(), e.get(), true);
+    }
+  }
+
+  /// Aborts the open transaction: none of its messages becomes visible.
+  void abort_transaction() {
+    require_transactional("abort_transaction");
+    const auto timeout = cfg_.transaction_timeout;
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      error_handle e{rd_kafka_abort_transaction(rk_.get(), static_cast<int>(timeout.count()))};
+      serve(std::chrono::milliseconds(0));
+      if (!e) break;
+      if (rd_kafka_error_is_retriable(e.get()) && std::chrono::steady_clock::now() < end) continue;
+      transaction_failed("abort the transaction", e.get(), false);
+    }
+    // The purged messages' failures belong to the aborted transaction: the
+    // next one starts with no failure standing in front of its messages.
+    stops_.clear();
+  }
+
   /// Messages accepted by send whose report is not ready yet.
   [[nodiscard]] std::size_t outstanding() const noexcept { return outstanding_; }
   [[nodiscard]] const std::string& fatal_error() const noexcept { return fatal_; }
@@ -347,6 +461,49 @@ class producer {
     return "; check the TLS settings";
   }
 
+  void require_transactional(const char* what) const {
+    if (!cfg_.exactly_once)
+      throw error(error_kind::invalid_argument,
+                  std::string("kafka dispatcher: ") + what + " needs exactly_once (and a transactional_id)");
+  }
+
+  // Sorts a transaction API error: fatal (fenced or other), abortable
+  // (aborted here, then transient when `abortable_is_transient`), or other.
+  [[noreturn]] void transaction_failed(const std::string& what, const rd_kafka_error_t* e, bool abortable_is_transient) {
+    const auto code = rd_kafka_error_code(e);
+    std::string text = "kafka: cannot " + what + " (transactional.id '" + cfg_.transactional_id + "'): " +
+                       rd_kafka_err2name(code) + ": " + rd_kafka_error_string(e);
+    if (rd_kafka_error_is_fatal(e) || code == RD_KAFKA_RESP_ERR__FATAL) {
+      note_fatal();
+      char buf[512] = {};
+      const auto underlying = rd_kafka_fatal_error(rk_.get(), buf, sizeof buf);
+      const auto fenced = [](rd_kafka_resp_err_t c) {
+        return c == RD_KAFKA_RESP_ERR__FENCED || c == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+               c == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+      };
+      if (fenced(code) || fenced(underlying))
+        throw error(error_kind::fenced,
+                    text + ". A newer producer with the same transactional id took over (another Tor with this "
+                           "transactional id started): this one stops; nothing of its open transaction becomes visible");
+      throw error(error_kind::dispatch, text + (fatal_.empty() ? std::string() : "; " + fatal_) +
+                                            ". The producer cannot go on: restart Tor (it resumes from the last "
+                                            "committed checkpoint)");
+    }
+    if (rd_kafka_error_txn_requires_abort(e)) {
+      try {
+        abort_transaction();
+      } catch (const error& again) {
+        throw error(again.kind(), text + "; aborting it failed too: " + again.what());
+      }
+      if (abortable_is_transient)
+        throw error(error_kind::transient, text + ". The transaction was aborted: none of its messages is visible "
+                                                  "to read-committed consumers");
+    }
+    throw error(rd_kafka_error_is_retriable(e) || code == RD_KAFKA_RESP_ERR__TIMED_OUT ? error_kind::transient
+                                                                                        : error_kind::dispatch,
+                text);
+  }
+
   void note_fatal() {
     if (!fatal_.empty()) return;
     char buf[512] = {};
@@ -403,6 +560,10 @@ class producer {
   // ---- outcomes ----
 
   void delivered(const rd_kafka_message_t& m) {
+    if (!m._private) {  // the checkpoint record: its outcome is the commit's
+      if (m.err) log(log_level::warning, "tor", std::string("the checkpoint record failed: ") + rd_kafka_err2str(m.err));
+      return;
+    }
     const slot s = release(m._private);
     topic_state* t = topic_of(m);
     if (s.dead_letter) {
@@ -649,6 +810,8 @@ class producer {
   std::map<std::pair<const topic_state*, std::int32_t>, std::uint64_t> stops_;
   std::list<pending_dead_letter> dead_letters_;
   std::string fatal_;
+  bool initialized_ = false;  // init_transactions done
+  topic_handle checkpoint_rkt_;  // exactly_once: the checkpoint topic (destroyed before rk_, declared after it)
   std::string security_error_;  // the first TLS or SASL refusal reported by librdkafka
   std::exception_ptr callback_error_;
 };
