@@ -4,9 +4,13 @@
 //   topics   --brokers B --partitions P [--append-time 1] TOPIC...
 //            create the topics (an existing topic is left alone); with
 //            --append-time, the broker stamps messages (LogAppendTime)
-//   wait     --brokers B --expect N [--timeout S] [--pid PID] TOPIC...
+//   wait     --brokers B --expect N [--timeout S] [--pid PID] [--read-committed 1] TOPIC...
 //            poll the topics' end offsets until they sum to N (every message
-//            acknowledged by the broker); fails when PID exits first
+//            acknowledged by the broker); fails when PID exits first. With
+//            --read-committed (a relay in Kafka transactions, whose commit
+//            markers take offsets too), count instead what a consumer with
+//            isolation.level=read_committed reads until N
+
 //   produce  --brokers B --messages N --value-bytes V [--headers default|none]
 //            [--linger-ms 5] TOPIC_A TOPIC_B
 //            the ceiling: a librdkafka producer with the relay's settings
@@ -23,7 +27,8 @@
 //            T connections) into tor.outbox, each row carrying its send time
 //            in created_us (microseconds since the epoch); when MariaDB
 //            cannot keep up it stops at 2 S seconds (it reports the count)
-//   latency  --brokers B --expect N [--expect-file F] [--timeout S] [--ready FILE] TOPIC...
+//   latency  --brokers B --expect N [--expect-file F] [--timeout S] [--ready FILE]
+//            [--isolation read_committed] TOPIC...
 //            (--expect-file: once F holds a number, that is the count expected)
 //            a consumer from the topics' current ends: for each message,
 //            receive time minus its created_us header; p50/p99/p99.9; on
@@ -201,7 +206,52 @@ int cmd_topics(const args& a) {
   return status;
 }
 
+// wait --read-committed: count what a read-committed consumer reads from the topics' starts.
+int wait_committed(const args& a) {
+  auto rk = client(RD_KAFKA_CONSUMER, {{"bootstrap.servers", a.get("brokers")},
+                                       {"group.id", "tor-e2e-wait"},
+                                       {"enable.auto.commit", "false"},
+                                       {"isolation.level", "read_committed"},
+                                       {"fetch.wait.max.ms", "20"}});
+  const auto expect = a.num("expect", 0);
+  const auto timeout = std::chrono::seconds(a.num("timeout", 600));
+  const long pid = a.num("pid", 0);
+  rd_kafka_topic_partition_list_t* tp = rd_kafka_topic_partition_list_new(8);
+  for (const auto& t : a.pos) {
+    const int n = partitions_of(rk.get(), t);
+    if (n == 0) throw std::runtime_error("topic " + t + " does not exist");
+    for (int p = 0; p < n; ++p) rd_kafka_topic_partition_list_add(tp, t.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  }
+  rd_kafka_assign(rk.get(), tp);
+  rd_kafka_topic_partition_list_destroy(tp);
+  const auto start = clock_type::now();
+  std::int64_t sum = 0;
+  double first_s = -1;
+  while (sum < expect) {
+    if (pid && kill(static_cast<pid_t>(pid), 0) != 0) {
+      std::cerr << "wait: process " << pid << " exited with " << sum << " of " << expect << " messages committed\n";
+      return 1;
+    }
+    if (clock_type::now() - start > timeout) {
+      std::cerr << "wait: timed out with " << sum << " of " << expect << " messages committed\n";
+      return 1;
+    }
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk.get(), 20);
+    if (!m) continue;
+    if (!m->err) {
+      ++sum;
+      if (first_s < 0) first_s = std::chrono::duration<double>(clock_type::now() - start).count();
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(rk.get());
+  std::cout << "{\"messages\":" << sum << ",\"first_s\":" << first_s << ",\"waited_s\":"
+            << std::chrono::duration<double>(clock_type::now() - start).count() << "}\n";
+  return 0;
+}
+
 int cmd_wait(const args& a) {
+  if (a.opt.count("read-committed")) return wait_committed(a);
   auto rk = client(RD_KAFKA_PRODUCER, {{"bootstrap.servers", a.get("brokers")}});
   const auto expect = a.num("expect", 0);
   const auto timeout = std::chrono::seconds(a.num("timeout", 600));
@@ -436,6 +486,7 @@ int cmd_latency(const args& a) {
   auto rk = client(RD_KAFKA_CONSUMER, {{"bootstrap.servers", a.get("brokers")},
                                        {"group.id", "tor-e2e-latency"},
                                        {"enable.auto.commit", "false"},
+                                       {"isolation.level", a.get("isolation", "read_uncommitted")},
                                        {"fetch.wait.max.ms", a.get("fetch-wait-ms", "100")}});
   // Start at the current ends, explicitly: nothing written before counts, nothing after is missed.
   rd_kafka_topic_partition_list_t* tp = rd_kafka_topic_partition_list_new(8);

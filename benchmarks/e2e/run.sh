@@ -50,6 +50,10 @@
 #                        no Debezium, one short paced run); figures meaningless
 #   TOR_E2E_OUT          results directory (default above)
 #   TOR_E2E_TOR_BIN, TOR_E2E_TOOL  the binaries, if not in BUILD_DIR's usual places
+#   TOR_E2E_EXACTLY_ONCE 1: also run tor with kafka.exactly_once (relay
+#                        tor-eo) beside tor, alternating, in catch-up (timed
+#                        until a read_committed consumer has read N) and in
+#                        the steady state (its consumer reads read_committed)
 #   TOR_E2E_TOR_ENV      extra settings for tor, e.g. "TOR_KAFKA_LINGER=1ms TOR_ROUTER_IDLE_WAIT=10ms"
 #                        (to try a setting; the figures in docs/ use none)
 #   TOR_MYSQL_PORT, TOR_KAFKA_PORT, TOR_REDIS_PORT  ports of the private
@@ -87,6 +91,7 @@ N4K=${TOR_E2E_ROWS_4K:-$((N / 5))}
 read -r -a TOR_ENV <<<"${TOR_E2E_TOR_ENV:-}"
 DBZ_N=${TOR_E2E_DEBEZIUM_ROWS:-$((N < 200000 ? N : 200000))}
 SCENARIOS=${TOR_E2E_SCENARIOS:-catchup shapes steady}
+EXACTLY_ONCE=${TOR_E2E_EXACTLY_ONCE:-0}
 OUT=$(realpath -m "${TOR_E2E_OUT:-$BUILD/e2e-results/$(date -u +%Y%m%dT%H%M%SZ)}")
 mkdir -p "$OUT/logs"
 TICK=$(getconf CLK_TCK)
@@ -129,9 +134,9 @@ hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
 
 printf 'dataset\trelay\trun\tmessages\tseconds\tevents_per_s\tcpu_us_per_event\trss_mb\tbroker_cpu_s\tmariadb_cpu_s\tload1\tstartup_s\n' >"$OUT/results.tsv"
-printf 'rate\trun\tachieved_tx_s\tmessages\tp50_ms\tp99_ms\tp999_ms\tmax_ms\tto_log_p50_ms\tto_log_p99_ms\tcommit_p50_ms\tcommit_p99_ms\ttor_cpu_us_per_event\tload1\n' | tee "$OUT/latency-producer.tsv" >"$OUT/latency.tsv"
+printf 'rate\trun\tachieved_tx_s\tmessages\tp50_ms\tp99_ms\tp999_ms\tmax_ms\tto_log_p50_ms\tto_log_p99_ms\tcommit_p50_ms\tcommit_p99_ms\ttor_cpu_us_per_event\tload1\n' | tee "$OUT/latency-producer.tsv" "$OUT/latency-eo.tsv" >"$OUT/latency.tsv"
 {
-  echo "command: $([[ $SMOKE == 1 ]] && echo "TOR_E2E_SMOKE=1 ")TOR_E2E_ROWS=$N TOR_E2E_RUNS=$RUNS TOR_E2E_SCENARIOS=\"$SCENARIOS\" benchmarks/e2e/run.sh"
+  echo "command: $([[ $SMOKE == 1 ]] && echo "TOR_E2E_SMOKE=1 ")$([[ $EXACTLY_ONCE == 1 ]] && echo "TOR_E2E_EXACTLY_ONCE=1 ")TOR_E2E_ROWS=$N TOR_E2E_RUNS=$RUNS TOR_E2E_SCENARIOS=\"$SCENARIOS\" benchmarks/e2e/run.sh"
   echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   [[ -n ${TOR_E2E_TOR_ENV:-} ]] && echo "tor settings changed: $TOR_E2E_TOR_ENV"
   echo "started: $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
@@ -195,9 +200,12 @@ SQL
 # --- relays ------------------------------------------------------------------
 
 SERVER_ID=5000
-# run_tor DATASET RUN ROWS: tor from the binlog's start until ROWS messages are in Kafka.
+# run_tor DATASET RUN ROWS [eo]: tor from the binlog's start until ROWS messages are in Kafka;
+# with eo in exactly-once mode (relay tor-eo), until a read_committed consumer has read them.
 run_tor() {
-  local ds=$1 run=$2 rows=$3 prefix="e2e-$1-$2-tor" pid b0 d0 t0 t1 cpu rss
+  local ds=$1 run=$2 rows=$3 mode=${4:-} prefix="e2e-$1-$2-tor${4:+-$4}" pid b0 d0 t0 t1 cpu rss
+  local -a eo_env=() eo_wait=()
+  [[ $mode == eo ]] && eo_env=(TOR_KAFKA_EXACTLY_ONCE=true) && eo_wait=(--read-committed 1)
   "$TOOL" topics --brokers "$BROKERS" --partitions 3 "$prefix.orders" "$prefix.customers" >/dev/null
   SERVER_ID=$((SERVER_ID + 1))
   b0=$(ticks "$KAFKA_PID") d0=$(ticks "$MARIADB_PID") t0=$(date +%s.%N)
@@ -205,9 +213,9 @@ run_tor() {
     TOR_MYSQL_PORT="$TOR_MYSQL_PORT" TOR_MYSQL_SERVER_ID="$SERVER_ID" TOR_KAFKA_BROKERS="$BROKERS" \
     TOR_REDIS_PORT="$TOR_REDIS_PORT" TOR_REDIS_KEY="tor:e2e:$prefix" \
     TOR_OUTBOX_ROUTES="[{pattern: Order, topic: $prefix.orders}, {pattern: Customer, topic: $prefix.customers}]" \
-    "${TOR_ENV[@]}" "$TOR" >"$OUT/logs/$prefix.log" 2>&1 &
+    "${eo_env[@]}" "${TOR_ENV[@]}" "$TOR" >"$OUT/logs/$prefix.log" 2>&1 &
   pid=$! RELAY_PID=$!
-  if ! wjson=$("$TOOL" wait --brokers "$BROKERS" --expect "$rows" --pid "$pid" --timeout 1800 \
+  if ! wjson=$("$TOOL" wait --brokers "$BROKERS" --expect "$rows" --pid "$pid" --timeout 1800 "${eo_wait[@]}" \
       "$prefix.orders" "$prefix.customers"); then
     tail -n 20 "$OUT/logs/$prefix.log" >&2
     die "tor did not deliver $rows messages ($ds run $run); log: $OUT/logs/$prefix.log"
@@ -219,7 +227,7 @@ run_tor() {
   kill -TERM "$pid"
   wait "$pid" || die "tor exited with status $? at SIGTERM ($ds run $run); log: $OUT/logs/$prefix.log"
   RELAY_PID=
-  record "$ds" tor "$run" "$rows" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$cpu" "$rss" \
+  record "$ds" "tor${mode:+-$mode}" "$run" "$rows" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$cpu" "$rss" \
     $((b1 - b0)) $((d1 - d0)) "$(loadavg)" "$(jq -r .first_s <<<"$wjson")"
 }
 
@@ -343,6 +351,7 @@ if [[ " $SCENARIOS " == *" catchup "* ]]; then
   load main "$N" mix 256
   for ((run = 1; run <= RUNS; run++)); do
     run_tor main "$run" "$N"
+    [[ $EXACTLY_ONCE == 1 ]] && run_tor main "$run" "$N" eo
     run_producer main "$run" "$N" 256 default
     run_source main "$run" "$N"
     run_producer main "$run" "$N" 256 none
@@ -369,11 +378,16 @@ if [[ " $SCENARIOS " == *" shapes "* ]]; then
 fi
 
 if [[ " $SCENARIOS " == *" steady "* ]]; then
+  modes=("")
+  [[ $EXACTLY_ONCE == 1 ]] && modes+=(eo)
   for rate in $RATES; do
     for ((run = 1; run <= RUNS; run++)); do
-      prefix="e2e-steady-$rate-$run"
+     for mode in "${modes[@]}"; do
+      prefix="e2e-steady-$rate-$run${mode:+-$mode}"
       total=$((rate * STEADY_SECONDS))
-      log "steady state: $rate tx/s for $STEADY_SECONDS s, run $run"
+      eo_env=() isolation=read_uncommitted
+      [[ $mode == eo ]] && eo_env=(TOR_KAFKA_EXACTLY_ONCE=true) && isolation=read_committed
+      log "steady state: $rate tx/s for $STEADY_SECONDS s, run $run${mode:+ (exactly once)}"
       sql -e "SET SESSION sql_log_bin = 0; DROP TABLE IF EXISTS tor.outbox; SET SESSION sql_log_bin = 1; RESET MASTER;
         CREATE TABLE tor.outbox (id CHAR(36) NOT NULL PRIMARY KEY, aggregatetype VARCHAR(255) NOT NULL,
         aggregateid VARCHAR(255) NOT NULL, type VARCHAR(255) NOT NULL, payload LONGTEXT NOT NULL,
@@ -386,7 +400,7 @@ if [[ " $SCENARIOS " == *" steady "* ]]; then
         TOR_REDIS_PORT="$TOR_REDIS_PORT" TOR_REDIS_KEY="tor:e2e:$prefix" TOR_HTTP_PORT="$http_port" \
         TOR_HTTP_ADDRESS=127.0.0.1 TOR_OUTBOX_FIELDS='[{column: created_us, header: created_us}]' \
         TOR_OUTBOX_ROUTES="[{pattern: Order, topic: $prefix.orders}, {pattern: Customer, topic: $prefix.customers}]" \
-        "${TOR_ENV[@]}" "$TOR" >"$OUT/logs/$prefix.log" 2>&1 &
+        "${eo_env[@]}" "${TOR_ENV[@]}" "$TOR" >"$OUT/logs/$prefix.log" 2>&1 &
       pid=$! RELAY_PID=$!
       for ((i = 0; i < 300; i++)); do
         curl -fs "http://127.0.0.1:$http_port/readyz" >/dev/null 2>&1 && break
@@ -395,7 +409,7 @@ if [[ " $SCENARIOS " == *" steady "* ]]; then
       done
       rm -f "$TOR_RUN_DIR/consumer.ready" "$TOR_RUN_DIR/written"
       "$TOOL" latency --brokers "$BROKERS" --expect "$total" --expect-file "$TOR_RUN_DIR/written" \
-        --timeout $((STEADY_SECONDS * 6 + 30)) \
+        --timeout $((STEADY_SECONDS * 6 + 30)) --isolation "$isolation" \
         --ready "$TOR_RUN_DIR/consumer.ready" "$prefix.orders" "$prefix.customers" \
         >"$TOR_RUN_DIR/latency.json" 2>"$OUT/logs/$prefix-consumer.log" &
       cpid=$!
@@ -415,8 +429,9 @@ if [[ " $SCENARIOS " == *" steady "* ]]; then
       read -r achieved cp50 cp99 < <(jq -r '"\(.rate) \(.commit_p50_ms) \(.commit_p99_ms)"' <<<"$wjson")
       jq -r --arg rate "$rate" --arg run "$run" --arg ach "$achieved" --arg load "$(loadavg)" --arg cp50 "$cp50" --arg cp99 "$cp99" \
         --arg cpu "$(awk -v a="$c0" -v b="$c1" -v k="$TICK" -v n="$total" 'BEGIN {printf "%.2f", (b - a) / k * 1e6 / n}')" \
-        '[$rate, $run, $ach, .messages, .p50_ms, .p99_ms, .p999_ms, .max_ms, .to_log_p50_ms, .to_log_p99_ms, $cp50, $cp99, $cpu, $load] | @tsv' <<<"$ljson" >>"$OUT/latency.tsv"
-      tail -n 1 "$OUT/latency.tsv" | awk -F'\t' '{printf "[e2e] steady %s tx/s run %s: achieved %.0f tx/s, %d msgs, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms (INSERT->broker log p50 %s, p99 %s ms; INSERT round trip p50 %s, p99 %s ms), tor %.1f us CPU/ev\n", $1, $2, $3, $4, $5, $6, $7, $9, $10, $11, $12, $13}' >&2
+        '[$rate, $run, $ach, .messages, .p50_ms, .p99_ms, .p999_ms, .max_ms, .to_log_p50_ms, .to_log_p99_ms, $cp50, $cp99, $cpu, $load] | @tsv' <<<"$ljson" >>"$OUT/latency${mode:+-$mode}.tsv"
+      tail -n 1 "$OUT/latency${mode:+-$mode}.tsv" | awk -F'\t' '{printf "[e2e] steady %s tx/s run %s: achieved %.0f tx/s, %d msgs, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms (INSERT->broker log p50 %s, p99 %s ms; INSERT round trip p50 %s, p99 %s ms), tor %.1f us CPU/ev\n", $1, $2, $3, $4, $5, $6, $7, $9, $10, $11, $12, $13}' >&2
+     done
       # The Kafka side alone at the same rate: the same producer settings and
       # headers, each message stamped when it is handed to librdkafka.
       prefix="e2e-steady-$rate-$run-producer"

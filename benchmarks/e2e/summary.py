@@ -15,6 +15,7 @@ ORIGINAL_TOR = "5.6 k (4.8 k – 6.5 k) | 89 | 43 MB"
 
 RELAY_NAMES = {
     "tor": "`tor` (this project)",
+    "tor-eo": "`tor` in exactly-once mode (`kafka.exactly_once`; timed until read committed)",
     "debezium": "Debezium Server 2.7.3 (MariaDB connector, outbox router, Kafka sink)",
     "producer-default": "ceiling: librdkafka producer alone, tor's five headers",
     "producer-none": "librdkafka producer alone, no headers",
@@ -87,7 +88,7 @@ def main():
         print(f"## Catch-up: {title} ({int(n):,} rows)\n")
         print("| relay | events/s, median (range) | CPU µs/event | peak RSS, median (range) | broker CPU s | mariadbd CPU s | start-up s | runs | load avg |")
         print("|---|---|---|---|---|---|---|---|---|")
-        order = ["tor", "debezium", "producer-default", "producer-none", "source"]
+        order = ["tor", "tor-eo", "debezium", "producer-default", "producer-none", "source"]
         for rel in sorted(relays, key=lambda r: order.index(r) if r in order else 99):
             rs = by[(ds, rel)]
             rate = [float(r["events_per_s"]) for r in rs]
@@ -113,6 +114,7 @@ def main():
             print()
     lat = rows(out / "latency.tsv")
     lat_producer = rows(out / "latency-producer.tsv")
+    lat_eo = rows(out / "latency-eo.tsv") if (out / "latency-eo.tsv").exists() else []
     if lat:
         print("## Steady state: commit → consumer latency (single-row transactions)\n")
         print("| rate/s | path | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms | → broker's log p50 / p99 ms "
@@ -125,6 +127,7 @@ def main():
 
         for rate in sorted({int(r["rate"]) for r in lat}):
             for path, table in (("MariaDB → tor → Kafka → consumer", lat),
+                                ("the same, exactly once (consumer read_committed)", lat_eo),
                                 ("librdkafka producer alone → Kafka → consumer", lat_producer)):
                 rs = [r for r in table if int(r["rate"]) == rate]
                 if not rs:

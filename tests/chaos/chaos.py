@@ -17,6 +17,9 @@ every topic to its end and compares it with the ledger:
   duplicates  counted per fault; allowed only after Tor stopped without a
               clean shutdown, and then only messages after the checkpoint
               it had saved, at most as many as were delivered after it    (docs/guarantees.md)
+              With --exactly-once (kafka.exactly_once, Kafka transactions)
+              the checker reads with isolation.level=read_committed and
+              every duplicate is a failure                                 must be 0
 
 Run through tests/chaos/run.sh (it starts toxiproxy and finds the servers);
 docs/reliability.md describes every fault and shows the latest tables.
@@ -751,7 +754,7 @@ def setup_database(env, db, other_db, aggregates):
     c.close()
 
 
-def write_config(path, env, db, topics, redis_key, http_port=None, ha=False):
+def write_config(path, env, db, topics, redis_key, http_port=None, ha=False, exactly_once=False):
     server_id = 40000 + os.getpid() % 20000
     routes = [
         {"pattern": "[Oo]rder|ORDER", "topic": topics["orders"]},
@@ -777,6 +780,7 @@ kafka:
   create_topics: false
   delivery_timeout: 5m
   properties: {{socket.timeout.ms: "{KAFKA_SOCKET_TIMEOUT_MS}", request.timeout.ms: "{KAFKA_SOCKET_TIMEOUT_MS}", message.max.bytes: "2000000"}}
+  exactly_once: {"true" if exactly_once else "false"}
 redis:
   host: 127.0.0.1
   port: {env.proxy_port['redis']}
@@ -1016,7 +1020,8 @@ class Campaign:
         for n, port in enumerate(env.tor_http_ports):
             name = "tor" if not self.args.ha else f"tor-{'ab'[n]}"
             config_path = f"{self.workdir}/{name}.yaml"
-            write_config(config_path, env, self.db, self.topics, self.redis_key, port, self.args.ha)
+            write_config(config_path, env, self.db, self.topics, self.redis_key, port, self.args.ha,
+                         self.args.exactly_once)
             t = Tor(env, self.workdir, config_path, self.state, name, port)
             self.tors.append(t)
             t.start()
@@ -1127,11 +1132,20 @@ class Campaign:
 
 # --- the checker ------------------------------------------------------------------------------------
 
-def read_topics(env, topics):
-    """Every message of every topic up to its end, values reduced to their SHA-256."""
-    c = Consumer({"bootstrap.servers": env.kafka_direct, "group.id": f"chaos-check-{os.getpid()}",
-                  "enable.auto.commit": False, "check.crcs": True, "log_level": 0,
-                  "fetch.max.bytes": 8 * 1024 * 1024})
+def exactly_once_of(camp):
+    return bool(getattr(getattr(camp, "args", None), "exactly_once", False))
+
+
+def read_topics(env, topics, read_committed=False):
+    """Every message of every topic up to its end, values reduced to their SHA-256. With
+    read_committed, as a consumer with isolation.level=read_committed sees them: the end is then
+    each partition's last stable offset, past the transaction markers, so it is found by EOF."""
+    conf = {"bootstrap.servers": env.kafka_direct, "group.id": f"chaos-check-{os.getpid()}",
+            "enable.auto.commit": False, "check.crcs": True, "log_level": 0,
+            "fetch.max.bytes": 8 * 1024 * 1024}
+    if read_committed:
+        conf.update({"isolation.level": "read_committed", "enable.partition.eof": True})
+    c = Consumer(conf)
     parts = []
     ends = {}
     for t in topics:
@@ -1154,6 +1168,7 @@ def read_topics(env, topics):
             continue
         if m.error():
             if m.error().code() == KafkaError._PARTITION_EOF:
+                remaining.pop((m.topic(), m.partition()), None)
                 continue
             raise Fail(f"consumer error: {m.error()}")
         idle_since = now()
@@ -1183,7 +1198,7 @@ def check(camp):
     cur.execute("SELECT id, txn, aggregateid, version, idx, topic, sha, len FROM ledger")
     ledger = {r[0]: r for r in cur.fetchall()}
     c.close()
-    msgs = read_topics(env, camp.topics.values())
+    msgs = read_topics(env, camp.topics.values(), exactly_once_of(camp))
     msgs.sort(key=lambda m: (m["topic"], m["partition"], m["offset"]))
     faults = camp.faults
     starts = [f["start"] for f in faults]
@@ -1255,6 +1270,11 @@ def check(camp):
     for k in split[:20]:
         problems["split_keys"].append(f"key {k[1]!r} on {k[0]} in partitions {sorted(key_parts[k])}")
     res["duplicates"] = sum(n - 1 for n in copies.values())
+    if exactly_once_of(camp) and res["duplicates"]:
+        # Exactly once: a read-committed consumer sees every committed row once, whatever happened.
+        res["duplicates_exactly_once"] = res["duplicates"]
+        for i, n in list((i, n) for i, n in copies.items() if n > 1)[:20]:
+            problems["duplicates_exactly_once"].append(f"id {i} read {n} times with isolation.level=read_committed")
 
     # Duplicates: each repeated copy must be part of the replay after a restart of tor (a SIGKILL,
     # an exit of its own, or a clean stop, which must repeat nothing): a message after the
@@ -1376,7 +1396,8 @@ def table(camp, res, dup_kind, aborted, stop_code):
            ("**lost**", res["lost"]), ("**forbidden** (rolled back / non-outbox)", res["forbidden"]),
            ("**corrupted** (not byte-exact)", res["corrupted"]), ("**keys split** over partitions", res["split_keys"]),
            ("**reordered** (a key's first deliveries)", res["reordered"]),
-           ("duplicates", res["duplicates"]),
+           ("duplicates" + (" (**must be 0**: exactly once, read committed)" if exactly_once_of(camp)
+                             else ""), res["duplicates"]),
            ("**duplicates over the bound**", res["duplicates_over_bound"]),
            ("**duplicates without a crash**", res["unexplained_duplicates"]),
            ("**duplicates after a clean stop**", res["duplicates_after_clean_stop"]),
@@ -1405,6 +1426,7 @@ def recheck(args):
     camp = types.SimpleNamespace(
         env=Env(args), db=f"chaos_{tag}", topics={t: f"chaos.{tag}.{t}" for t in ("orders", "customers", "other", "probe")},
         faults=r["faults"], exits=lambda: r["exits"], takeover_events=lambda: r.get("takeovers", []),
+        args=types.SimpleNamespace(exactly_once=r.get("exactly_once", False)),
         ledger=types.SimpleNamespace(forbidden={}, counts=collections.Counter(r.get("counts", {}))),
         duration=r.get("duration", float("nan")), seed=r.get("seed"), stopped_early=r.get("stopped_early", False))
     res, problems, dup_kind = check(camp)
@@ -1431,6 +1453,9 @@ def main():
                     help="run two tor processes as a hot-standby pair (ha.enabled, lease TTL "
                          f"{HA_LEASE_TTL_S} s): the tor faults aim at the active one, and the kind "
                          "'failover' joins (TOR_CHAOS_PORT_BASE then needs 7 free ports)")
+    ap.add_argument("--exactly-once", action="store_true",
+                    help="run tor with kafka.exactly_once (Kafka transactions); the checker reads with "
+                         "isolation.level=read_committed and allows no duplicate at all")
     ap.add_argument("--seed", type=int)
     ap.add_argument("--repo", default=os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
     ap.add_argument("--tor-bin", default=os.environ.get("TOR_BIN"))
@@ -1479,7 +1504,7 @@ def main():
             for it in items[:20]:
                 print(f"  {it}")
         for k in ("lost", "forbidden", "corrupted", "split_keys", "reordered", "duplicates_over_bound",
-                  "unexplained_duplicates", "duplicates_after_clean_stop"):
+                  "unexplained_duplicates", "duplicates_after_clean_stop", "duplicates_exactly_once"):
             if res[k]:
                 ok = False
         if camp.writer_errors:
@@ -1494,6 +1519,7 @@ def main():
             with open(args.result + ".json", "w") as f:
                 json.dump({"result": dict(res), "faults": camp.faults, "exits": camp.exits(),
                            "takeovers": camp.takeover_events(), "ha": args.ha, "tag": camp.tag,
+                           "exactly_once": args.exactly_once,
                            "duration": camp.duration, "stopped_early": camp.stopped_early,
                            "counts": dict(camp.ledger.counts), "problems": problems, "seed": camp.seed,
                            "profile": args.profile, "aborted": aborted}, f, default=str, indent=1)

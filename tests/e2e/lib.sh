@@ -172,11 +172,13 @@ new_uuid() { cat /proc/sys/kernel/random/uuid; }
 
 # consume COUNT SECONDS: reads the test topic from the beginning until COUNT
 # messages arrived (or fails after SECONDS); prints one line per message:
-# key<TAB>partition<TAB>offset<TAB>headers<TAB>value
+# key<TAB>partition<TAB>offset<TAB>headers<TAB>value. With E2E_READ_COMMITTED=1
+# it reads as a consumer with isolation.level=read_committed.
 consume() {
   local want=$1 secs=$2 out=$E2E_DIR/consumed.tsv i n=0
   for ((i = 0; i < secs; i++)); do
     kcat -C -b "$TOR_KAFKA_BROKERS" -t "$E2E_TOPIC" -o beginning -e -q \
+      ${E2E_READ_COMMITTED:+-X isolation.level=read_committed} \
       -f '%k\t%p\t%o\t%h\t%s\n' >"$out" 2>"$E2E_DIR/kcat.err" || true
     n=$(grep -c . "$out" || true)
     ((n >= want)) && break

@@ -92,6 +92,7 @@ tor::kafka::config kafka_config_from(const config::kafka_settings& k) {
   c.topics.create_missing = k.create_topics;
   c.topics.partitions = k.topic_partitions;
   c.topics.replication_factor = k.topic_replication_factor;
+  c.exactly_once = k.exactly_once;
   c.log = [](tor::kafka::log_level lv, std::string_view facility, std::string_view text) {
     using L = tor::kafka::log_level;
     const level l = lv == L::error ? level::error
@@ -101,6 +102,17 @@ tor::kafka::config kafka_config_from(const config::kafka_settings& k) {
                                        : level::trace;
     log(l, "kafka", {{"facility", facility}, {"text", text}});
   };
+  return c;
+}
+
+/// With the checkpoint's identity: in exactly-once mode the transactional id,
+/// which also keys the checkpoint record, defaults to the checkpoint's Redis
+/// key (or the state file), so one checkpoint has one producer identity.
+tor::kafka::config kafka_config_from(const config::settings& s) {
+  auto c = kafka_config_from(s.kafka);
+  c.transactional_id = !s.kafka.transactional_id.empty() ? s.kafka.transactional_id
+                       : s.redis.host.empty()            ? "tor:" + s.state.file
+                                                         : s.redis.key;
   return c;
 }
 
@@ -439,7 +451,7 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
     try {
       // Build the policies (no I/O yet). What the adapters refuse here is a
       // configuration error even though the file parsed.
-      tor::kafka::dispatcher dispatcher(kafka_config_from(s.kafka));
+      tor::kafka::dispatcher dispatcher(kafka_config_from(s));
       any_state_store store(s);
       service_mapper mapper(s.outbox, [](const std::string& w) { warn("outbox row", {{"warning", one_line(w)}}); });
       tor::mysql::binlog_source source(source_config_from(s.mysql, s.outbox.tables));
@@ -462,8 +474,14 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       // The router loads the checkpoint; without one it saves where the
       // source opened (mysql.start resolved in one consistent read) before
       // reading, so a restart resumes there even if nothing was published yet.
+      if (dispatcher.transactional())
+        info("exactly once: Kafka transactions carry the checkpoint; the one committed there is where to resume, "
+             "and the state store mirrors it",
+             {{"transactional_id", dispatcher.settings().transactional_id},
+              {"checkpoint_topic", dispatcher.settings().checkpoint_topic},
+              {"checkpoint_key", tor::kafka::checkpoint_record_key(dispatcher.settings())}});
       if (const auto resume = store.load()) {
-        info("resuming after the saved checkpoint", {{"checkpoint", resume->to_string()}, {"state", store.describe()}});
+        info(dispatcher.transactional() ? "the state store's mirror of the checkpoint" : "resuming after the saved checkpoint", {{"checkpoint", resume->to_string()}, {"state", store.describe()}});
       } else {
         info("no checkpoint saved yet: starting at the configured start",
              {{"start", s.mysql.start.to_string()}, {"state", store.describe()}});
@@ -593,7 +611,7 @@ int run_check(const config::loaded_settings& loaded) {
   }
 
   try {
-    tor::kafka::dispatcher d(kafka_config_from(s.kafka));
+    tor::kafka::dispatcher d(kafka_config_from(s));
     service_mapper mapper(s.outbox, nullptr);
     auto wanted = mapper.static_topics();
     for (const auto& t : s.kafka.topics) wanted.insert(t.name);

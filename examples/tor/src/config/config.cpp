@@ -328,6 +328,9 @@ void validate_all(const loaded_settings& l, const std::string& file) {
   v.require(s.kafka.delivery_timeout.count() > 0, "kafka.delivery_timeout", "must be more than 0");
   v.require(s.kafka.on_poison != poison_policy::dead_letter || !s.kafka.dead_letter_topic.empty(),
             "kafka.dead_letter_topic", "required with kafka.on_poison: dead_letter");
+  v.require(!s.kafka.exactly_once || s.kafka.on_poison == poison_policy::stop, "kafka.on_poison",
+            "must be stop with kafka.exactly_once: a refused message aborts the whole transaction, so it can be "
+            "neither skipped nor dead-lettered inside it");
   v.require(s.kafka.topic_partitions == -1 || s.kafka.topic_partitions > 0, "kafka.topic_partitions",
             "must be -1 (broker default) or more than 0");
   v.require(s.kafka.topic_replication_factor == -1 || s.kafka.topic_replication_factor > 0,

@@ -123,6 +123,8 @@ struct kafka_settings {
   std::int32_t topic_partitions = -1;
   std::int32_t topic_replication_factor = -1;
   std::vector<kafka_topic_settings> topics;
+  bool exactly_once = false;
+  std::string transactional_id;
 };
 constexpr auto options_of(std::type_identity<kafka_settings>) {
   using tor::options::opt;
@@ -157,7 +159,14 @@ constexpr auto options_of(std::type_identity<kafka_settings>) {
           "Replication factor of created topics; -1 is the broker's `default.replication.factor`."),
       opt("topics", &o::topics,
           "Topics to check (and create) at start besides the routes' topics, with their own partition and "
-          "replication settings: a list of `{name, partitions, replication_factor}`."));
+          "replication settings: a list of `{name, partitions, replication_factor}`."),
+      opt("exactly_once", &o::exactly_once,
+          "Publish in Kafka transactions that carry the checkpoint (topic `tor.checkpoints`): a consumer with "
+          "`isolation.level=read_committed` sees every row once. Redis then mirrors the checkpoint. Needs "
+          "`on_poison: stop`."),
+      opt("transactional_id", &o::transactional_id,
+          "Kafka transactional id with `exactly_once`, one per checkpoint (another Tor starting with it fences this "
+          "one); it also keys the checkpoint record. Empty: `redis.key` (or `tor:` and `state.file`)."));
 }
 
 // ---- state: redis or file ----------------------------------------------------

@@ -217,6 +217,7 @@ class producer {
 
   std::size_t poll(std::vector<delivery>& out, std::chrono::milliseconds wait) {
     serve(std::chrono::milliseconds(0));
+    throw_if_fenced();
     if (ready_.empty() && wait.count() > 0) {  // no clock read when not waiting: this runs every few messages
       const auto end = std::chrono::steady_clock::now() + wait;
       while (ready_.empty()) {
@@ -225,6 +226,7 @@ class producer {
         serve(left);
       }
     }
+    throw_if_fenced();
     const auto n = ready_.size();
     out.insert(out.end(), std::make_move_iterator(ready_.begin()), std::make_move_iterator(ready_.end()));
     ready_.clear();
@@ -477,11 +479,7 @@ class producer {
       note_fatal();
       char buf[512] = {};
       const auto underlying = rd_kafka_fatal_error(rk_.get(), buf, sizeof buf);
-      const auto fenced = [](rd_kafka_resp_err_t c) {
-        return c == RD_KAFKA_RESP_ERR__FENCED || c == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
-               c == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
-      };
-      if (fenced(code) || fenced(underlying))
+      if (is_fenced(code) || is_fenced(underlying))
         throw error(error_kind::fenced,
                     text + ". A newer producer with the same transactional id took over (another Tor with this "
                            "transactional id started): this one stops; nothing of its open transaction becomes visible");
@@ -509,6 +507,22 @@ class producer {
     char buf[512] = {};
     const auto code = rd_kafka_fatal_error(rk_.get(), buf, sizeof buf);
     if (code) fatal_ = std::string("fatal producer error ") + rd_kafka_err2name(code) + ": " + buf;
+    fenced_ = is_fenced(code);
+  }
+
+  static bool is_fenced(rd_kafka_resp_err_t c) noexcept {
+    return c == RD_KAFKA_RESP_ERR__FENCED || c == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+           c == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+  }
+
+  // Exactly once: a producer fenced by a newer one with the same
+  // transactional id stops as fenced, not as failed deliveries.
+  void throw_if_fenced() const {
+    if (cfg_.exactly_once && fenced_)
+      throw error(error_kind::fenced, "kafka: " + fatal_ + " (transactional.id '" + cfg_.transactional_id +
+                                          "'). A newer producer with the same transactional id took over (another "
+                                          "Tor with this transactional id started): this one stops; nothing of its "
+                                          "open transaction becomes visible");
   }
 
   // ---- topics and slots ----
@@ -811,6 +825,7 @@ class producer {
   std::list<pending_dead_letter> dead_letters_;
   std::string fatal_;
   bool initialized_ = false;  // init_transactions done
+  bool fenced_ = false;       // the fatal error is a fencing by a newer producer
   topic_handle checkpoint_rkt_;  // exactly_once: the checkpoint topic (destroyed before rk_, declared after it)
   std::string security_error_;  // the first TLS or SASL refusal reported by librdkafka
   std::exception_ptr callback_error_;
