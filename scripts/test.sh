@@ -13,7 +13,8 @@
 #   TOR_TEST_TSAN=0                 skip the ThreadSanitizer pass (default: as TOR_TEST_SANITIZE)
 #   TOR_FUZZ_SECONDS=60             fuzzing time (0 skips it)
 #   TOR_TEST_LABELS='unit|mysql'    only these CTest labels (regex)
-#   TOR_TEST_CHAOS=0                skip the fault campaigns (label chaos: chaos.short ~5 min, chaos.failover ~2 min)
+#   TOR_TEST_CHAOS=0                skip the fault campaigns (label chaos: chaos.short ~5 min, chaos.failover ~2 min,
+#                                   chaos.exactly_once ~2 min)
 #   TOR_TEST_TLS=0                  skip the servers that refuse plaintext
 #                                   (scripts/tls-servers.sh) and the tests needing them
 set -euo pipefail
