@@ -291,10 +291,28 @@ class router {
   // checkpoint", which would restart from the configured start and lose or
   // repeat data); anything else stops the router.
   std::optional<checkpoint> load_checkpoint(const std::stop_token& stop) {
+    return retry_transient(stop, [&] { return store_.load(); });
+  }
+
+  // The dispatcher's committed checkpoint (which also fences older
+  // instances), retried like load_checkpoint.
+  std::optional<checkpoint> load_committed(const std::stop_token& stop) {
+    if constexpr (transactional_dispatcher<Dispatcher>) {
+      return retry_transient(stop, [&] { return dispatcher_.committed_checkpoint(); });
+    } else {
+      (void)stop;
+      return std::nullopt;
+    }
+  }
+
+  // Calls `read` until it returns or fails with a non-transient error,
+  // backing off from idle_wait to 5 s; nullopt when stopped meanwhile.
+  template <class Read>
+  std::optional<checkpoint> retry_transient(const std::stop_token& stop, Read read) {
     auto wait = opt_.idle_wait;
     while (true) {
       try {
-        return store_.load();
+        return read();
       } catch (const error& e) {
         if (!e.transient()) throw;
         bump(save_failures_, std::uint64_t{1});
@@ -304,28 +322,6 @@ class router {
         wait = std::min(wait * 2, std::chrono::milliseconds(5000));
       }
     }
-  }
-
-  // The dispatcher's committed checkpoint (which also fences older
-  // instances), retried like load_checkpoint.
-  std::optional<checkpoint> load_committed(const std::stop_token& stop) {
-    if constexpr (transactional_dispatcher<Dispatcher>) {
-      auto wait = opt_.idle_wait;
-      while (true) {
-        try {
-          return dispatcher_.committed_checkpoint();
-        } catch (const error& e) {
-          if (!e.transient()) throw;
-          bump(save_failures_, std::uint64_t{1});
-          if (opt_.on_save_failed) opt_.on_save_failed(e);
-          if (stop.stop_requested()) return std::nullopt;
-          std::this_thread::sleep_for(wait);
-          wait = std::min(wait * 2, std::chrono::milliseconds(5000));
-        }
-      }
-    }
-    (void)stop;
-    return std::nullopt;
   }
 
   // Saves the checkpoint the source opened at, retrying transient failures
