@@ -140,7 +140,7 @@ void read_inline(benchmark::State& state, workload& w, bool decode) {
     c.execute("SET @master_binlog_checksum = @@global.binlog_checksum, @mariadb_slave_capability = 4, "
               "@master_heartbeat_period = 1000000000");
     static std::uint32_t id = cfg.server_id + 1000;
-    detail::replication_stream stream(c, {++id, w.start.position.file, w.start.position.offset, std::nullopt});
+    detail::replication_stream stream(c, {++id, std::string(w.start.position.file), w.start.position.offset, std::nullopt});
     change_decoder_options o;
     o.capture = [&](std::string_view s, std::string_view t) { return w.table == std::string(s) + "." + std::string(t); };
     change_decoder d(o);

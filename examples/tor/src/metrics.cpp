@@ -78,7 +78,7 @@ class writer {
 
 }  // namespace
 
-std::uint64_t binlog_file_number(const std::string& file) {
+std::uint64_t binlog_file_number(std::string_view file) {
   const auto dot = file.rfind('.');
   std::uint64_t n = 0;
   if (dot != std::string::npos) std::from_chars(file.data() + dot + 1, file.data() + file.size(), n);

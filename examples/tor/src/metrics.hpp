@@ -58,7 +58,7 @@ struct metrics_snapshot {
 [[nodiscard]] std::string render_prometheus(const metrics_snapshot& s);
 
 /// The numeric extension of a binlog file name (mysql-bin.000042 -> 42), for gauges.
-[[nodiscard]] std::uint64_t binlog_file_number(const std::string& file);
+[[nodiscard]] std::uint64_t binlog_file_number(std::string_view file);
 
 /// Bytes from `from` to `to` in the binlog, given the sizes of the server's
 /// binlog files (name -> size, as SHOW BINARY LOGS reports them). 0 when

@@ -40,11 +40,10 @@ class checkpoint_tracker {
     if (open_)
       throw error(error_kind::source, "source framing error: begin at " + b.position.to_string() +
                                           " inside an open transaction");
-    // Transactions share their file name until the binlog rotates, so the
-    // name is kept once rather than copied per transaction.
-    if (!file_ || *file_ != b.position.file) file_ = std::make_shared<const std::string>(b.position.file);
+    // Transactions share their file name (a shared_string) until the
+    // binlog rotates, so the name is kept once, not copied per transaction.
     txn& t = txns_.emplace_back();
-    t.file = file_;
+    t.file = b.position.file;
     t.begin_offset = b.position.offset;
     t.gtid = b.gtid;
     gtid_bytes_ += heap_bytes(t.gtid);
@@ -127,7 +126,7 @@ class checkpoint_tracker {
     const msg& m = msgs_[token - msg_base_];
     const txn& t = txns_[m.txn - txn_base_];
     std::string s = "table " + (m.table ? m.table->qualified_name() : std::string("?")) + ", binlog " +
-                    (t.file ? *t.file : std::string("?")) + ':' + std::to_string(m.offset) + " row " +
+                    (t.file.empty() ? std::string("?") : std::string(t.file)) + ':' + std::to_string(m.offset) + " row " +
                     std::to_string(m.row);
     if (!t.gtid.empty()) s += ", gtid " + t.gtid;
     return s;
@@ -155,7 +154,7 @@ class checkpoint_tracker {
     if (txn_base_ == 0) done = std::max<std::uint64_t>(done, start_rows_);
     if (done == 0) return committable_;
     checkpoint c;
-    c.position.file = t.file ? *t.file : std::string();
+    c.position.file = t.file;
     c.position.offset = t.begin_offset;
     c.gtids = committable_->gtids;
     c.server_id = committable_->server_id;
@@ -187,7 +186,7 @@ class checkpoint_tracker {
     std::uint64_t begin_offset = 0;             // begin position: in `file`, at this offset
     std::uint64_t end_offset = 0;               // end position: in `file`, at this offset
     std::unique_ptr<checkpoint> end;           // the whole end checkpoint, only when not derivable
-    std::shared_ptr<const std::string> file;  // binlog file the transaction is in
+    shared_string file;                         // binlog file the transaction is in
     std::string gtid;
     // Keep msg::table alive; most transactions touch one table.
     std::shared_ptr<const table_info> table;
@@ -222,6 +221,8 @@ class checkpoint_tracker {
            ivs.capacity() * sizeof(gtid_set::interval);
     return n;
   }
+  // A file name is shared with the source's events: nothing of its own.
+  static std::size_t heap_bytes(const shared_string&) noexcept { return 0; }
   static std::size_t heap_bytes(const std::string& s) noexcept {
     return s.capacity() > sso_capacity ? s.capacity() + 1 : 0;
   }
@@ -230,7 +231,7 @@ class checkpoint_tracker {
   // this transaction: same file and server, its GTID added. (The check is
   // made on the previous checkpoint, which is replaced right after.)
   bool derivable(const txn& t, const checkpoint& end) {
-    if (!last_end_ || end.position.file != *t.file || end.server_id != last_end_->server_id) return false;
+    if (!last_end_ || end.position.file != t.file || end.server_id != last_end_->server_id) return false;
     if (!t.gtid.empty()) {
       try {
         last_end_->gtids.add(gtid::parse(t.gtid, last_end_->gtids.flavor()));
@@ -251,7 +252,7 @@ class checkpoint_tracker {
       } else {  // derivable: committable_ holds the previous transaction's end (or a point inside this one)
         committable_->skip_rows = 0;
         committable_->transaction_gtid.clear();
-        if (committable_->position.file != *t.file) committable_->position.file = *t.file;
+        committable_->position.file = t.file;
         committable_->position.offset = t.end_offset;
         if (!t.gtid.empty()) committable_->gtids.add(gtid::parse(t.gtid, committable_->gtids.flavor()));
       }
@@ -280,7 +281,6 @@ class checkpoint_tracker {
   std::optional<checkpoint> committable_;
   std::uint64_t start_rows_ = 0;        // rows of the first transaction published before start()
   std::optional<checkpoint> last_end_;  // the latest commit's checkpoint, as the source gave it
-  std::shared_ptr<const std::string> file_;
   std::size_t full_bytes_ = 0;  // full checkpoints kept in records
   std::size_t gtid_bytes_ = 0;  // GTID texts on the heap
   static inline const std::size_t sso_capacity = std::string().capacity();

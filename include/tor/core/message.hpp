@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <tor/core/shared_string.hpp>
+
 namespace tor {
 
 struct header {
@@ -17,7 +19,7 @@ struct header {
 };
 
 struct message {
-  std::string topic;
+  shared_string topic;  ///< shared: a mapper keeps one per route, and each message of it holds a reference
   std::string key;
   std::optional<std::string> value;    ///< nullopt is a tombstone
   std::vector<header> headers;

@@ -1,6 +1,7 @@
 // A position in the binary log: a file name and a byte offset in it. This is
 // the coordinate every server flavour understands, and the one carried in
-// message headers so consumers can deduplicate.
+// message headers so consumers can deduplicate. The file name is a
+// shared_string: every event and checkpoint of one binlog file shares it.
 #pragma once
 
 #include <charconv>
@@ -10,11 +11,12 @@
 #include <string_view>
 
 #include <tor/core/error.hpp>
+#include <tor/core/shared_string.hpp>
 
 namespace tor {
 
 struct binlog_position {
-  std::string file;
+  shared_string file;
   std::uint64_t offset = 0;
 
   [[nodiscard]] bool empty() const noexcept { return file.empty(); }
@@ -39,22 +41,22 @@ struct binlog_position {
     std::uint64_t offset = 0;
     const auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), offset);
     if (num.empty() || ec != std::errc{} || end != num.data() + num.size()) throw bad("offset is not a number");
-    return {std::string(file), offset};
+    return {shared_string(file), offset};
   }
 
   /// Orders positions in the log: by file sequence number (the numeric
   /// extension, so mysql-bin.999999 < mysql-bin.1000000), then offset.
   friend std::strong_ordering operator<=>(const binlog_position& a, const binlog_position& b) {
     if (a.file != b.file) {
-      const auto seq = [](const std::string& f) -> std::uint64_t {
+      const auto seq = [](std::string_view f) -> std::uint64_t {
         const auto dot = f.rfind('.');
         std::uint64_t n = 0;
-        if (dot != std::string::npos) std::from_chars(f.data() + dot + 1, f.data() + f.size(), n);
+        if (dot != std::string_view::npos) std::from_chars(f.data() + dot + 1, f.data() + f.size(), n);
         return n;
       };
       if (auto c = seq(a.file) <=> seq(b.file); c != 0) return c;
       if (auto c = a.file.size() <=> b.file.size(); c != 0) return c;
-      return a.file.compare(b.file) <=> 0;
+      return a.file.view().compare(b.file.view()) <=> 0;
     }
     return a.offset <=> b.offset;
   }

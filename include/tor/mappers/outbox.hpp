@@ -202,6 +202,7 @@ class outbox_mapper {
     for (const auto& r : cfg_.routes) {
       try {
         matchers_.push_back(cfg_.patterns(r));
+        route_topic_.emplace_back(r.topic);  // one shared name per route, referenced by its messages
       } catch (const std::exception& e) {
         throw error(error_kind::invalid_argument,
                     "bad route pattern \"" + r.pattern + "\" for topic " + r.topic + ": " + e.what());
@@ -456,7 +457,7 @@ class outbox_mapper {
   }
 
   // The topics a route-by value goes to (in route order), or nullptr to skip the row.
-  const std::vector<std::string>* route_topics(std::string_view by_view, const row_change& row) {
+  const std::vector<shared_string>* route_topics(std::string_view by_view, const row_change& row) {
     // Consecutive rows usually share their route-by value: skip hashing then.
     if (last_route_ && last_route_->first == by_view) return last_route_->second.empty() ? nullptr : &last_route_->second;
     if (auto it = topic_cache_.find(by_view); it != topic_cache_.end()) {
@@ -464,7 +465,7 @@ class outbox_mapper {
       return it->second.empty() ? nullptr : &it->second;
     }
     const std::string by(by_view);
-    std::vector<std::string> topics;
+    std::vector<shared_string> topics;
     if (cfg_.routes.empty()) {
       std::string t = cfg_.topic_template;
       static constexpr std::string_view var = "${routedByValue}";
@@ -473,8 +474,8 @@ class outbox_mapper {
     } else {
       for (std::size_t i = 0; i < matchers_.size() && (topics.empty() || cfg_.fan_out); ++i)
         if (matchers_[i](by) &&
-            std::find(topics.begin(), topics.end(), cfg_.routes[i].topic) == topics.end())
-          topics.push_back(cfg_.routes[i].topic);
+            std::find(topics.begin(), topics.end(), route_topic_[i]) == topics.end())
+          topics.push_back(route_topic_[i]);
       if (topics.empty()) {
         const std::string msg = "outbox table " + row.table_name() + " at binlog " + where(row) +
                                 ": no route matches " + cfg_.route_by_column + " " + quoted(by);
@@ -523,6 +524,7 @@ class outbox_mapper {
   } names_;
   std::unordered_set<std::string> tables_;
   std::vector<route_matcher> matchers_;
+  std::vector<shared_string> route_topic_;  // cfg_.routes[i].topic, shared by the messages of route i
   std::unordered_map<const table_info*, std::optional<columns>> cache_;
   std::vector<std::shared_ptr<const table_info>> non_outbox_;
   const table_info* last_table_ = nullptr;
@@ -532,8 +534,8 @@ class outbox_mapper {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, std::vector<std::string>, text_hash, std::equal_to<>> topic_cache_;
-  const std::pair<const std::string, std::vector<std::string>>* last_route_ = nullptr;  // in topic_cache_
+  std::unordered_map<std::string, std::vector<shared_string>, text_hash, std::equal_to<>> topic_cache_;
+  const std::pair<const std::string, std::vector<shared_string>>* last_route_ = nullptr;  // in topic_cache_
 };
 
 }  // namespace tor

@@ -389,7 +389,7 @@ class binlog_source {
         const auto ns = std::to_string(static_cast<long long>(hb.count()) * 1000000LL);
         conn->execute("SET @master_heartbeat_period = " + ns + ", @source_heartbeat_period = " + ns);
         conn->execute("SET @mariadb_slave_capability = 4");
-        detail::dump_request request{cfg_.server_id, resume.position.file, resume.position.offset, std::nullopt};
+        detail::dump_request request{cfg_.server_id, std::string(resume.position.file), resume.position.offset, std::nullopt};
         if (gtid_mode_ && info_.flavor == server_flavor::mysql) {
           request.mysql_gtids = resume.gtids;
         } else if (gtid_mode_) {

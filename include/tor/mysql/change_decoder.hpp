@@ -76,7 +76,7 @@ struct pending_commit {
 
 /// The stream moved to another binlog file.
 struct file_change {
-  std::string file;
+  shared_string file;
 };
 
 /// What feed_deferred produces: the stream with the costly parts (row
@@ -249,7 +249,7 @@ class change_decoder {
     try {
       ev = split_event(raw, inner ? false : checksums_);
     } catch (const tor::error& e) {
-      throw tor::error(error_kind::source, std::string(e.what()) + " (after binlog position " + file_ + ':' +
+      throw tor::error(error_kind::source, std::string(e.what()) + " (after binlog position " + file_ + ":" +
                                                std::to_string(pos_) + ")");
     }
     const auto& h = ev.header;
@@ -259,8 +259,8 @@ class change_decoder {
     switch (h.type) {
       case event_types::rotate: {
         const auto r = parse_rotate(ev.data);
-        out.emplace_back(file_change{r.file});
         file_ = r.file;
+        out.emplace_back(file_change{file_});
         pos_ = r.position;
         return;
       }
@@ -431,7 +431,7 @@ class change_decoder {
     if (txn_.skip_rows_events)
       fail_at(h, "after reconnecting, the transaction being read again has fewer rows than were delivered");
     if (txn_.id) committed_.gtids.add(*txn_.id);
-    committed_.position.file = file_;  // assigned in place: no allocation per transaction
+    committed_.position.file = file_;  // shared: no allocation per transaction
     committed_.position.offset = pos_;
     if (txn_.buffered) {
       out.emplace_back(pending_begin{txn_.id, txn_.begin, txn_.stamp});
@@ -528,7 +528,7 @@ class change_decoder {
 
   change_decoder_options opt_;
   checkpoint committed_;
-  std::string file_;
+  shared_string file_;
   std::uint64_t pos_ = 0;
   format_description fd_;
   bool checksums_ = true;

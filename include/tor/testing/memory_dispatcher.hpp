@@ -74,7 +74,7 @@ class memory_dispatcher {
   struct options {
     /// Partitions of topics not listed in `partitions`.
     int default_partitions = 1;
-    std::map<std::string, int> partitions;
+    std::map<std::string, int, std::less<>> partitions;
     /// false: messages wait for release()/release_all() before they are reported.
     bool auto_acknowledge = true;
     /// Non-zero: each poll acknowledges a random number of messages from
@@ -107,7 +107,7 @@ class memory_dispatcher {
     if (opt_.fail) failure = opt_.fail(m);
     // Consecutive messages usually share a partition: skip the map lookup then.
     if (last_queue_ == pending_.end() || last_queue_->first.second != p || last_queue_->first.first != m.topic)
-      last_queue_ = pending_.try_emplace({m.topic, p}).first;
+      last_queue_ = pending_.try_emplace(key{std::string(m.topic), p}).first;
     auto& q = last_queue_->second;
     entry& e = q.emplace_back();
     e.token = token;
@@ -300,7 +300,7 @@ class memory_dispatcher {
   /// The partition a keyed message goes to (explicit partition, else a hash of the key).
   [[nodiscard]] int partition_for(const message& m) const {
     if (m.partition) return *m.partition;
-    const auto it = opt_.partitions.find(m.topic);
+    const auto it = opt_.partitions.find(m.topic.view());
     const int n = it == opt_.partitions.end() ? opt_.default_partitions : it->second;
     std::uint32_t h = 2166136261u;  // FNV-1a: stable across runs and platforms
     for (unsigned char c : m.key) h = (h ^ c) * 16777619u;

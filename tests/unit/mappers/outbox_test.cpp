@@ -68,6 +68,18 @@ TEST_CASE("outbox rows become messages with Debezium's defaults", "[outbox]") {
   CHECK(msg.timestamp == tx().timestamp);  // no timestamp column: the transaction's time
 }
 
+TEST_CASE("messages of one route share their topic name", "[outbox]") {
+  auto cfg = base();
+  cfg.routes = {{"Order", "orders-with-a-long-topic-name"}, {"Customer", "customers"}};
+  outbox_mapper m(cfg);
+  const auto a = run(m, insert(outbox_values()));
+  const auto b = run(m, insert(outbox_values()));
+  REQUIRE(a.size() == 1);
+  REQUIRE(b.size() == 1);
+  CHECK(a[0].topic == "orders-with-a-long-topic-name");
+  CHECK(a[0].topic.shares_with(b[0].topic));  // no copy of the name per message
+}
+
 TEST_CASE("the id and binlog-coordinate headers can be left out, down to no headers at all", "[outbox]") {
   auto c = base();
   c.coordinate_headers = false;

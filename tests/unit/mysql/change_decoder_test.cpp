@@ -166,11 +166,15 @@ TEST_CASE("MariaDB stream: transactions, filtering, DDL and positions", "[mysql]
   CHECK(rows[1]->row_index == 1);
   CHECK(rows[0]->position.file == "mysql-bin.000007");
   CHECK(rows[0]->table == rows[1]->table);  // one table_info per table map
+  // One copy of the file name per file: every row, begin and commit share it.
+  CHECK(rows[0]->position.file.shares_with(rows[1]->position.file));
 
   const auto begins = c.all<tor::begin_event>();
   CHECK(begins[0]->gtid == "0-1-10");
   const auto commits = c.all<tor::commit_event>();
   CHECK(commits[0]->after.position == tor::binlog_position{"mysql-bin.000007", after_first});
+  CHECK(commits[0]->after.position.file.shares_with(rows[0]->position.file));
+  CHECK(begins[1]->position.file.shares_with(rows[0]->position.file));
   CHECK(commits[0]->after.gtids.to_string() == "0-1-10");
   CHECK(commits[0]->after.server_id == "srv");
   CHECK(commits[1]->after.position.offset == after_ddl);

@@ -527,8 +527,18 @@ class producer {
 
   // ---- topics and slots ----
 
-  topic_state& topic(const std::string& name) {
-    if (last_topic_ && last_topic_->name == name) return *last_topic_;
+  // A message's topic: consecutive messages of one route share its name's
+  // buffer, so the common case is a pointer comparison.
+  topic_state& topic(const shared_string& name) {
+    if (sent_topic_ && !name.empty() && sent_name_.shares_with(name)) return *sent_topic_;
+    sent_topic_ = &topic_named(name);
+    sent_name_ = name;
+    return *sent_topic_;
+  }
+
+  topic_state& topic_named(std::string_view view) {
+    if (last_topic_ && last_topic_->name == view) return *last_topic_;
+    const std::string name(view);
     auto it = topics_.find(name);
     if (it == topics_.end()) {
       auto t = std::make_unique<topic_state>(name);
@@ -547,7 +557,7 @@ class producer {
 
   topic_state* topic_of(const rd_kafka_message_t& m) {
     if (auto* t = static_cast<topic_state*>(rd_kafka_topic_opaque(m.rkt))) return t;
-    return &topic(rd_kafka_topic_name(m.rkt));
+    return &topic_named(rd_kafka_topic_name(m.rkt));
   }
 
   static void* to_opaque(std::size_t index) noexcept {
@@ -721,7 +731,7 @@ class producer {
         continue;
       }
       auto& d = *it;
-      topic_state& t = topic(cfg_.dead_letter_topic);
+      topic_state& t = topic_named(cfg_.dead_letter_topic);
       headers_handle hdrs{rd_kafka_headers_new(d.original.headers.size() + 4)};
       for (const auto& h : d.original.headers)
         rd_kafka_header_add(hdrs.get(), h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
@@ -811,6 +821,8 @@ class producer {
   mutable std::mutex topics_mutex_;  // guards insertions into topics_ against counts()
   std::unordered_map<std::string, std::unique_ptr<topic_state>> topics_;
   topic_state* last_topic_ = nullptr;
+  topic_state* sent_topic_ = nullptr;  // what send() last looked up, by sent_name_'s buffer
+  shared_string sent_name_;
 
   std::vector<slot> slots_;
   std::vector<std::size_t> free_;
