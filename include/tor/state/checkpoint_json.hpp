@@ -231,7 +231,7 @@ inline std::string encode_checkpoint_json(const checkpoint_document& doc) {
   const auto& c = doc.state;
   nlohmann::ordered_json out;
   out["version"] = checkpoint_document_version;
-  out["file"] = c.position.file;
+  out["file"] = std::string(c.position.file);
   out["offset"] = c.position.offset;
   out["gtid_set"] = c.gtids.to_string();
   out["gtid_flavor"] = c.gtids.flavor() == gtid_flavor::mysql ? "mysql" : "mariadb";
