@@ -57,7 +57,8 @@
 #   TOR_E2E_TOR_ENV      extra settings for tor, e.g. "TOR_KAFKA_LINGER=1ms TOR_ROUTER_IDLE_WAIT=10ms"
 #                        (to try a setting; the figures in docs/ use none)
 #   TOR_MYSQL_PORT, TOR_KAFKA_PORT, TOR_REDIS_PORT  ports of the private
-#                        servers (defaults 33306, 39092, 36379)
+#                        servers (defaults 33306, 39092, 36379); "free": a free
+#                        one below the ephemeral range (scripts/free-port.sh)
 set -euo pipefail
 
 # One compound command, read whole before it runs: editing this file during a
@@ -101,6 +102,14 @@ TOR_RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tor-bench-e2e.XXXXXX")
 export TOR_MYSQL_PORT=${TOR_MYSQL_PORT:-33306}
 export TOR_KAFKA_PORT=${TOR_KAFKA_PORT:-39092}
 export TOR_REDIS_PORT=${TOR_REDIS_PORT:-36379}
+[[ $TOR_MYSQL_PORT == free ]] && { TOR_MYSQL_PORT=$("$ROOT/scripts/free-port.sh") || exit 1; }
+[[ $TOR_REDIS_PORT == free ]] && { TOR_REDIS_PORT=$("$ROOT/scripts/free-port.sh") || exit 1; }
+if [[ $TOR_KAFKA_PORT == free ]]; then  # and the one after it, the broker's controller port
+  for ((try = 0; try < 50; try++)); do
+    TOR_KAFKA_PORT=$("$ROOT/scripts/free-port.sh") || exit 1
+    (exec 3<>"/dev/tcp/127.0.0.1/$((TOR_KAFKA_PORT + 1))") 2>/dev/null || break
+  done
+fi
 unset TOR_KAFKA_CONTROLLER_PORT
 RELAY_PID=
 cleanup() {
