@@ -379,16 +379,24 @@ class Tor:
                 self.start()
             return cp, code
 
-    def ha_active(self, timeout=0.5):
-        """tor_ha_active from its metrics: 1 or 0, None when it does not answer (paused, starting)."""
+    def ha_role(self, timeout=0.5):
+        """(tor_ha_lease_term, tor_ha_active) from its metrics; None when it does not answer
+        (paused, starting or stopped)."""
         try:
             text = http("GET", f"http://127.0.0.1:{self.http_port}/metrics", timeout=timeout).decode()
         except Exception:
             return None
+        got = {}
         for line in text.splitlines():
-            if line.startswith("tor_ha_active "):
-                return int(float(line.split()[1]))
-        return None
+            f = line.split()
+            if len(f) == 2 and f[0] in ("tor_ha_active", "tor_ha_lease_term"):
+                got[f[0]] = int(float(f[1]))
+        return got.get("tor_ha_lease_term"), got.get("tor_ha_active")
+
+    def ha_active(self):
+        """tor_ha_active: 1 or 0, None when it does not answer."""
+        role = self.ha_role()
+        return role[1] if role else None
 
     def pause(self, seconds):
         with self.lock:
@@ -827,22 +835,10 @@ class Takeovers(threading.Thread):
         self.events = []  # {"t": the round it last answered before, "seen": the round after, ...}
         self.last = {}    # instance -> (round time, checkpoint sample, term, active) of its last answer
 
-    def observe(self, t):
-        try:
-            text = http("GET", f"http://127.0.0.1:{t.http_port}/metrics", timeout=0.5).decode()
-        except Exception:
-            return None  # paused, starting or stopped
-        got = {}
-        for line in text.splitlines():
-            f = line.split()
-            if len(f) == 2 and f[0] in ("tor_ha_active", "tor_ha_lease_term"):
-                got[f[0]] = int(float(f[1]))
-        return got.get("tor_ha_lease_term"), got.get("tor_ha_active")
-
     def round(self, cp):
         t_round = now()
         for t in self.tors:
-            o = self.observe(t)
+            o = t.ha_role()
             if o is None:
                 continue
             term, active = o
