@@ -104,12 +104,8 @@ export TOR_KAFKA_PORT=${TOR_KAFKA_PORT:-39092}
 export TOR_REDIS_PORT=${TOR_REDIS_PORT:-36379}
 [[ $TOR_MYSQL_PORT == free ]] && { TOR_MYSQL_PORT=$("$ROOT/scripts/free-port.sh") || exit 1; }
 [[ $TOR_REDIS_PORT == free ]] && { TOR_REDIS_PORT=$("$ROOT/scripts/free-port.sh") || exit 1; }
-if [[ $TOR_KAFKA_PORT == free ]]; then  # and the one after it, the broker's controller port
-  for ((try = 0; try < 50; try++)); do
-    TOR_KAFKA_PORT=$("$ROOT/scripts/free-port.sh") || exit 1
-    (exec 3<>"/dev/tcp/127.0.0.1/$((TOR_KAFKA_PORT + 1))") 2>/dev/null || break
-  done
-fi
+# Kafka's and the one after it, the broker's controller port.
+[[ $TOR_KAFKA_PORT == free ]] && { TOR_KAFKA_PORT=$("$ROOT/scripts/free-port.sh" 2) || exit 1; }
 unset TOR_KAFKA_CONTROLLER_PORT
 RELAY_PID=
 cleanup() {

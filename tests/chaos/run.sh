@@ -22,17 +22,8 @@ export TOR_BIN=${TOR_BIN:-$ROOT/build/rel/examples/tor/tor}
 TOR_TOXIPROXY_BIN=$("$ROOT/scripts/toxiproxy.sh" path)
 export TOR_TOXIPROXY_BIN
 if [[ -z ${TOR_CHAOS_PORT_BASE:-} ]]; then
-  # Below the ephemeral range, like scripts/free-port.sh: no outgoing connection takes one.
-  for ((try = 0; try < 50; try++)); do
-    base=$("$ROOT/scripts/free-port.sh") || break
-    ((base + 6 <= 19999)) || continue
-    for ((p = base + 1; p <= base + 6; p++)); do
-      (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue 2
-    done
-    export TOR_CHAOS_PORT_BASE=$base
-    break
-  done
-  [[ -n ${TOR_CHAOS_PORT_BASE:-} ]] || { echo "run.sh: no 7 consecutive free ports in 10000-19999" >&2; exit 1; }
+  TOR_CHAOS_PORT_BASE=$("$ROOT/scripts/free-port.sh" 7) || exit 1
+  export TOR_CHAOS_PORT_BASE
 fi
 result=()
 [[ -n ${TOR_CHAOS_RESULT:-} ]] && result=(--result "$TOR_CHAOS_RESULT")
