@@ -20,6 +20,8 @@
 #   TOR_KAFKA_CONTROLLER_PORT  default TOR_KAFKA_PORT+1
 #   TOR_KAFKA_EXTRA_PROPS      extra server.properties lines (newline separated)
 #   TOR_KAFKA_HEAP_OPTS        default "-Xms256m -Xmx1g"
+#   TOR_KAFKA_JVM_OPTS         the broker's other JVM flags, default
+#                              "-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20"
 #   TOR_REDIS_PORT             default 26379
 #   TOR_LOG_LINES              lines shown by `logs` and on failures, default 40
 # `eval "$(scripts/servers.sh env)"` exports the connection settings
@@ -40,6 +42,7 @@ TOR_KAFKA_PORT=${TOR_KAFKA_PORT:-29092}
 TOR_KAFKA_CONTROLLER_PORT=${TOR_KAFKA_CONTROLLER_PORT:-$((TOR_KAFKA_PORT + 1))}
 TOR_KAFKA_EXTRA_PROPS=${TOR_KAFKA_EXTRA_PROPS:-}
 TOR_KAFKA_HEAP_OPTS=${TOR_KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}
+TOR_KAFKA_JVM_OPTS=${TOR_KAFKA_JVM_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20}
 TOR_REDIS_PORT=${TOR_REDIS_PORT:-26379}
 TOR_LOG_LINES=${TOR_LOG_LINES:-40}
 
@@ -369,12 +372,13 @@ start_kafka() {
   fi
 
   log "kafka: starting Kafka $(cat "$home/version") on 127.0.0.1:$TOR_KAFKA_PORT (controller $TOR_KAFKA_CONTROLLER_PORT)"
-  local heap=()
+  local heap=() jvm=()
   read -r -a heap <<<"$TOR_KAFKA_HEAP_OPTS"
+  read -r -a jvm <<<"$TOR_KAFKA_JVM_OPTS"
   rm -f "$KAFKA_PIDFILE"
   (
     cd "$KAFKA_DIR"
-    exec setsid java "${heap[@]}" -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    exec setsid java "${heap[@]}" "${jvm[@]}" \
       -Djava.awt.headless=true \
       -Dkafka.logs.dir="$KAFKA_DIR/logs" \
       -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" \
