@@ -18,14 +18,12 @@
 //
 // At least once, a paused active may still deliver what it had handed to
 // its producer before the pause (docs/guarantees.md, hot standby). With a
-// transactional dispatcher (exactly once, not built yet) the lease stays as
-// it is and decides who is active; what remains to do there: the new active
-// calls init_transactions before its first send, which fences the old
-// producer at the broker (its open transaction is aborted, so nothing of it
-// becomes visible to read_committed consumers); the router checks the gate
-// before beginning each Kafka transaction as it does before each row now;
-// and an active that loses the lease aborts its open transaction instead of
-// purging its queue. The lease term is available (lease_grant::term) to tag
+// transactional dispatcher (exactly once) the lease still decides who is
+// active: the new active's init_transactions fences the old producer at the
+// broker (its open transaction is aborted, so nothing of it becomes visible
+// to read_committed consumers), and the router checks the gate before each
+// commit as before each row, and aborts its open transaction once the gate
+// is shut. The lease term is available (lease_grant::term) to tag
 // the checkpoint records written into the transaction, should a consumer of
 // that topic need to tell terms apart.
 #pragma once

@@ -97,9 +97,10 @@ struct router_options {
   std::function<void(const error&)> on_save_failed;
   /// Hot standby: when set, the router hands messages to the dispatcher only
   /// while this gate is open, checking it before each row's messages and
-  /// whenever it waits; once it is shut the router stops with
-  /// error_kind::fenced, without its final save (see tor/core/lease_keeper.hpp).
-  /// Must outlive the router.
+  /// whenever it waits, and saves or commits a checkpoint only while it is
+  /// open; once it is shut the router stops with error_kind::fenced, without
+  /// its final save, whatever error ended the run (see run() and
+  /// tor/core/lease_keeper.hpp). Must outlive the router.
   const publish_gate* gate = nullptr;
 };
 
@@ -206,49 +207,30 @@ class router {
   /// Runs until `stop` is requested (then flushes, saves and returns) or a
   /// failure (then saves what is committable, best effort, and throws
   /// tor::error naming the event). Call once per router.
+  ///
+  /// Hot standby (router_options::gate): once the gate is shut, whatever ends
+  /// the run — a fencing of the dispatcher or the store, or any other error
+  /// of the source, the dispatcher or the store — is thrown as
+  /// error_kind::fenced ("no longer holds the lease", with the error that
+  /// ended the run), and nothing is saved after the gate shut: an instance
+  /// that took over causes such errors (it fences the old producer and the
+  /// old saves, reopens the binlog with the same replica server id), and the
+  /// instance holding the lease is the one that reports a real fault.
   void run(std::stop_token stop = {}) {
-    if constexpr (transactional_dispatcher<Dispatcher>) transactional_ = static_cast<bool>(dispatcher_.transactional());
-    auto start = load_checkpoint(stop);
-    if (stop.stop_requested()) return;
-    if (transactional_) {
-      // Kafka is the authority; the store's copy is the mirror (or, before the
-      // first commit in this mode, where at least once left off).
-      saved_ = start;  // what the mirror holds
-      if (auto committed = load_committed(stop)) start = std::move(committed);
-      if (stop.stop_requested()) return;
-      committed_ = start;
-      if (committed_) mirror(*committed_);  // a mirror behind Kafka catches up at once
-    } else if (start) {
-      saved_ = *start;
-    }
-    if (start) {
-      tracker_.start(*start);
-      if (start->inside_transaction()) resume_inside_ = *start;
-      std::lock_guard lock(mutex_);
-      last_saved_ = *start;
-    }
-    source_.open(start);
-    if constexpr (start_reporting_source<Source>) {
-      // First run: save where the source opened before reading anything, so a
-      // restart resumes there even when nothing was published meanwhile.
-      if (!start) {
-        if (auto first = source_.opened_at(); first && !first->empty()) {
-          tracker_.start(*first);
-          save_first(*first, stop);
-          if (stop.stop_requested()) return;
-        }
-      }
-    }
-    requested_ = saved_;
-    saver_ = std::jthread([this](std::stop_token st) { save_loop(st); });
-    next_commit_ = steady::now() + opt_.checkpoint_interval;
+    bool running = false;  // started reading: a failure salvages what is committable
     try {
-      loop(stop);
-      finish();
+      run_term(stop, running);
     } catch (const error& e) {
       stop_saving();
       if (transactional_) abandon_transaction();
-      else if (e.kind() != error_kind::fenced) salvage();
+      const bool lost = e.kind() != error_kind::fenced && lease_lost();
+      if (running && !transactional_ && e.kind() != error_kind::fenced && !lost) salvage();
+      if (lost) throw_lease_lost(e.what());
+      throw;
+    } catch (const std::exception& e) {
+      stop_saving();
+      if (transactional_) abandon_transaction();
+      if (lease_lost()) throw_lease_lost(e.what());
       throw;
     } catch (...) {
       stop_saving();
@@ -287,6 +269,66 @@ class router {
   using steady = std::chrono::steady_clock;
   static constexpr std::chrono::milliseconds ack_wait{10};
 
+  void run_term(const std::stop_token& stop, bool& running) {
+    if (lease_lost())  // a store that fences (an owner epoch) would fence the new active's saves
+      throw error(error_kind::fenced, std::string(lease_lost_text) + ": not starting, nor loading (claiming) the "
+                                          "checkpoint");
+    if constexpr (transactional_dispatcher<Dispatcher>) transactional_ = static_cast<bool>(dispatcher_.transactional());
+    auto start = load_checkpoint(stop);
+    if (stop.stop_requested()) return;
+    if (transactional_) {
+      // Kafka is the authority; the store's copy is the mirror (or, before the
+      // first commit in this mode, where at least once left off).
+      saved_ = start;  // what the mirror holds
+      if (auto committed = load_committed(stop)) start = std::move(committed);
+      if (stop.stop_requested()) return;
+      committed_ = start;
+      if (committed_) mirror(*committed_);  // a mirror behind Kafka catches up at once
+    } else if (start) {
+      saved_ = *start;
+    }
+    if (start) {
+      tracker_.start(*start);
+      if (start->inside_transaction()) resume_inside_ = *start;
+      std::lock_guard lock(mutex_);
+      last_saved_ = *start;
+    }
+    source_.open(start);
+    if constexpr (start_reporting_source<Source>) {
+      // First run: save where the source opened before reading anything, so a
+      // restart resumes there even when nothing was published meanwhile.
+      if (!start) {
+        if (auto first = source_.opened_at(); first && !first->empty()) {
+          tracker_.start(*first);
+          save_first(*first, stop);
+          if (stop.stop_requested()) return;
+        }
+      }
+    }
+    requested_ = saved_;
+    saver_ = std::jthread([this](std::stop_token st) { save_loop(st); });
+    next_commit_ = steady::now() + opt_.checkpoint_interval;
+    running = true;
+    loop(stop);
+    finish();
+  }
+
+  // Hot standby: the gate is shut, so another instance may hold the lease now.
+  [[nodiscard]] bool lease_lost() const noexcept { return opt_.gate && !opt_.gate->open(); }
+
+  static constexpr const char* lease_lost_text =
+      "this instance no longer holds the lease (it expired, could not be renewed in time, or another instance took "
+      "it over)";
+
+  // What ended a run after the gate shut, reported as the takeover it follows.
+  [[noreturn]] static void throw_lease_lost(const char* what) {
+    throw error(error_kind::fenced, std::string(lease_lost_text) +
+                                        ": stopped without saving; what ended the run is what an instance taking "
+                                        "over causes (it fences the old saves and producer, and reopens the binlog "
+                                        "with the same replica server id): " +
+                                        what);
+  }
+
   // Where to resume. A transient failure is retried (never read as "no
   // checkpoint", which would restart from the configured start and lose or
   // repeat data); anything else stops the router.
@@ -314,7 +356,7 @@ class router {
       try {
         return read();
       } catch (const error& e) {
-        if (!e.transient()) throw;
+        if (!e.transient() || lease_lost()) throw;  // no retrying once another instance may have taken over
         bump(save_failures_, std::uint64_t{1});
         if (opt_.on_save_failed) opt_.on_save_failed(e);
         if (stop.stop_requested()) return std::nullopt;
@@ -445,12 +487,11 @@ class router {
   // Hot standby: nothing more goes to the dispatcher once the lease may have
   // passed to another instance.
   void check_gate() const {
-    if (opt_.gate && !opt_.gate->open())
-      throw error(error_kind::fenced,
-                  "this instance no longer holds the lease (it expired, could not be renewed in time, or another "
-                  "instance took it over): stopped before handing more messages to the dispatcher (the last transaction "
-                  "read began at binlog " +
-                      tx_.begin.to_string() + ")");
+    if (lease_lost())
+      throw error(error_kind::fenced, std::string(lease_lost_text) +
+                                          ": stopped before handing more messages to the dispatcher (the last "
+                                          "transaction read began at binlog " +
+                                          tx_.begin.to_string() + ")");
   }
 
   // The first transaction after resuming inside one must be that one; then
@@ -600,6 +641,9 @@ class router {
 
   void commit_transaction(const checkpoint& c) {
     if constexpr (transactional_dispatcher<Dispatcher>) {
+      if (lease_lost())  // an open transaction is aborted (run's handler): none of it becomes visible
+        throw error(error_kind::fenced, std::string(lease_lost_text) + ": the transaction up to the checkpoint " +
+                                            c.to_string() + " is not committed");
       if (!txn_open_) dispatcher_.begin_transaction();
       txn_open_ = true;
       try {
@@ -702,6 +746,9 @@ class router {
   // Saves `c` when it differs from what was saved last.
   void save_committable(const checkpoint& c) {
     if (saved_ && *saved_ == c) return;
+    if (lease_lost())  // the checkpoint may be another instance's now
+      throw error(error_kind::fenced, std::string(lease_lost_text) + ": the checkpoint " + c.to_string() +
+                                          " is not saved");
     try {
       store_.save(c);
     } catch (const error& e) {
