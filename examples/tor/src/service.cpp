@@ -527,14 +527,13 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
       return exit_ok;
     } catch (const tor::error& e) {
       const auto why = one_line(e.what());
-      // A lease that ran out explains whatever stopped this run: the instance
-      // that took over fenced its saves or its producer, or opened the binlog
-      // with the same replica server id, which ends this one's dump.
-      const bool lease_lost = keeper && !keeper->active();
-      if ((e.kind() == tor::error_kind::fenced || lease_lost) && lease && !stop.stop_requested()) {
+      if (e.kind() == tor::error_kind::fenced && lease && !stop.stop_requested()) {
         // Another instance took over (or may have: the lease could not be
         // renewed in time). Like a Kafka Connect worker that lost its
-        // assignment, this one stays, as a standby.
+        // assignment, this one stays, as a standby. Once the lease ran out
+        // the router reports whatever ended its run as fenced: the instance
+        // that took over fenced its saves or its producer, or opened the
+        // binlog with the same replica server id, which ends this one's dump.
         warn("another instance is active now: dropping back to standby",
              {{"error", why}, {"reason", keeper ? keeper->lost_reason() : std::string()}});
         step_down(true);
