@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Configuration errors: each bad file gives exactly one line on stderr naming
 # the file, its line and the key, and exit code 2; --print-config masks
-# secrets; --check reports each server and exits 3 when one is unusable;
+# secrets; --check reports each server (and, with kafka.exactly_once, starts
+# transactions under an id of its own) and exits 3 when one is unusable;
 # --version and --help exit 0.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -84,6 +85,15 @@ grep -q '^ok   mysql' <<<"$report" || fail "--check did not report MySQL: $repor
 grep -q "^ok   kafka .*will be created at start: $E2E_TOPIC" <<<"$report" || fail "--check did not report the topic: $report"
 grep -q '^ok   state .*no checkpoint yet: the first start begins at the end of the binlog' <<<"$report" ||
   fail "--check did not say where a first start begins: $report"
+# kafka.exactly_once: --check starts transactions at the broker, under an id
+# of its own (the configured one would fence a running tor's producer).
+rc=0; report=$(env -i PATH="$PATH" TOR_KAFKA_CREATE_TOPICS=true TOR_KAFKA_EXACTLY_ONCE=true "$TOR_BIN" \
+  --config "$E2E_DIR/tor.yaml" --check) || rc=$?
+note "--check with kafka.exactly_once: $(grep transactions <<<"$report")"
+((rc == 0)) || fail "--check with kafka.exactly_once exited $rc:
+$report"
+grep -q "^ok   kafka  transactions (kafka.exactly_once): started as '$E2E_REDIS_KEY.check' (Tor runs as '$E2E_REDIS_KEY')" \
+  <<<"$report" || fail "--check did not start transactions: $report"
 rc=0; report=$(run_tor --config "$E2E_DIR/tor.yaml" --check) || rc=$?
 ((rc == 3)) || fail "--check with a missing topic exited $rc, expected 3"
 grep -q "^FAIL kafka .*MISSING: $E2E_TOPIC" <<<"$report" || fail "--check did not flag the missing topic: $report"

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <variant>
@@ -590,6 +591,45 @@ static std::string kafka_connection_text(const config::kafka_settings& k) {
   return s;
 }
 
+/// kafka.exactly_once, for --check: whether the brokers start transactions
+/// for Tor. init_transactions runs under the configured transactional id
+/// with ".check" appended (the configured one would fence a running Tor's
+/// producer), with the configured settings. Throws with what to do.
+static std::string check_transactions(const config::settings& s) {
+  auto c = kafka_config_from(s);
+  const std::string id = c.transactional_id;
+  c.transactional_id = id + ".check";
+  const auto timeout = c.topics.timeout;
+  tor::kafka::dispatcher d(c);
+  const std::unique_ptr<rd_kafka_error_t, decltype(&rd_kafka_error_destroy)> e{
+      rd_kafka_init_transactions(d.native_handle(), static_cast<int>(timeout.count())), &rd_kafka_error_destroy};
+  if (!e)
+    return "transactions (kafka.exactly_once): started as '" + c.transactional_id + "' (Tor runs as '" + id + "')";
+  const auto code = rd_kafka_error_code(e.get());
+  std::string text = "transactions (kafka.exactly_once): init_transactions as '" + c.transactional_id +
+                     "' failed: " + rd_kafka_err2name(code) + ": " + rd_kafka_error_string(e.get());
+  switch (code) {
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+      text += ". No transaction coordinator answered within " + std::to_string(timeout.count()) +
+              " ms: a cluster with fewer brokers than its transaction.state.log.replication.factor (default 3) or "
+              "transaction.state.log.min.isr cannot start transactions; lower those in the brokers' settings, or "
+              "set kafka.exactly_once: false";
+      break;
+    case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+      text += ". Grant Tor's user Write and Describe on the transactional id '" + id +
+              "' (a prefixed ACL on it also covers this check's '" + c.transactional_id +
+              "') and IdempotentWrite on the cluster";
+      break;
+    default:
+      text += ". kafka.exactly_once needs brokers that run transactions (Kafka 0.11 or later with the transaction "
+              "state topic available); or set kafka.exactly_once: false";
+  }
+  throw std::runtime_error(text);
+}
+
 int run_check(const config::loaded_settings& loaded) {
   const auto& s = loaded.values;
   int failures = 0;
@@ -633,6 +673,13 @@ int run_check(const config::loaded_settings& loaded) {
     report(missing.empty() || s.kafka.create_topics, "kafka", detail);
   } catch (const std::exception& e) {
     report(false, "kafka", one_line(e.what()));
+  }
+  if (s.kafka.exactly_once) {
+    try {
+      report(true, "kafka", check_transactions(s));
+    } catch (const std::exception& e) {
+      report(false, "kafka", one_line(e.what()));
+    }
   }
 
   try {

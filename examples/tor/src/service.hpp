@@ -24,7 +24,10 @@ enum exit_code : int {
 int run_service(const config::loaded_settings& settings, std::stop_token stop);
 
 /// Connects to MySQL, Kafka and the state store, prints one line per check to
-/// stdout and returns exit_ok or exit_startup. Changes nothing on the servers.
+/// stdout and returns exit_ok or exit_startup. Changes nothing on the servers,
+/// but for kafka.exactly_once: it starts transactions (init_transactions)
+/// under the transactional id with ".check" appended, which the brokers
+/// keep until transactional.id.expiration.ms (7 days by default).
 int run_check(const config::loaded_settings& settings);
 
 }  // namespace tor_service
