@@ -398,8 +398,8 @@ class Tor:
             return cp, code
 
     def ha_role(self, timeout=0.5):
-        """(tor_ha_lease_term, tor_ha_active) from its metrics; None when it does not answer
-        (paused, starting or stopped)."""
+        """(tor_ha_lease_term, tor_ha_active, tor_ha_activations_total) from its metrics; None
+        when it does not answer (paused, starting or stopped)."""
         try:
             text = http("GET", f"http://127.0.0.1:{self.http_port}/metrics", timeout=timeout).decode()
         except Exception:
@@ -407,9 +407,9 @@ class Tor:
         got = {}
         for line in text.splitlines():
             f = line.split()
-            if len(f) == 2 and f[0] in ("tor_ha_active", "tor_ha_lease_term"):
+            if len(f) == 2 and f[0] in ("tor_ha_active", "tor_ha_lease_term", "tor_ha_activations_total"):
                 got[f[0]] = int(float(f[1]))
-        return got.get("tor_ha_lease_term"), got.get("tor_ha_active")
+        return got.get("tor_ha_lease_term"), got.get("tor_ha_active"), got.get("tor_ha_activations_total")
 
     def ha_active(self):
         """tor_ha_active: 1 or 0, None when it does not answer."""
@@ -867,19 +867,22 @@ http:
 class Takeovers(threading.Thread):
     """With --ha: records every time an instance became active, which makes it resume from the
     saved checkpoint as a restart does, with a checkpoint it cannot have resumed before. Every
-    take of the lease starts a new lease term (tor_ha_lease_term), so a take is seen even when it
-    is quick: an instance that loses the lease during a Redis outage and takes it again
-    milliseconds later reports a higher term. Each round samples the saved checkpoint, then asks
-    every instance its role and term; an instance seen active with another term than in its last
-    answer took the lease after that answer, so after that round's sample was read, and
-    checkpoints only move forward: that sample is a floor for what it resumed from."""
+    time an instance becomes active its tor_ha_activations_total grows, and a take by another
+    holder also starts a new lease term (tor_ha_lease_term), so a take is seen even when it is
+    quick: an instance that stops during a Redis outage and takes its own lease back
+    milliseconds later (under the same term, when the outage kept it from giving the lease up)
+    reports one more activation. Each round samples the saved checkpoint, then asks every
+    instance its role, term and activations; an instance seen active with another (term,
+    activations) than in its last answer took the lease after that answer, so after that round's
+    sample was read, and checkpoints only move forward: that sample is a floor for what it
+    resumed from."""
 
     def __init__(self, tors, state):
         super().__init__(daemon=True, name="takeovers")
         self.tors, self.state = tors, state
         self.stop = threading.Event()
         self.events = []  # {"t": the round it last answered before, "seen": the round after, ...}
-        self.last = {}    # instance -> (round time, checkpoint sample, term, active) of its last answer
+        self.last = {}    # instance -> (round time, checkpoint sample, (term, activations), active) of its last answer
 
     def round(self, cp):
         t_round = now()
@@ -887,13 +890,13 @@ class Takeovers(threading.Thread):
             o = t.ha_role()
             if o is None:
                 continue
-            term, active = o
+            term, active, activations = o
             prev = self.last.get(t.name)
-            if active == 1 and prev is not None and prev[2] != term:
+            if active == 1 and prev is not None and prev[2] != (term, activations):
                 self.events.append({"t": prev[0], "seen": now(), "instance": t.name, "term": term,
                                     "checkpoint": prev[1]})
                 log(f"{t.name} took the lease (term {term}), seen {now() - prev[0]:.2f} s after its last answer")
-            self.last[t.name] = (t_round, cp, term, active)
+            self.last[t.name] = (t_round, cp, (term, activations), active)
 
     def run(self):
         cp = None

@@ -126,6 +126,9 @@ std::string render_prometheus(const metrics_snapshot& s) {
           s.ha->losses);
     w.one("tor_ha_lease_term", "gauge", "Hot standby: the lease term this instance holds, or held last (0: never).",
           s.ha->term);
+    w.one("tor_ha_activations_total", "counter",
+          "Hot standby: times this instance became active; each resumes from the saved checkpoint.",
+          s.ha->activations);
   }
 
   w.one("tor_events_read_total", "counter", "Change events read from the binlog (begin, row, commit, heartbeat).",

@@ -40,6 +40,9 @@ struct ha_metrics {
   std::uint64_t failovers = 0;  ///< times it took the lease over from another instance
   std::uint64_t losses = 0;     ///< times it lost the lease while active
   std::uint64_t term = 0;       ///< the lease term it holds or held last
+  /// times it became active; each one resumes from the saved checkpoint, also when it takes
+  /// its own lease back under the same term (lost to a Redis outage, no other holder between)
+  std::uint64_t activations = 0;
 };
 
 struct metrics_snapshot {

@@ -207,6 +207,7 @@ class metrics_hub {
     std::lock_guard lock(mutex_);
     ha_->active = true;
     ha_->term = term;
+    ++ha_->activations;
     if (took_over) ++ha_->failovers;
   }
   void ha_became_standby(bool lost) {

@@ -79,15 +79,16 @@ TEST_CASE("the Prometheus text names every family once and labels topics") {
   CHECK(t2.find("tor_ha_") == std::string::npos);  // hot standby off: no such series
 }
 
-TEST_CASE("with hot standby, the metrics give the role, the failovers, the losses and the term") {
+TEST_CASE("with hot standby, the metrics give the role, the failovers, the losses, the term and the activations") {
   metrics_snapshot s;
-  s.ha = ha_metrics{true, 2, 1, 7};
+  s.ha = ha_metrics{true, 2, 1, 7, 4};
   const auto text = render_prometheus(s);
   const auto has = [&](const std::string& line) { return text.find(line + "\n") != std::string::npos; };
   CHECK(has("tor_ha_active 1"));
   CHECK(has("tor_ha_failovers_total 2"));
   CHECK(has("tor_ha_lease_losses_total 1"));
   CHECK(has("tor_ha_lease_term 7"));
+  CHECK(has("tor_ha_activations_total 4"));
   s.ha->active = false;
   CHECK(render_prometheus(s).find("tor_ha_active 0\n") != std::string::npos);
 }
