@@ -147,8 +147,17 @@ inline std::string suggest(std::string_view name, const std::vector<std::string_
   const auto lname = lower(name);
   for (auto k : known) {
     const auto lk = lower(k);
-    auto d = edit_distance(lname, lk);
-    if (lname.rfind(lk, 0) == 0 || lk.rfind(lname, 0) == 0) d = std::min<std::size_t>(d, 1);  // dbHostname
+    std::size_t d;
+    if (lname.rfind(lk, 0) == 0 || lk.rfind(lname, 0) == 0) {
+      d = lname.size() == lk.size() ? 0 : 1;  // dbHostname
+    } else {
+      // The edit distance is at least the difference in length: a name that
+      // far off cannot win, so the quadratic distance is not computed for it
+      // (an unknown key can be long; the known ones are short).
+      const auto gap = lname.size() > lk.size() ? lname.size() - lk.size() : lk.size() - lname.size();
+      if (gap >= best_d) continue;
+      d = edit_distance(lname, lk);
+    }
     if (d < best_d) best_d = d, best = k;
   }
   if (!best.empty()) return " (did you mean \"" + std::string(best) + "\"?)";
@@ -428,6 +437,12 @@ void read_value(const YAML::Node& n, T& out, const std::string& key, const read_
 // Environment overrides: TOR_<SECTION>_<KEY>
 // ---------------------------------------------------------------------------
 
+/// Whether some variable of `env` starts with `prefix` (one ordered lookup).
+inline bool has_env_prefix(const std::map<std::string, std::string>& env, const std::string& prefix) {
+  const auto it = env.lower_bound(prefix);
+  return it != env.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+}
+
 /// The environment variable for a member of a section: TOR_MYSQL_PORT.
 inline std::string env_name(std::string_view section, std::string_view member) {
   return "TOR_" + detail::upper(section) + '_' + detail::upper(member);
@@ -441,6 +456,7 @@ inline std::string env_name(std::string_view section, std::string_view member) {
 template <described T>
 void apply_env(T& section, std::string_view section_name, const std::map<std::string, std::string>& env,
                origin_map* origins, std::string_view key_prefix = {}) {
+  if (!has_env_prefix(env, "TOR_" + detail::upper(section_name) + '_')) return;  // nothing to override
   const std::string prefix = key_prefix.empty() ? std::string(section_name) : std::string(key_prefix);
   for_each_option<T>([&](auto o) {
     auto& field = o.of(section);
@@ -505,6 +521,7 @@ template <described T>
 std::vector<std::string> unknown_env(std::string_view section_name, const std::map<std::string, std::string>& env) {
   std::vector<std::string> out;
   const std::string prefix = "TOR_" + detail::upper(section_name) + '_';
+  if (!has_env_prefix(env, prefix)) return out;
   std::vector<std::string> names;
   env_names<T>(section_name, names);
   for (const auto& entry : env) {
