@@ -22,12 +22,28 @@ namespace tor::mysql::detail {
 inline void inflate_exact(std::string& out, std::span<const std::uint8_t> in, std::size_t expected, int window_bits,
                           const std::string& what) {
   out.clear();
-  z_stream zs{};
-  if (inflateInit2(&zs, window_bits) != Z_OK) fail("cannot initialise zlib to inflate " + what);
-  struct guard {
-    z_stream* z;
-    ~guard() { inflateEnd(z); }
-  } g{&zs};
+  // One zlib stream per thread, reset for each value: MariaDB compresses
+  // column by column, and a fresh stream would allocate (and free) zlib's
+  // state and 32 KiB window for every compressed value of every row.
+  struct inflater {
+    z_stream zs{};
+    bool ready = false;
+    inflater() = default;
+    inflater(const inflater&) = delete;
+    inflater& operator=(const inflater&) = delete;
+    ~inflater() {
+      if (ready) inflateEnd(&zs);
+    }
+  };
+  static thread_local inflater state;
+  if (!state.ready) {
+    state.zs = z_stream{};
+    if (inflateInit2(&state.zs, window_bits) != Z_OK) fail("cannot initialise zlib to inflate " + what);
+    state.ready = true;
+  } else if (inflateReset2(&state.zs, window_bits) != Z_OK) {
+    fail("cannot initialise zlib to inflate " + what);
+  }
+  z_stream& zs = state.zs;
   zs.next_in = const_cast<Bytef*>(in.data());
   zs.avail_in = static_cast<uInt>(in.size());
   std::size_t produced = 0;
