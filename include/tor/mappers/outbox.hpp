@@ -185,6 +185,14 @@ constexpr auto options_of(std::type_identity<outbox_config>) {
           "(consumers deduplicate with them). With `id_header` off and `type_column` empty too, messages carry no "
           "headers, which librdkafka sends about three times faster."));
 }
+constexpr auto set_in_code(std::type_identity<outbox_config>) {
+  using o = outbox_config;
+  return options::members(&o::patterns, &o::warn);
+}
+static_assert(options::every_member_described<outbox_config>(),
+              "describe each member of tor::outbox_config in options_of, or list it in set_in_code");
+static_assert(options::every_member_described<outbox_route>());
+static_assert(options::every_member_described<outbox_field>());
 
 class outbox_mapper {
  public:

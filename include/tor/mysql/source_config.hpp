@@ -157,6 +157,16 @@ constexpr auto options_of(std::type_identity<binlog_source_config>) {
           "Resume a file/offset checkpoint taken on a server with another identity. A binlog position means nothing "
           "on another server: only for a server whose identity changed but whose binlog did not."));
 }
+/// The tables come from the program (the service takes them from its outbox
+/// section); the safety switch, the reconnect backoff and the buffering
+/// are left to code, not offered to a configuration file.
+constexpr auto set_in_code(std::type_identity<binlog_source_config>) {
+  using o = binlog_source_config;
+  return options::members(&o::tables, &o::require_full_row_image, &o::reconnect_backoff, &o::reconnect_backoff_max,
+                          &o::queue_max_events, &o::queue_max_bytes, &o::batch_events);
+}
+static_assert(options::every_member_described<binlog_source_config>(),
+              "describe each member of tor::mysql::binlog_source_config in options_of, or list it in set_in_code");
 
 /// The server's side of "how far behind": the current end of its binlog.
 struct server_status {
