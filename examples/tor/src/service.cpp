@@ -65,35 +65,13 @@ std::string_view kind_name(tor::error_kind k) {
 
 // ---- building the policies from the settings ---------------------------------
 
-tor::kafka::config kafka_config_from(const config::kafka_settings& k) {
-  tor::kafka::config c;
-  c.brokers = join(k.brokers, ",");
-  c.client_id = k.client_id;
-  c.linger = k.linger;
-  c.delivery_timeout = k.delivery_timeout;
-  c.max_in_flight = k.max_in_flight;
-  c.compression = k.compression;
-  c.properties = k.properties;
-  c.security.protocol = std::string(config::enum_name(k.security.protocol));
-  c.security.ca = k.tls.ca;
-  c.security.cert = k.tls.cert;
-  c.security.key = k.tls.key;
-  c.security.verify = k.tls.verify;
-  if (c.security.uses_sasl()) {
-    c.security.sasl_mechanism = std::string(config::enum_name(k.sasl.mechanism));
-    c.security.sasl_username = k.sasl.username;
-    c.security.sasl_password = k.sasl.password;
-  }
-  switch (k.on_poison) {
-    case config::poison_policy::stop: c.on_poison = tor::kafka::poison_policy::stop; break;
-    case config::poison_policy::skip: c.on_poison = tor::kafka::poison_policy::skip; break;
-    case config::poison_policy::dead_letter: c.on_poison = tor::kafka::poison_policy::dead_letter; break;
-  }
-  c.dead_letter_topic = k.dead_letter_topic;
-  c.topics.create_missing = k.create_topics;
-  c.topics.partitions = k.topic_partitions;
-  c.topics.replication_factor = k.topic_replication_factor;
-  c.exactly_once = k.exactly_once;
+/// The kafka section is the dispatcher's config; the service adds what comes
+/// from elsewhere: the log sink, and in exactly-once mode the transactional
+/// id (which also keys the checkpoint record), by default the checkpoint's
+/// Redis key (or the state file), so one checkpoint has one producer identity.
+tor::kafka::config kafka_config_from(const config::settings& s) {
+  tor::kafka::config c = s.kafka;
+  if (c.transactional_id.empty()) c.transactional_id = s.redis.host.empty() ? "tor:" + s.state.file : s.redis.key;
   c.log = [](tor::kafka::log_level lv, std::string_view facility, std::string_view text) {
     using L = tor::kafka::log_level;
     const level l = lv == L::error ? level::error
@@ -103,17 +81,6 @@ tor::kafka::config kafka_config_from(const config::kafka_settings& k) {
                                        : level::trace;
     log(l, "kafka", {{"facility", facility}, {"text", text}});
   };
-  return c;
-}
-
-/// With the checkpoint's identity: in exactly-once mode the transactional id,
-/// which also keys the checkpoint record, defaults to the checkpoint's Redis
-/// key (or the state file), so one checkpoint has one producer identity.
-tor::kafka::config kafka_config_from(const config::settings& s) {
-  auto c = kafka_config_from(s.kafka);
-  c.transactional_id = !s.kafka.transactional_id.empty() ? s.kafka.transactional_id
-                       : s.redis.host.empty()            ? "tor:" + s.state.file
-                                                         : s.redis.key;
   return c;
 }
 
@@ -281,16 +248,17 @@ class metrics_hub {
 void prepare_topics(tor::kafka::dispatcher& d, const config::kafka_settings& k, const std::set<std::string>& routed) {
   std::map<std::pair<int, int>, std::set<std::string>> groups;  // (partitions, replication) -> topics
   std::set<std::string> listed;
-  for (const auto& t : k.topics) {
-    groups[{t.partitions >= 0 ? t.partitions : k.topic_partitions,
-            t.replication_factor >= 0 ? t.replication_factor : k.topic_replication_factor}]
+  const auto& created = k.topics;  // partitions and replication of topics not listed
+  for (const auto& t : k.topic_list) {
+    groups[{t.partitions >= 0 ? t.partitions : created.partitions,
+            t.replication_factor >= 0 ? t.replication_factor : created.replication_factor}]
         .insert(t.name);
     listed.insert(t.name);
   }
   for (const auto& t : routed)
-    if (!listed.count(t)) groups[{k.topic_partitions, k.topic_replication_factor}].insert(t);
-  if (k.on_poison == config::poison_policy::dead_letter)
-    groups[{k.topic_partitions, k.topic_replication_factor}].insert(k.dead_letter_topic);
+    if (!listed.count(t)) groups[{created.partitions, created.replication_factor}].insert(t);
+  if (k.on_poison == tor::kafka::poison_policy::dead_letter)
+    groups[{created.partitions, created.replication_factor}].insert(k.dead_letter_topic);
   for (const auto& [settings, topics] : groups) {
     auto o = d.settings().topics;
     o.partitions = settings.first;
@@ -369,7 +337,7 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
         {"source", "mysql " + s.mysql.user + "@" + s.mysql.host + ":" + std::to_string(s.mysql.port)},
         {"tables", join(s.outbox.tables, ",")},
         {"routes", routes_text(s.outbox)},
-        {"kafka", join(s.kafka.brokers, ",")},
+        {"kafka", s.kafka.brokers},
         {"state", s.redis.host.empty() ? "file " + s.state.file
                                        : "redis " + s.redis.host + ":" + std::to_string(s.redis.port) + " key " +
                                              s.redis.key},
@@ -578,14 +546,13 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
 }
 
 /// How the Kafka connection is secured, for --check: "sasl_ssl (SCRAM-SHA-512 as tor), broker certificates verified".
-static std::string kafka_connection_text(const config::kafka_settings& k) {
-  using config::kafka_protocol;
+static std::string kafka_connection_text(const tor::kafka::config& k) {
   auto it = k.properties.find("security.protocol");
   std::string s = it != k.properties.end() ? it->second + " (from kafka.properties)"
                                            : std::string(config::enum_name(k.security.protocol));
-  if (k.security.protocol == kafka_protocol::sasl_plaintext || k.security.protocol == kafka_protocol::sasl_ssl)
+  if (k.security.uses_sasl())
     s += " (" + std::string(config::enum_name(k.sasl.mechanism)) + " as " + k.sasl.username + ")";
-  if (k.security.protocol == kafka_protocol::ssl || k.security.protocol == kafka_protocol::sasl_ssl)
+  if (k.security.uses_tls())
     s += k.tls.verify ? ", broker certificates and host names verified" : ", broker certificates NOT verified";
   else if (it == k.properties.end())
     s += ", not encrypted";
@@ -658,20 +625,20 @@ int run_check(const config::loaded_settings& loaded) {
     tor::kafka::dispatcher d(kafka_config_from(s));
     service_mapper mapper(s.outbox, nullptr);
     auto wanted = mapper.static_topics();
-    for (const auto& t : s.kafka.topics) wanted.insert(t.name);
-    if (s.kafka.on_poison == config::poison_policy::dead_letter) wanted.insert(s.kafka.dead_letter_topic);
+    for (const auto& t : s.kafka.topic_list) wanted.insert(t.name);
+    if (s.kafka.on_poison == tor::kafka::poison_policy::dead_letter) wanted.insert(s.kafka.dead_letter_topic);
     const auto known = d.list_topics(10s);
     std::vector<std::string> present, missing;
     for (const auto& t : wanted) (known.count(t) ? present : missing).push_back(t);
-    std::string detail = join(s.kafka.brokers, ",") + " over " + kafka_connection_text(s.kafka) + ", " +
+    std::string detail = s.kafka.brokers + " over " + kafka_connection_text(s.kafka) + ", " +
                          std::to_string(known.size()) + " topics";
     if (!present.empty()) detail += "; routed topics present: " + join(present, ",");
     if (!missing.empty())
-      detail += s.kafka.create_topics ? "; will be created at start: " + join(missing, ",")
+      detail += s.kafka.topics.create_missing ? "; will be created at start: " + join(missing, ",")
                                       : "; MISSING: " + join(missing, ",") +
                                             " (create them, or set kafka.create_topics: true)";
     if (s.outbox.routes.empty()) detail += "; topics from template " + s.outbox.topic_template + " must exist";
-    report(missing.empty() || s.kafka.create_topics, "kafka", detail);
+    report(missing.empty() || s.kafka.topics.create_missing, "kafka", detail);
   } catch (const std::exception& e) {
     report(false, "kafka", one_line(e.what()));
   }

@@ -47,7 +47,7 @@ TEST_CASE("a minimal file takes every other value from the defaults") {
   CHECK(s.mysql.user == "tor");
   CHECK(s.mysql.host == "127.0.0.1");
   CHECK(s.mysql.port == 3306);
-  CHECK(s.kafka.brokers == std::vector<std::string>{"127.0.0.1:9092"});
+  CHECK(s.kafka.brokers == "127.0.0.1:9092");
   CHECK(s.outbox.tables == std::vector<std::string>{"app.outbox"});
   CHECK(s.outbox.preset == outbox_preset::debezium);
   CHECK(s.outbox.key_column == "aggregateid");
@@ -88,13 +88,13 @@ log: {format: json, level: debug}
   CHECK(s.mysql.start.to_string() == "mysql-bin.000002:4");
   CHECK(s.mysql.reconnect_give_up == 1min);
   CHECK(s.mysql.socket == "/run/m.sock");
-  CHECK(s.kafka.brokers == std::vector<std::string>{"a:1", "b:2"});
+  CHECK(s.kafka.brokers == "a:1,b:2");
   CHECK(s.kafka.linger == 250ms);
   CHECK(s.kafka.properties.at("security.protocol") == "plaintext");
-  CHECK(s.kafka.on_poison == poison_policy::dead_letter);
-  REQUIRE(s.kafka.topics.size() == 1);
-  CHECK(s.kafka.topics[0].partitions == 3);
-  CHECK(s.kafka.topics[0].replication_factor == -1);
+  CHECK(s.kafka.on_poison == tor::kafka::poison_policy::dead_letter);
+  REQUIRE(s.kafka.topic_list.size() == 1);
+  CHECK(s.kafka.topic_list[0].partitions == 3);
+  CHECK(s.kafka.topic_list[0].replication_factor == -1);
   REQUIRE(s.outbox.routes.size() == 1);
   CHECK(s.outbox.routes[0].topic == "orders");
   REQUIRE(s.outbox.fields.size() == 2);
@@ -120,7 +120,7 @@ TEST_CASE("environment variables TOR_<SECTION>_<KEY> override the file") {
   const auto& s = l.values;
   CHECK(s.mysql.port == 3999);
   CHECK(s.mysql.password == "s3cret: {not yaml}");
-  CHECK(s.kafka.brokers == std::vector<std::string>{"k1:9092", "k2:9092"});
+  CHECK(s.kafka.brokers == "k1:9092,k2:9092");
   REQUIRE(s.outbox.routes.size() == 2);
   CHECK(s.outbox.routes[1].topic == "tb");
   CHECK(s.kafka.properties.at("acks") == "all");
@@ -186,10 +186,10 @@ redisKey: tor-state
   CHECK(s.mysql.start.to_string() == "beginning");
   CHECK(l.origins.find("mysql.start")->find("the original started at the oldest binlog") != std::string::npos);
   CHECK(s.outbox.unrouted == tor::on_invalid::skip);
-  REQUIRE(s.kafka.topics.size() == 2);
-  CHECK(s.kafka.topics[0].partitions == 6);
-  CHECK(s.kafka.topics[1].partitions == -1);
-  CHECK(s.kafka.create_topics);
+  REQUIRE(s.kafka.topic_list.size() == 2);
+  CHECK(s.kafka.topic_list[0].partitions == 6);
+  CHECK(s.kafka.topic_list[1].partitions == -1);
+  CHECK(s.kafka.topics.create_missing);
   REQUIRE(s.outbox.fields.size() == 1);
   CHECK(s.outbox.fields[0].column == "tenant_id");
   CHECK(s.outbox.fields[0].header == "x-tenant");
@@ -236,7 +236,7 @@ TEST_CASE("the original Tor's example files load and route as the original route
     CHECK(s.outbox.routes[0].topic == "outbox_topic");
     CHECK(s.outbox.routes[0].search);
     CHECK(s.outbox.unrouted == tor::on_invalid::skip);
-    CHECK(s.kafka.brokers.size() == 1);
+    CHECK(s.kafka.brokers == (std::string_view(name) == "tor-docker.yaml" ? "kafka:9092" : "localhost:9093"));
     CHECK(s.redis.key == "last_log_position_read");
     REQUIRE(s.outbox.fields.size() == 1);
     CHECK(s.outbox.fields[0].header == "uuid");
@@ -446,7 +446,7 @@ TEST_CASE("secret files also come from TOR_<SECTION>_<KEY>_FILE, nested keys fro
                       {{"TOR_KAFKA_SASL_PASSWORD_FILE", pw.path}, {"TOR_KAFKA_SASL_USERNAME", "tor"},
                        {"TOR_KAFKA_SECURITY_PROTOCOL", "sasl_ssl"}, {"TOR_MYSQL_TLS_MODE", "required"}});
   CHECK(l.values.kafka.sasl.password == "sasl-pw");
-  CHECK(l.values.kafka.security.protocol == kafka_protocol::sasl_ssl);
+  CHECK(l.values.kafka.security.protocol == tor::kafka::security_protocol::sasl_ssl);
   CHECK(l.values.mysql.tls.mode == tor::mysql::tls_mode::required);
   CHECK(*l.origins.find("kafka.sasl.password") == "file " + pw.path + " (named by TOR_KAFKA_SASL_PASSWORD_FILE)");
   CHECK(l.ignored_env.empty());
@@ -515,4 +515,48 @@ TEST_CASE("hot standby: off by default, a 10 s lease, needs Redis, set from the 
   CHECK(error_of(with_redis, {{"TOR_HA_ENABLED", "true"}, {"TOR_HA_LEASE_TTL", "500ms"}}) ==
         "TOR_HA_LEASE_TTL: ha.lease_ttl: must be at least 1s");
   CHECK(to_yaml(e).find("lease_ttl: 2s") != std::string::npos);
+}
+
+TEST_CASE("the kafka section is the Kafka dispatcher's config, exactly-once and topic options included") {
+  const auto l = load(R"(
+mysql: {user: tor}
+outbox: {tables: [app.outbox]}
+kafka:
+  brokers: [k1:9092, k2:9092]
+  exactly_once: true
+  transactional_id: orders-relay
+  checkpoint_topic: relay.checkpoints
+  transaction_timeout: 2m
+  create_topics: true
+  topic_configs: {min.insync.replicas: "2"}
+  topics: [{name: audit, partitions: 1}]
+)",
+                      "tor.yaml", {{"TOR_KAFKA_TOPIC_TIMEOUT", "45s"}, {"TOR_KAFKA_CHECKPOINT_KEY", "eu"}});
+  const tor::kafka::config& k = l.values.kafka;  // no copy: the section is the library's struct
+  CHECK(k.brokers == "k1:9092,k2:9092");
+  CHECK(k.exactly_once);
+  CHECK(k.transactional_id == "orders-relay");
+  CHECK(k.checkpoint_topic == "relay.checkpoints");
+  CHECK(k.checkpoint_key == "eu");
+  CHECK(k.transaction_timeout == 2min);
+  CHECK(k.topics.create_missing);
+  CHECK(k.topics.configs.at("min.insync.replicas") == "2");
+  CHECK(k.topics.timeout == 45s);
+  CHECK(*l.origins.find("kafka.topic_timeout") == "TOR_KAFKA_TOPIC_TIMEOUT");
+  REQUIRE(l.values.kafka.topic_list.size() == 1);
+  CHECK(l.values.kafka.topic_list[0].name == "audit");
+  const auto props = tor::kafka::producer_properties(k);
+  CHECK(*tor::kafka::effective_property(props, "transaction.timeout.ms") == "120000");
+  CHECK(*tor::kafka::effective_property(props, "transactional.id") == "orders-relay");
+  CHECK(*tor::kafka::effective_property(props, "delivery.timeout.ms") == "120000");  // capped to the transaction's
+  const auto printed = to_yaml(l);
+  CHECK(printed.find("transaction_timeout: 2m") != std::string::npos);
+  CHECK(printed.find("topic_timeout: 45s  # from TOR_KAFKA_TOPIC_TIMEOUT") != std::string::npos);
+
+  const std::string head = "mysql: {user: tor}\noutbox: {tables: [a.b]}\nkafka:\n  brokers: [k:9092]\n";
+  CHECK(error_of(head + "  transaction_timeout: 500ms\n") ==
+        "tor.yaml:5: kafka.transaction_timeout: must be at least 1s");
+  CHECK(error_of(head + "  exactly_once: true\n  checkpoint_topic: \"\"\n") ==
+        "tor.yaml:6: kafka.checkpoint_topic: required with kafka.exactly_once (e.g. tor.checkpoints)");
+  CHECK(error_of(head + "  topic_timeout: 0\n") == "tor.yaml:5: kafka.topic_timeout: must be more than 0");
 }

@@ -14,10 +14,12 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <tor/core/error.hpp>
+#include <tor/core/options.hpp>
 
 namespace tor::kafka {
 
@@ -31,6 +33,11 @@ enum class poison_policy {
   skip,         ///< report it as delivered, log it and count it as skipped
   dead_letter,  ///< produce it (with error headers) to a dead-letter topic; report it once that copy is acknowledged
 };
+
+constexpr auto option_names(std::type_identity<poison_policy>) {
+  using p = poison_policy;
+  return options::enum_names<p, 3>{{{p::stop, "stop"}, {p::skip, "skip"}, {p::dead_letter, "dead_letter"}}};
+}
 
 [[nodiscard]] inline std::string_view to_string(poison_policy p) noexcept {
   switch (p) {
@@ -82,30 +89,89 @@ struct topic_options {
   std::chrono::milliseconds timeout{30'000};   ///< for metadata and creation requests
 };
 
-/// How the producer authenticates and encrypts: first-class settings for
-/// the common cases, mapped to librdkafka's security.protocol, ssl.* and
-/// sasl.* properties (config::properties can still override any of them).
+/// librdkafka's security.protocol.
+enum class security_protocol { plaintext, ssl, sasl_plaintext, sasl_ssl };
+constexpr auto option_names(std::type_identity<security_protocol>) {
+  using p = security_protocol;
+  return options::enum_names<p, 4>{
+      {{p::plaintext, "plaintext"}, {p::ssl, "ssl"}, {p::sasl_plaintext, "sasl_plaintext"}, {p::sasl_ssl, "sasl_ssl"}}};
+}
+
+/// librdkafka's sasl.mechanisms.
+enum class sasl_mechanism { plain, scram_sha_256, scram_sha_512 };
+constexpr auto option_names(std::type_identity<sasl_mechanism>) {
+  using m = sasl_mechanism;
+  return options::enum_names<m, 3>{
+      {{m::plain, "PLAIN"}, {m::scram_sha_256, "SCRAM-SHA-256"}, {m::scram_sha_512, "SCRAM-SHA-512"}}};
+}
+
+/// How the producer talks to the brokers: encrypted (TLS), authenticated
+/// (SASL), both or neither. `config::properties` can still override the
+/// librdkafka properties these become.
 struct security_options {
-  /// plaintext, ssl, sasl_plaintext or sasl_ssl; empty: librdkafka's default (plaintext).
-  std::string protocol;
+  security_protocol protocol = security_protocol::plaintext;
+
+  [[nodiscard]] bool uses_tls() const noexcept {
+    return protocol == security_protocol::ssl || protocol == security_protocol::sasl_ssl;
+  }
+  [[nodiscard]] bool uses_sasl() const noexcept {
+    return protocol == security_protocol::sasl_plaintext || protocol == security_protocol::sasl_ssl;
+  }
+};
+constexpr auto options_of(std::type_identity<security_options>) {
+  using options::opt;
+  using o = security_options;
+  return options::describe(opt(
+      "protocol", &o::protocol,
+      "How Tor talks to the brokers: `plaintext`, `ssl` (TLS), `sasl_plaintext` or `sasl_ssl` (SASL over TLS)."));
+}
+static_assert(options::every_member_described<security_options>());
+
+/// TLS towards the brokers (ssl.* properties), with protocol ssl or sasl_ssl.
+struct tls_options {
   std::string ca;    ///< ssl.ca.location: CA certificate(s), PEM; empty: the system's CAs
   std::string cert;  ///< ssl.certificate.location: client certificate (mutual TLS), PEM
   std::string key;   ///< ssl.key.location: its private key, PEM
   /// Verify the broker's certificate and that it names the broker's host
   /// (enable.ssl.certificate.verification, ssl.endpoint.identification.algorithm=https).
   bool verify = true;
-  std::string sasl_mechanism;  ///< PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
-  std::string sasl_username;
-  std::string sasl_password;
-
-  [[nodiscard]] bool uses_tls() const noexcept { return protocol == "ssl" || protocol == "sasl_ssl"; }
-  [[nodiscard]] bool uses_sasl() const noexcept { return protocol == "sasl_plaintext" || protocol == "sasl_ssl"; }
 };
+constexpr auto options_of(std::type_identity<tls_options>) {
+  using options::opt;
+  using o = tls_options;
+  return options::describe(
+      opt("ca", &o::ca, "CA certificate file (PEM) the brokers' certificates must chain to; empty: the system's CAs."),
+      opt("cert", &o::cert,
+          "Client certificate file (PEM), for brokers that authenticate clients by certificate (mutual TLS)."),
+      opt("key", &o::key, "Private key file (PEM) of `cert`."),
+      opt("verify", &o::verify,
+          "Verify the brokers' certificates and that they name the broker's host; `false` only for tests."));
+}
+static_assert(options::every_member_described<tls_options>());
+
+/// SASL credentials (sasl.* properties), with protocol sasl_plaintext or sasl_ssl.
+struct sasl_options {
+  sasl_mechanism mechanism = sasl_mechanism::scram_sha_512;
+  std::string username;
+  std::string password;
+};
+constexpr auto options_of(std::type_identity<sasl_options>) {
+  using options::opt;
+  using o = sasl_options;
+  return options::describe(
+      opt("mechanism", &o::mechanism,
+          "SASL mechanism: `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512` (with sasl_plaintext or sasl_ssl)."),
+      opt("username", &o::username, "SASL user name."),
+      opt("password", &o::password, "SASL password.", options::secret));
+}
+static_assert(options::every_member_described<sasl_options>());
 
 struct config {
   /// bootstrap.servers: "host:port[,host:port...]".
   std::string brokers;
   std::string client_id = "tor";
+  /// compression.codec: none, gzip, snappy, lz4 or zstd.
+  std::string compression = "none";
   /// linger.ms: how long a batch may wait to fill. Small, so latency stays low.
   std::chrono::milliseconds linger{5};
   /// delivery.timeout.ms: the only bound on retries. A message not
@@ -113,14 +179,14 @@ struct config {
   std::chrono::milliseconds delivery_timeout{300'000};
   /// max.in.flight.requests.per.connection; at most 5 with idempotence.
   int max_in_flight = 5;
-  /// compression.codec: none, gzip, snappy, lz4 or zstd.
-  std::string compression = "none";
   /// Any librdkafka producer property; applied last, so it overrides the
   /// fields above (see producer_properties). Settings that would break
   /// per-partition order are refused.
   std::map<std::string, std::string> properties;
-  /// TLS and SASL towards the brokers (mapped to security.protocol, ssl.*, sasl.*).
+  /// Encryption and authentication towards the brokers (security.protocol, ssl.*, sasl.*).
   security_options security;
+  tls_options tls;
+  sasl_options sasl;
 
   poison_policy on_poison = poison_policy::stop;
   /// Required with poison_policy::dead_letter. Give it a max.message.bytes
@@ -150,6 +216,66 @@ struct config {
   /// the router through delivery reports and exceptions).
   log_sink log;
 };
+
+/// The options a configuration file sets, in the layout of the tor
+/// service's `kafka` section: the topic options sit flat in it
+/// (`create_topics`, `topic_partitions`, ...). The log sink is the program's.
+constexpr auto options_of(std::type_identity<config>) {
+  using options::opt;
+  using o = config;
+  using t = topic_options;
+  return options::describe(
+      opt("brokers", &o::brokers,
+          "Bootstrap brokers, `host:port` each (a list, or one comma-separated string).",
+          options::required | options::list),
+      opt("client_id", &o::client_id, "Client id shown in the brokers' logs and quotas."),
+      opt("compression", &o::compression, "Compression codec: none, gzip, snappy, lz4 or zstd."),
+      opt("linger", &o::linger, "How long a batch may wait to fill before it is sent."),
+      opt("delivery_timeout", &o::delivery_timeout,
+          "A message not acknowledged within this time fails, and Tor stops before it (nothing after it is "
+          "checkpointed). Retries happen until then. With `exactly_once`, at most `transaction_timeout`."),
+      opt("max_in_flight", &o::max_in_flight,
+          "Requests in flight per broker connection, 1..5 (the idempotent producer keeps order up to 5)."),
+      opt("properties", &o::properties,
+          "Any other librdkafka producer property (e.g. `security.protocol`, `sasl.*`); applied last. Properties "
+          "that would break per-partition order are refused."),
+      opt("security", &o::security, "Encryption and authentication towards the brokers."),
+      opt("tls", &o::tls, "TLS files and verification, with `security.protocol` ssl or sasl_ssl."),
+      opt("sasl", &o::sasl, "SASL credentials, with `security.protocol` sasl_plaintext or sasl_ssl."),
+      opt("on_poison", &o::on_poison,
+          "A message the broker refuses for good because of the message itself (too large, invalid): `stop` Tor, "
+          "`skip` it (logged and counted) or send it to `dead_letter_topic`."),
+      opt("dead_letter_topic", &o::dead_letter_topic, "Topic for refused messages with `on_poison: dead_letter`."),
+      opt("create_topics", &o::topics, &t::create_missing,
+          "Create missing topics at start (the routes' topics and `topics`); otherwise a missing topic is an error "
+          "at start."),
+      opt("topic_partitions", &o::topics, &t::partitions,
+          "Partitions of created topics; -1 is the broker's `num.partitions`."),
+      opt("topic_replication_factor", &o::topics, &t::replication_factor,
+          "Replication factor of created topics; -1 is the broker's `default.replication.factor`."),
+      opt("topic_configs", &o::topics, &t::configs,
+          "Topic configs of created topics (e.g. `min.insync.replicas: \"2\"`)."),
+      opt("topic_timeout", &o::topics, &t::timeout,
+          "How long the topic check (metadata) and creation at start may take."),
+      opt("exactly_once", &o::exactly_once,
+          "Publish in Kafka transactions that carry the checkpoint (to `checkpoint_topic`): a consumer with "
+          "`isolation.level=read_committed` sees every row once. Redis then mirrors the checkpoint. Needs "
+          "`on_poison: stop`."),
+      opt("transactional_id", &o::transactional_id,
+          "Kafka transactional id with `exactly_once`, one per checkpoint (another Tor starting with it fences this "
+          "one); it also keys the checkpoint record. Empty in the tor service: `redis.key` (or `tor:` and "
+          "`state.file`)."),
+      opt("checkpoint_topic", &o::checkpoint_topic,
+          "Compacted topic the transactions commit the checkpoint to, with `exactly_once` (created when missing)."),
+      opt("checkpoint_key", &o::checkpoint_key,
+          "Key of the checkpoint record in `checkpoint_topic`; empty: the transactional id."),
+      opt("transaction_timeout", &o::transaction_timeout,
+          "With `exactly_once`: how long the brokers keep the open transaction of a Tor that died before aborting "
+          "it, holding back read-committed consumers meanwhile (a restarted Tor aborts it at once). At least 1s."));
+}
+constexpr auto set_in_code(std::type_identity<config>) { return options::members(&config::log); }
+static_assert(options::every_member_described<config>(),
+              "describe each member of tor::kafka::config in options_of, or list it in set_in_code");
 
 /// The librdkafka properties the dispatcher sets, in the order it sets them:
 /// Tor's defaults from the typed fields, then `properties`.
@@ -182,19 +308,20 @@ struct config {
     p.emplace_back("transaction.timeout.ms", std::to_string(c.transaction_timeout.count()));
   }
   if (c.brokers.empty()) p.erase(p.begin());
-  const auto& s = c.security;
-  if (!s.protocol.empty()) p.emplace_back("security.protocol", s.protocol);
-  if (s.uses_tls()) {
-    if (!s.ca.empty()) p.emplace_back("ssl.ca.location", s.ca);
-    if (!s.cert.empty()) p.emplace_back("ssl.certificate.location", s.cert);
-    if (!s.key.empty()) p.emplace_back("ssl.key.location", s.key);
-    p.emplace_back("enable.ssl.certificate.verification", s.verify ? "true" : "false");
-    p.emplace_back("ssl.endpoint.identification.algorithm", s.verify ? "https" : "none");
+  p.emplace_back("security.protocol", std::string(options::name_of(c.security.protocol)));
+  if (c.security.uses_tls()) {
+    const auto& t = c.tls;
+    if (!t.ca.empty()) p.emplace_back("ssl.ca.location", t.ca);
+    if (!t.cert.empty()) p.emplace_back("ssl.certificate.location", t.cert);
+    if (!t.key.empty()) p.emplace_back("ssl.key.location", t.key);
+    p.emplace_back("enable.ssl.certificate.verification", t.verify ? "true" : "false");
+    p.emplace_back("ssl.endpoint.identification.algorithm", t.verify ? "https" : "none");
   }
-  if (s.uses_sasl()) {
-    if (!s.sasl_mechanism.empty()) p.emplace_back("sasl.mechanisms", s.sasl_mechanism);
-    if (!s.sasl_username.empty()) p.emplace_back("sasl.username", s.sasl_username);
-    if (!s.sasl_password.empty()) p.emplace_back("sasl.password", s.sasl_password);
+  if (c.security.uses_sasl()) {
+    const auto& a = c.sasl;
+    p.emplace_back("sasl.mechanisms", std::string(options::name_of(a.mechanism)));
+    if (!a.username.empty()) p.emplace_back("sasl.username", a.username);
+    if (!a.password.empty()) p.emplace_back("sasl.password", a.password);
   }
   for (const auto& kv : c.properties) p.push_back(kv);
   return p;
@@ -225,20 +352,18 @@ inline void validate(const config& c) {
   if (c.linger.count() < 0 || c.delivery_timeout.count() <= 0)
     throw bad("linger must be >= 0 ms and delivery_timeout > 0 ms");
   const auto& sec = c.security;
-  if (!sec.protocol.empty() && sec.protocol != "plaintext" && !sec.uses_tls() && !sec.uses_sasl())
-    throw bad("security protocol \"" + sec.protocol + "\" is not one of plaintext, ssl, sasl_plaintext, sasl_ssl");
-  if (!sec.uses_tls() && (!sec.ca.empty() || !sec.cert.empty() || !sec.key.empty()))
-    throw bad("TLS files (ca, cert, key) are set but the security protocol is \"" +
-              (sec.protocol.empty() ? std::string("plaintext") : sec.protocol) + "\": use ssl or sasl_ssl");
-  if (sec.cert.empty() != sec.key.empty()) throw bad("the client certificate and key go together (set both or neither)");
+  const std::string protocol(options::name_of(sec.protocol));
+  if (!sec.uses_tls() && (!c.tls.ca.empty() || !c.tls.cert.empty() || !c.tls.key.empty()))
+    throw bad("TLS files (ca, cert, key) are set but the security protocol is \"" + protocol +
+              "\": use ssl or sasl_ssl");
+  if (c.tls.cert.empty() != c.tls.key.empty())
+    throw bad("the client certificate and key go together (set both or neither)");
   if (sec.uses_sasl()) {
-    if (sec.sasl_mechanism != "PLAIN" && sec.sasl_mechanism != "SCRAM-SHA-256" && sec.sasl_mechanism != "SCRAM-SHA-512")
-      throw bad("SASL mechanism \"" + sec.sasl_mechanism + "\" is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512");
-    if (sec.sasl_username.empty() || sec.sasl_password.empty())
-      throw bad("security protocol " + sec.protocol + " needs a SASL username and password");
-  } else if (!sec.sasl_mechanism.empty() || !sec.sasl_username.empty() || !sec.sasl_password.empty()) {
-    throw bad("SASL settings are set but the security protocol is \"" +
-              (sec.protocol.empty() ? std::string("plaintext") : sec.protocol) + "\": use sasl_ssl (or sasl_plaintext)");
+    if (c.sasl.username.empty() || c.sasl.password.empty())
+      throw bad("security protocol " + protocol + " needs a SASL username and password");
+  } else if (!c.sasl.username.empty() || !c.sasl.password.empty()) {
+    throw bad("SASL credentials are set but the security protocol is \"" + protocol +
+              "\": use sasl_ssl (or sasl_plaintext)");
   }
 
   const auto* idem = effective_property(props, "enable.idempotence");

@@ -2,6 +2,7 @@
 // part, and the check that every member of an options struct is described.
 #include <tor/core/options.hpp>
 #include <tor/core/router.hpp>
+#include <tor/kafka/config.hpp>
 #include <tor/mappers/outbox.hpp>
 #include <tor/mysql/source_config.hpp>
 #include <tor/redis/config.hpp>
@@ -99,6 +100,9 @@ TEST_CASE("the framework's options structs are described member by member") {
   STATIC_REQUIRE(every_member_described<tor::mysql::binlog_source_config>());
   STATIC_REQUIRE(every_member_described<tor::mysql::tls_options>());
   STATIC_REQUIRE(every_member_described<tor::redis::state_store_config>());
+  STATIC_REQUIRE(every_member_described<tor::kafka::config>());
+  STATIC_REQUIRE(every_member_described<tor::kafka::tls_options>());
+  STATIC_REQUIRE(every_member_described<tor::kafka::sasl_options>());
 }
 
 TEST_CASE("an option through a part reads and writes the part's member") {
@@ -117,4 +121,27 @@ TEST_CASE("an option through a part reads and writes the part's member") {
     if constexpr (std::is_same_v<typename decltype(o)::value_type, int>) sum += o.of(view);
   });
   CHECK(sum == 30);
+}
+
+TEST_CASE("the Kafka dispatcher's options map to librdkafka's security properties") {
+  tor::kafka::config c;
+  c.brokers = "b:1";
+  c.security.protocol = tor::kafka::security_protocol::sasl_ssl;
+  c.tls.ca = "/ca.pem";
+  c.sasl = {tor::kafka::sasl_mechanism::scram_sha_256, "u", "p"};
+  const auto p = tor::kafka::producer_properties(c);
+  const auto value = [&](std::string_view name) {
+    const auto* v = tor::kafka::effective_property(p, name);
+    return v ? *v : std::string("(unset)");
+  };
+  CHECK(value("security.protocol") == "sasl_ssl");
+  CHECK(value("ssl.ca.location") == "/ca.pem");
+  CHECK(value("sasl.mechanisms") == "SCRAM-SHA-256");
+  CHECK(value("sasl.username") == "u");
+  CHECK_NOTHROW(tor::kafka::validate(c));
+  c.security.protocol = tor::kafka::security_protocol::ssl;
+  CHECK_THROWS_WITH(tor::kafka::validate(c), Catch::Contains("SASL credentials are set"));
+  c.sasl = {};
+  CHECK_NOTHROW(tor::kafka::validate(c));
+  CHECK(tor::kafka::effective_property(tor::kafka::producer_properties(c), "sasl.mechanisms") == nullptr);
 }

@@ -18,6 +18,8 @@ namespace tor_service::config {
 
 namespace {
 
+using tor::kafka::poison_policy;
+
 // ---- the original Tor's flat keys ----------------------------------------------
 
 /// One entry of the original Tor's `kafkaTopics`.
@@ -57,10 +59,10 @@ struct legacy_key {
 };
 
 template <class T>
-T read_as(const YAML::Node& n, const std::string& key, const read_context& ctx) {
+T read_as(const YAML::Node& n, const std::string& key, const read_context& ctx, unsigned flags = tor::options::none) {
   T v{};
   read_context quiet{ctx.file, ctx.env_var, nullptr};  // origins are recorded under the new keys
-  read_value(n, v, key, quiet);
+  read_value(n, v, key, quiet, flags);
   return v;
 }
 
@@ -130,7 +132,7 @@ const std::vector<legacy_key>& legacy_keys() {
        }},
       {"kafkaBrokers", "`kafka.brokers`", {"kafka.brokers"},
        [](const YAML::Node& n, settings& s, const read_context& c) {
-         s.kafka.brokers = read_as<std::vector<std::string>>(n, "kafkaBrokers", c);
+         s.kafka.brokers = read_as<std::string>(n, "kafkaBrokers", c, tor::options::list);
        }},
       {"kafkaTopics",
        "`outbox.routes` (`aggregateTypeRegexp` becomes the pattern, with `search: true`: found anywhere in the "
@@ -141,13 +143,13 @@ const std::vector<legacy_key>& legacy_keys() {
        [](const YAML::Node& n, settings& s, const read_context& c) {
          const auto topics = read_as<std::vector<legacy_topic>>(n, "kafkaTopics", c);
          s.outbox.routes.clear();
-         s.kafka.topics.clear();
+         s.kafka.topic_list.clear();
          for (const auto& t : topics) {
            // An empty regexp matched every value in the original (Go compiles "" to match anything).
            s.outbox.routes.push_back({t.aggregateTypeRegexp.empty() ? ".*" : t.aggregateTypeRegexp, t.name, true});
-           s.kafka.topics.push_back({t.name, t.numPartitions, t.replicationFactor});
+           s.kafka.topic_list.push_back({t.name, t.numPartitions, t.replicationFactor});
          }
-         s.kafka.create_topics = true;       // the original created missing topics
+         s.kafka.topics.create_missing = true;       // the original created missing topics
          s.outbox.unrouted = tor::on_invalid::skip;  // and ignored rows no topic matched
          s.outbox.fan_out = true;                   // and sent a row to every topic that matched
        }},
@@ -167,7 +169,7 @@ const std::vector<legacy_key>& legacy_keys() {
          if (topic.empty()) c.fail(n, "kafkaTopic", "must name the topic");
          s.outbox.routes = {{".*", topic, true}};
          s.outbox.unrouted = tor::on_invalid::skip;  // rows the regexp did not match were skipped
-         s.kafka.create_topics = true;  // the original's producer let the broker create it on first use
+         s.kafka.topics.create_missing = true;  // the original's producer let the broker create it on first use
        }},
       {"aggregateTypeRegexp",
        "the pattern of `kafkaTopic`'s route, searched in the aggregate type as the original did (rows that do "
@@ -313,50 +315,49 @@ void validate_all(const loaded_settings& l, const std::string& file) {
   }
 
   // kafka
-  for (std::size_t i = 0; i < s.kafka.brokers.size(); ++i) {
-    const auto& b = s.kafka.brokers[i];
+  const auto& k = s.kafka;
+  for (const auto& b : split_list(k.brokers)) {
     const auto colon = b.rfind(':');
     const bool ok = colon != std::string::npos && colon > 0 && colon + 1 < b.size() &&
                     b.find_first_not_of("0123456789", colon + 1) == std::string::npos;
     v.require(ok, "kafka.brokers", "broker \"" + b + "\" is not host:port");
   }
   static const std::vector<std::string> codecs = {"none", "gzip", "snappy", "lz4", "zstd"};
-  v.require(std::find(codecs.begin(), codecs.end(), s.kafka.compression) != codecs.end(), "kafka.compression",
-            "expected none, gzip, snappy, lz4 or zstd, got \"" + s.kafka.compression + "\"");
-  v.require(s.kafka.max_in_flight >= 1 && s.kafka.max_in_flight <= 5, "kafka.max_in_flight",
+  v.require(std::find(codecs.begin(), codecs.end(), k.compression) != codecs.end(), "kafka.compression",
+            "expected none, gzip, snappy, lz4 or zstd, got \"" + k.compression + "\"");
+  v.require(k.max_in_flight >= 1 && k.max_in_flight <= 5, "kafka.max_in_flight",
             "must be between 1 and 5 (the idempotent producer keeps order only up to 5)");
-  v.require(s.kafka.delivery_timeout.count() > 0, "kafka.delivery_timeout", "must be more than 0");
-  v.require(s.kafka.on_poison != poison_policy::dead_letter || !s.kafka.dead_letter_topic.empty(),
-            "kafka.dead_letter_topic", "required with kafka.on_poison: dead_letter");
-  v.require(!s.kafka.exactly_once || s.kafka.on_poison == poison_policy::stop, "kafka.on_poison",
+  v.require(k.delivery_timeout.count() > 0, "kafka.delivery_timeout", "must be more than 0");
+  v.require(k.on_poison != poison_policy::dead_letter || !k.dead_letter_topic.empty(), "kafka.dead_letter_topic",
+            "required with kafka.on_poison: dead_letter");
+  v.require(!k.exactly_once || k.on_poison == poison_policy::stop, "kafka.on_poison",
             "must be stop with kafka.exactly_once: a refused message aborts the whole transaction, so it can be "
             "neither skipped nor dead-lettered inside it");
-  v.require(s.kafka.topic_partitions == -1 || s.kafka.topic_partitions > 0, "kafka.topic_partitions",
+  v.require(!k.exactly_once || !k.checkpoint_topic.empty(), "kafka.checkpoint_topic",
+            "required with kafka.exactly_once (e.g. tor.checkpoints)");
+  v.require(k.transaction_timeout >= std::chrono::seconds(1), "kafka.transaction_timeout", "must be at least 1s");
+  v.require(k.topics.partitions == -1 || k.topics.partitions > 0, "kafka.topic_partitions",
             "must be -1 (broker default) or more than 0");
-  v.require(s.kafka.topic_replication_factor == -1 || s.kafka.topic_replication_factor > 0,
-            "kafka.topic_replication_factor", "must be -1 (broker default) or more than 0");
-  for (std::size_t i = 0; i < s.kafka.topics.size(); ++i) {
-    const auto& t = s.kafka.topics[i];
+  v.require(k.topics.replication_factor == -1 || k.topics.replication_factor > 0, "kafka.topic_replication_factor",
+            "must be -1 (broker default) or more than 0");
+  v.require(k.topics.timeout.count() > 0, "kafka.topic_timeout", "must be more than 0");
+  for (std::size_t i = 0; i < k.topic_list.size(); ++i) {
+    const auto& t = k.topic_list[i];
     const std::string key = "kafka.topics[" + std::to_string(i) + "]";
     v.require(t.partitions == -1 || t.partitions > 0, key + ".partitions", "must be -1 or more than 0");
     v.require(t.replication_factor == -1 || t.replication_factor > 0, key + ".replication_factor",
               "must be -1 or more than 0");
   }
-
   {
-    const auto& k = s.kafka;
-    const bool tls = k.security.protocol == kafka_protocol::ssl || k.security.protocol == kafka_protocol::sasl_ssl;
-    const bool sasl =
-        k.security.protocol == kafka_protocol::sasl_plaintext || k.security.protocol == kafka_protocol::sasl_ssl;
     const std::string proto(enum_name(k.security.protocol));
     for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"kafka.tls.ca", &k.tls.ca},
                                      {"kafka.tls.cert", &k.tls.cert},
                                      {"kafka.tls.key", &k.tls.key}})
-      v.require(tls || value->empty(), key,
+      v.require(k.security.uses_tls() || value->empty(), key,
                 "is set, but kafka.security.protocol is " + proto + ": set it to ssl or sasl_ssl");
     v.require(k.tls.cert.empty() == k.tls.key.empty(), k.tls.cert.empty() ? "kafka.tls.cert" : "kafka.tls.key",
               "kafka.tls.cert and kafka.tls.key go together (set both or neither)");
-    if (sasl) {
+    if (k.security.uses_sasl()) {
       v.require(!k.sasl.username.empty(), "kafka.sasl.username", "required with kafka.security.protocol " + proto);
       v.require(!k.sasl.password.empty(), "kafka.sasl.password",
                 "required with kafka.security.protocol " + proto + " (or kafka.sasl.password_file)");

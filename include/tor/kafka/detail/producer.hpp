@@ -453,9 +453,10 @@ class producer {
 
   [[nodiscard]] std::string security_hint() const {
     const auto& e = security_error_;
-    const auto& s = cfg_.security;
+    const auto& s = cfg_.tls;
     if (e.find("SASL authentication") != std::string::npos || e.find("Authentication failed") != std::string::npos)
-      return "; check the SASL username and password (and mechanism " + s.sasl_mechanism + ")";
+      return "; check the SASL username and password (and mechanism " +
+             std::string(options::name_of(cfg_.sasl.mechanism)) + ")";
     if (e.find("expired") != std::string::npos) return "; the broker's certificate has expired: renew it on the broker";
     if (e.find("certificate verify failed") != std::string::npos || e.find("could not be verified") != std::string::npos)
       return "; the broker's certificate was not issued by the CA " +
