@@ -15,7 +15,14 @@
 #                                      $build/long-<target>.log and one line per
 #                                      target is appended to $build/long-run.tsv
 #                                      (date, target, executions, seconds,
-#                                      exit status, crash inputs, corpus size)
+#                                      exit status, crash inputs, corpus size,
+#                                      exit status of the ASan replay)
+#
+# The long run counts its executions in a build under UBSan alone, optimised
+# (-O2, $build-long/, TOR_FUZZ_LONG_SANITIZERS to change): ASan roughly halves
+# the rate, and 10^8 executions under it would take an idle core most of a
+# day. Every input that run keeps (each one reached new code) is then replayed
+# once under ASan and UBSan, and a finding there fails the run like a crash.
 #
 # Builds with clang++-14 in its own build directory (TOR_FUZZ_BUILD_DIR,
 # default build-fuzz/), seeds from the committed corpora (tests/fuzz/corpus/
@@ -50,12 +57,22 @@ max_len() {
   esac
 }
 
-echo "[fuzz] building in $build"
-mkdir -p "$build"
-cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOR_FUZZ=ON -DTOR_BUILD_EXAMPLES=OFF \
-  -DTOR_BUILD_BENCHMARKS=OFF -DCMAKE_CXX_COMPILER="${CXX_FUZZ:-clang++-14}" >"$build/configure.log" 2>&1 ||
-  { cat "$build/configure.log"; exit 1; }
-cmake --build "$build" -j"$jobs" --target mysql_seed_corpus "${targets[@]/%/_fuzz}"
+# configure_and_build <dir> <sanitizers> <optimisation>
+configure_and_build() {
+  local dir=$1
+  echo "[fuzz] building in $dir (fuzzer,$2 $3)"
+  mkdir -p "$dir"
+  cmake -S "$repo" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOR_FUZZ=ON -DTOR_BUILD_EXAMPLES=OFF \
+    -DTOR_BUILD_BENCHMARKS=OFF -DCMAKE_CXX_COMPILER="${CXX_FUZZ:-clang++-14}" -DTOR_FUZZ_SANITIZERS="$2" \
+    -DTOR_FUZZ_OPT="$3" >"$dir/configure.log" 2>&1 || { cat "$dir/configure.log"; exit 1; }
+  cmake --build "$dir" -j"$jobs" --target mysql_seed_corpus "${targets[@]/%/_fuzz}"
+}
+configure_and_build "$build" address,undefined -O1
+counting=$build
+if ((long)); then
+  counting=${TOR_FUZZ_LONG_BUILD_DIR:-$build-long}
+  configure_and_build "$counting" "${TOR_FUZZ_LONG_SANITIZERS:-undefined}" -O2
+fi
 
 "$build/tests/fuzz/mysql_seed_corpus" "$repo/tests/fuzz/corpus" >/dev/null
 artifacts=$build/fuzz-artifacts
@@ -83,16 +100,19 @@ long_run() {
   start=$(date +%s)
   # libFuzzer's -timeout is wall-clock time: at nice 19 on a busy machine an
   # input can wait seconds for a CPU, so only a real hang may trip it here.
-  nice -n 19 "$build/tests/fuzz/${target}_fuzz" "$corpus" -runs="$runs" -timeout="${TOR_FUZZ_LONG_TIMEOUT:-300}" \
+  nice -n 19 "$counting/tests/fuzz/${target}_fuzz" "$corpus" -runs="$runs" -timeout="${TOR_FUZZ_LONG_TIMEOUT:-300}" \
     -rss_limit_mb=2048 \
     -max_len="$(max_len "$target")" -print_final_stats=1 -artifact_prefix="$artifacts/$target-" \
     >"$log" 2>&1 || rc=$?
-  local execs
+  local execs replay=0
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "${execs:-?}" "$(($(date +%s) - start))" \
-    "$rc" "$(find "$artifacts" -name "$target-*" | wc -l)" "$(find "$corpus" -type f | wc -l)" |
+  # -runs=0: every corpus input once, then stop.
+  nice -n 19 "$build/tests/fuzz/${target}_fuzz" "$corpus" -runs=0 -rss_limit_mb=2048 -max_len="$(max_len "$target")" \
+    -artifact_prefix="$artifacts/$target-replay-" >"$build/long-$target-replay.log" 2>&1 || replay=$?
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "${execs:-?}" "$(($(date +%s) - start))" \
+    "$rc" "$(find "$artifacts" -name "$target-*" | wc -l)" "$(find "$corpus" -type f | wc -l)" "$replay" |
     tee -a "$build/long-run.tsv"
-  return "$rc"
+  ((rc == 0 && replay == 0))
 }
 
 status=0
