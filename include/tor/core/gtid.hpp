@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include <tor/core/detail/config.hpp>
 #include <tor/core/error.hpp>
 
 namespace tor {
@@ -50,18 +51,14 @@ struct gtid {
     put(sequence);
     return out;
   }
-  static gtid parse(std::string_view text, gtid_flavor flavor);
+  TOR_DECL static gtid parse(std::string_view text, gtid_flavor flavor);
   friend bool operator==(const gtid&, const gtid&) = default;
 };
 
 namespace detail {
 
-[[noreturn]] inline void bad_gtid(std::string_view what_kind, std::string_view text, std::string_view why,
-                                  std::string_view expected) {
-  throw error(error_kind::invalid_argument, "invalid " + std::string(what_kind) + " \"" + std::string(text) +
-                                                "\": " + std::string(why) + " (expected " +
-                                                std::string(expected) + ")");
-}
+[[noreturn]] TOR_DECL void bad_gtid(std::string_view what_kind, std::string_view text, std::string_view why,
+                                    std::string_view expected);
 
 template <class Int>
 bool parse_uint(std::string_view s, Int& out) {
@@ -78,24 +75,8 @@ inline std::string_view trim(std::string_view s) {
   return s;
 }
 
-inline bool valid_uuid(std::string_view u) {
-  if (u.size() != 36) return false;
-  for (std::size_t i = 0; i < u.size(); ++i) {
-    const char c = u[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-inline std::string lower(std::string_view s) {
-  std::string r(s);
-  std::transform(r.begin(), r.end(), r.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return r;
-}
+TOR_DECL bool valid_uuid(std::string_view u);
+TOR_DECL std::string lower(std::string_view s);
 
 template <class F>
 void split(std::string_view s, char sep, F&& f) {
@@ -112,27 +93,6 @@ inline constexpr std::string_view mariadb_expect = "DOMAIN-SERVER-SEQ[,DOMAIN-SE
 inline constexpr std::string_view mysql_expect = "UUID:N[-M][:N[-M]...][,UUID:...], e.g. 3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5";
 
 }  // namespace detail
-
-inline gtid gtid::parse(std::string_view text, gtid_flavor flavor) {
-  gtid g;
-  g.flavor = flavor;
-  const auto t = detail::trim(text);
-  if (flavor == gtid_flavor::mariadb) {
-    const auto d1 = t.find('-');
-    const auto d2 = d1 == std::string_view::npos ? d1 : t.find('-', d1 + 1);
-    if (d2 == std::string_view::npos || !detail::parse_uint(t.substr(0, d1), g.domain) ||
-        !detail::parse_uint(t.substr(d1 + 1, d2 - d1 - 1), g.server) ||
-        !detail::parse_uint(t.substr(d2 + 1), g.sequence))
-      detail::bad_gtid("MariaDB GTID", text, "not three unsigned numbers", "DOMAIN-SERVER-SEQ, e.g. 0-1-100");
-    return g;
-  }
-  const auto colon = t.find(':');
-  if (colon == std::string_view::npos || !detail::valid_uuid(t.substr(0, colon)) ||
-      !detail::parse_uint(t.substr(colon + 1), g.sequence) || g.sequence == 0)
-    detail::bad_gtid("MySQL GTID", text, "not a uuid and a positive transaction number", "UUID:N");
-  g.uuid = detail::lower(t.substr(0, colon));
-  return g;
-}
 
 /// A set of GTIDs of one flavour. Empty sets are flavour-neutral until the
 /// first GTID is added.
@@ -153,48 +113,7 @@ class gtid_set {
   explicit gtid_set(gtid_flavor f) : flavor_(f) {}
 
   /// Parses either flavour's text form. Throws tor::error quoting the text.
-  static gtid_set parse(std::string_view text, gtid_flavor flavor) {
-    gtid_set s(flavor);
-    const auto t = detail::trim(text);
-    if (t.empty()) return s;
-    detail::split(t, ',', [&](std::string_view part) {
-      part = detail::trim(part);
-      if (part.empty()) detail::bad_gtid("GTID set", text, "empty element", expect(flavor));
-      if (flavor == gtid_flavor::mariadb) {
-        gtid g;
-        try {
-          g = gtid::parse(part, flavor);
-        } catch (const error&) {
-          detail::bad_gtid("MariaDB GTID set", text, "\"" + std::string(part) + "\" is not DOMAIN-SERVER-SEQ",
-                           detail::mariadb_expect);
-        }
-        if (s.domains_.count(g.domain))
-          detail::bad_gtid("MariaDB GTID set", text, "domain " + std::to_string(g.domain) + " appears twice",
-                           detail::mariadb_expect);
-        s.domains_[g.domain] = {g.server, g.sequence};
-        return;
-      }
-      const auto colon = part.find(':');
-      const auto uuid = part.substr(0, colon);
-      if (!detail::valid_uuid(uuid))
-        detail::bad_gtid("MySQL GTID set", text, "\"" + std::string(uuid) + "\" is not a uuid", detail::mysql_expect);
-      if (colon == std::string_view::npos)
-        detail::bad_gtid("MySQL GTID set", text, "uuid without intervals", detail::mysql_expect);
-      auto& ivs = s.uuids_[detail::lower(uuid)];
-      detail::split(part.substr(colon + 1), ':', [&](std::string_view iv) {
-        const auto dash = iv.find('-');
-        interval i{};
-        const bool ok = dash == std::string_view::npos
-                            ? detail::parse_uint(iv, i.first) && (i.last = i.first, true)
-                            : detail::parse_uint(iv.substr(0, dash), i.first) &&
-                                  detail::parse_uint(iv.substr(dash + 1), i.last);
-        if (!ok || i.first == 0 || i.last < i.first)
-          detail::bad_gtid("MySQL GTID set", text, "bad interval \"" + std::string(iv) + "\"", detail::mysql_expect);
-        insert(ivs, i);
-      });
-    });
-    return s;
-  }
+  TOR_DECL static gtid_set parse(std::string_view text, gtid_flavor flavor);
 
   [[nodiscard]] gtid_flavor flavor() const noexcept { return flavor_; }
   [[nodiscard]] bool empty() const noexcept { return domains_.empty() && uuids_.empty(); }
@@ -223,30 +142,10 @@ class gtid_set {
   }
 
   /// Union of two sets of the same flavour.
-  void merge(const gtid_set& other) {
-    if (other.empty()) return;
-    adopt(other.flavor_);
-    for (const auto& [d, e] : other.domains_) add(gtid{gtid_flavor::mariadb, d, e.server, {}, e.sequence});
-    for (const auto& [u, ivs] : other.uuids_)
-      for (const auto& i : ivs) insert(uuids_[u], i);
-  }
+  TOR_DECL void merge(const gtid_set& other);
 
-  [[nodiscard]] std::string to_string() const {
-    std::string out;
-    for (const auto& [d, e] : domains_) {
-      if (!out.empty()) out += ',';
-      out += std::to_string(d) + '-' + std::to_string(e.server) + '-' + std::to_string(e.sequence);
-    }
-    for (const auto& [u, ivs] : uuids_) {
-      if (!out.empty()) out += ',';
-      out += u;
-      for (const auto& i : ivs) {
-        out += ':' + std::to_string(i.first);
-        if (i.last != i.first) out += '-' + std::to_string(i.last);
-      }
-    }
-    return out;
-  }
+
+  [[nodiscard]] TOR_DECL std::string to_string() const;
 
   [[nodiscard]] const std::map<std::uint32_t, mariadb_entry>& domains() const noexcept { return domains_; }
   [[nodiscard]] const std::map<std::string, std::vector<interval>>& uuids() const noexcept { return uuids_; }
@@ -285,3 +184,7 @@ class gtid_set {
 };
 
 }  // namespace tor
+
+#ifdef TOR_HEADER_ONLY
+#include <tor/core/impl/gtid.ipp>
+#endif

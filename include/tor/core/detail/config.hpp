@@ -1,0 +1,19 @@
+// How the core's non-template functions are compiled.
+//
+// Header-only by default: every function is defined in the headers, so a
+// user includes them and links nothing. A project that instantiates routers
+// in many files can compile those functions once instead: define
+// TOR_SEPARATE_COMPILATION in every translation unit (the CMake target
+// tor::compiled does this and builds the one that compiles them), or, without
+// CMake, compile one file that includes <tor/src.hpp>. The headers then only
+// declare what their impl/*.ipp files define; what is a template, or is on a
+// per-event path and must inline, stays in the header in both modes.
+#pragma once
+
+#ifdef TOR_SEPARATE_COMPILATION
+#define TOR_DECL
+#else
+/// Marks a function declared in a header and defined in its impl/*.ipp.
+#define TOR_DECL inline
+#define TOR_HEADER_ONLY 1
+#endif

@@ -1,0 +1,10 @@
+// The definitions of the core's non-template functions, for separate
+// compilation (tor/core/detail/config.hpp): include this in exactly one
+// translation unit built with TOR_SEPARATE_COMPILATION defined.
+#pragma once
+
+#ifndef TOR_SEPARATE_COMPILATION
+#error "tor/src.hpp is for separate compilation: define TOR_SEPARATE_COMPILATION in every translation unit"
+#endif
+
+#include <tor/core/impl/gtid.ipp>
