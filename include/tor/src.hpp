@@ -8,3 +8,4 @@
 #endif
 
 #include <tor/core/impl/gtid.ipp>
+#include <tor/testing/impl/memory_dispatcher.ipp>
