@@ -8,4 +8,5 @@
 #endif
 
 #include <tor/core/impl/gtid.ipp>
+#include <tor/mappers/impl/outbox.ipp>
 #include <tor/testing/impl/memory_dispatcher.ipp>
