@@ -10,3 +10,4 @@
 #include <tor/core/impl/gtid.ipp>
 #include <tor/mappers/impl/outbox.ipp>
 #include <tor/testing/impl/memory_dispatcher.ipp>
+#include <tor/testing/impl/memory_source.ipp>

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include <tor/core/detail/config.hpp>
 #include <tor/core/error.hpp>
 #include <tor/core/event.hpp>
 
@@ -50,39 +51,8 @@ class memory_binlog {
   /// Appends one committed transaction; returns its commit checkpoint. An
   /// empty `rows` is a non-row transaction (DDL), framed like any other.
   /// Rows come `rows_per_event` to a rows event (one position, row_index 0, 1, ...).
-  checkpoint append(const std::vector<scripted_row>& rows, clock::time_point when = clock::now(),
-                    std::size_t rows_per_event = 1) {
-    std::lock_guard lock(mutex_);
-    transaction t;
-    const auto seq = static_cast<std::uint64_t>(txns_.size()) + 1;
-    t.begin.gtid = "0-" + server_id_ + '-' + std::to_string(seq);
-    t.begin.position = {file(), offset_};
-    t.begin.timestamp = when;
-    offset_ += 40;
-    std::uint32_t i = 0;
-    for (const auto& r : rows) {
-      row_change c;
-      c.op = r.op;
-      c.table = r.table;
-      c.before.values = r.before;
-      c.after.values = r.after;
-      c.position = {file(), offset_};
-      c.row_index = i++;
-      c.timestamp = when;
-      t.rows.push_back(std::move(c));
-      if (i == rows_per_event || t.rows.size() == rows.size()) {
-        offset_ += 100;
-        i = 0;
-      }
-    }
-    offset_ += 30;  // the commit event
-    gtids_.add(gtid::parse(t.begin.gtid, gtid_flavor::mariadb));
-    t.commit.after = checkpoint{{file(), offset_}, gtids_, server_id_};
-    t.commit.timestamp = when;
-    txns_.push_back(std::move(t));
-    cv_.notify_all();
-    return txns_.back().commit.after;
-  }
+  TOR_DECL checkpoint append(const std::vector<scripted_row>& rows, clock::time_point when = clock::now(),
+                             std::size_t rows_per_event = 1);
 
   /// Starts a new binlog file, as FLUSH BINARY LOGS does.
   void rotate() {
@@ -113,29 +83,12 @@ class memory_binlog {
 
   /// Index of the first transaction that starts at or after `from` (a commit
   /// checkpoint, or where a transaction begins).
-  [[nodiscard]] std::size_t index_after(const checkpoint& from) const {
-    std::lock_guard lock(mutex_);
-    std::size_t i = 0;
-    while (i < txns_.size() && txns_[i].commit.after.position <= from.position) ++i;
-    return i;
-  }
+  [[nodiscard]] TOR_DECL std::size_t index_after(const checkpoint& from) const;
   /// Index of the first transaction whose GTID is not in `gtids`, as a server
   /// resuming by GTID finds it.
-  [[nodiscard]] std::size_t index_after_gtids(const gtid_set& gtids) const {
-    std::lock_guard lock(mutex_);
-    std::size_t i = 0;
-    while (i < txns_.size() && gtids.contains(gtid::parse(txns_[i].begin.gtid, gtid_flavor::mariadb))) ++i;
-    return i;
-  }
+  [[nodiscard]] TOR_DECL std::size_t index_after_gtids(const gtid_set& gtids) const;
   /// Where transaction i begins, and its GTID: the checkpoint inside it after `rows` rows.
-  [[nodiscard]] checkpoint inside(std::size_t i, std::uint64_t rows) const {
-    std::lock_guard lock(mutex_);
-    checkpoint c{txns_[i].begin.position, i ? txns_[i - 1].commit.after.gtids : gtid_set{gtid_flavor::mariadb},
-                 server_id_};
-    c.skip_rows = rows;
-    c.transaction_gtid = txns_[i].begin.gtid;
-    return c;
-  }
+  [[nodiscard]] TOR_DECL checkpoint inside(std::size_t i, std::uint64_t rows) const;
 
   /// Copies transaction i, waiting up to `wait` for it to be appended.
   std::optional<transaction> get(std::size_t i, std::chrono::milliseconds wait) const {
@@ -179,47 +132,12 @@ class memory_source {
   explicit memory_source(const memory_binlog& log) : memory_source(log, options{}) {}
   memory_source(const memory_binlog& log, options opt) : log_(&log), opt_(opt) {}
 
-  void open(const std::optional<checkpoint>& from) {
-    if (from) {
-      next_txn_ = opt_.resume_by_gtid ? log_->index_after_gtids(from->gtids) : log_->index_after(*from);
-      opened_at_ = from;
-    } else if (opt_.start_at_end) {
-      auto [at, index] = log_->end();
-      next_txn_ = index;
-      opened_at_ = std::move(at);
-    } else {
-      next_txn_ = 0;
-      opened_at_ = log_->beginning();
-    }
-    current_.reset();
-    opened_ = true;
-  }
+  TOR_DECL void open(const std::optional<checkpoint>& from);
 
   /// The checkpoint the stream opened after (the start resolved); nullopt before open().
   [[nodiscard]] const std::optional<checkpoint>& opened_at() const noexcept { return opened_at_; }
 
-  std::optional<change_event> next(std::chrono::milliseconds wait) {
-    if (!opened_) throw error(error_kind::source, "memory_source: next() before open()");
-    if (opt_.fail_after_events && events_ >= opt_.fail_after_events)
-      throw error(error_kind::source, "memory_source: injected failure after " + std::to_string(events_) + " events");
-    if (!current_) {
-      current_ = log_->get(next_txn_, wait);
-      if (!current_) {
-        if (opt_.heartbeats) return change_event{heartbeat_event{}};
-        return std::nullopt;
-      }
-      step_ = 0;
-    }
-    ++events_;
-    const std::size_t rows = current_->rows.size();
-    const std::size_t s = step_++;
-    if (s == 0) return change_event{std::move(current_->begin)};
-    if (s <= rows) return change_event{std::move(current_->rows[s - 1])};
-    change_event c{std::move(current_->commit)};
-    current_.reset();
-    ++next_txn_;
-    return c;
-  }
+  TOR_DECL std::optional<change_event> next(std::chrono::milliseconds wait);
 
   [[nodiscard]] std::uint64_t events_read() const noexcept { return events_; }
 
@@ -235,3 +153,7 @@ class memory_source {
 };
 
 }  // namespace tor::testing
+
+#ifdef TOR_HEADER_ONLY
+#include <tor/testing/impl/memory_source.ipp>
+#endif
