@@ -11,3 +11,4 @@
 #include <tor/mappers/impl/outbox.ipp>
 #include <tor/testing/impl/memory_dispatcher.ipp>
 #include <tor/testing/impl/memory_source.ipp>
+#include <tor/testing/impl/memory_state_store.ipp>

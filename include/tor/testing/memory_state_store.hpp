@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <tor/core/checkpoint.hpp>
+#include <tor/core/detail/config.hpp>
 #include <tor/core/error.hpp>
 
 namespace tor::testing {
@@ -23,33 +24,9 @@ class memory_state_store {
  public:
   memory_state_store() : s_(std::make_shared<shared>()) {}
 
-  std::optional<checkpoint> load() {
-    std::lock_guard lock(s_->mutex);
-    if (s_->load_failures_left > 0) {
-      --s_->load_failures_left;
-      throw error(s_->load_failure_kind, "memory_state_store: injected failure loading the checkpoint");
-    }
-    return s_->current;
-  }
+  TOR_DECL std::optional<checkpoint> load();
 
-  void save(const checkpoint& c) {
-    std::unique_lock lock(s_->mutex);
-    ++s_->attempts;
-    if (s_->holding) {
-      ++s_->held;
-      s_->changed.notify_all();
-      s_->changed.wait(lock, [&] { return !s_->holding; });
-      --s_->held;
-    }
-    if (s_->failures_left > 0) {
-      --s_->failures_left;
-      throw error(s_->failure_kind, "memory_state_store: injected " +
-                                        std::string(s_->failure_kind == error_kind::transient ? "transient " : "") +
-                                        "failure saving " + c.to_string());
-    }
-    s_->current = c;
-    s_->history.push_back(c);
-  }
+  TOR_DECL void save(const checkpoint& c);
 
   /// The next `count` saves throw tor::error of this kind.
   void fail_next(std::size_t count, error_kind kind = error_kind::transient) {
@@ -113,3 +90,7 @@ class memory_state_store {
 };
 
 }  // namespace tor::testing
+
+#ifdef TOR_HEADER_ONLY
+#include <tor/testing/impl/memory_state_store.ipp>
+#endif
