@@ -10,5 +10,6 @@
 #include <tor/core/impl/gtid.ipp>
 #include <tor/mappers/impl/outbox.ipp>
 #include <tor/testing/impl/memory_dispatcher.ipp>
+#include <tor/testing/impl/memory_lease.ipp>
 #include <tor/testing/impl/memory_source.ipp>
 #include <tor/testing/impl/memory_state_store.ipp>

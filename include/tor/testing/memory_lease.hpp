@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include <tor/core/detail/config.hpp>
 #include <tor/core/error.hpp>
 #include <tor/core/lease.hpp>
 
@@ -75,30 +76,9 @@ class memory_lease {
   memory_lease(memory_lease_board board, std::string holder, std::chrono::milliseconds ttl)
       : s_(std::move(board.s_)), holder_(std::move(holder)), ttl_(ttl) {}
 
-  std::optional<lease_grant> acquire() {
-    std::lock_guard lock(s_->mutex);
-    reachable();
-    const auto now = steady::now();
-    if (s_->holder == holder_ && now < s_->expires) {
-      s_->expires = now + ttl_;
-      return lease_grant{s_->term, {}};
-    }
-    if (!s_->holder.empty() && now < s_->expires) return std::nullopt;
-    s_->previous = s_->holder == holder_ ? std::string() : s_->holder;
-    s_->holder = holder_;
-    s_->expires = now + ttl_;
-    ++s_->term;
-    return lease_grant{s_->term, s_->previous};
-  }
+  TOR_DECL std::optional<lease_grant> acquire();
 
-  bool renew() {
-    std::lock_guard lock(s_->mutex);
-    reachable();
-    const auto now = steady::now();
-    if (s_->holder != holder_ || now >= s_->expires) return false;
-    s_->expires = now + ttl_;
-    return true;
-  }
+  TOR_DECL bool renew();
 
   void release() {
     std::lock_guard lock(s_->mutex);
@@ -123,3 +103,7 @@ class memory_lease {
 static_assert(tor::lease<memory_lease>);
 
 }  // namespace tor::testing
+
+#ifdef TOR_HEADER_ONLY
+#include <tor/testing/impl/memory_lease.ipp>
+#endif
