@@ -8,6 +8,7 @@
 #endif
 
 #include <tor/core/impl/gtid.ipp>
+#include <tor/mappers/impl/compose.ipp>
 #include <tor/mappers/impl/outbox.ipp>
 #include <tor/testing/impl/memory_dispatcher.ipp>
 #include <tor/testing/impl/memory_lease.ipp>

@@ -23,14 +23,15 @@
 #include <range/v3/view/drop.hpp>
 
 #include <iterator>
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <tor/core/concepts.hpp>
+#include <tor/core/detail/config.hpp>
 
 namespace tor {
 
@@ -106,18 +107,14 @@ auto compose(Stages&&... stages) {
 /// Keeps rows of tables whose "schema.table" matches one of the patterns (ECMAScript regex, whole name).
 class table_filter {
  public:
-  explicit table_filter(const std::vector<std::string>& patterns) {
-    for (const auto& p : patterns) patterns_.emplace_back(p, std::regex::ECMAScript | std::regex::optimize);
-  }
-  bool accept(const row_change& row, const transaction_info&) const {
-    const std::string name = row.table_name();
-    for (const auto& re : patterns_)
-      if (std::regex_match(name, re)) return true;
-    return false;
-  }
+  TOR_DECL explicit table_filter(const std::vector<std::string>& patterns);
+  TOR_DECL bool accept(const row_change& row, const transaction_info&) const;
 
  private:
-  std::vector<std::regex> patterns_;
+  // The compiled patterns (std::regex, whose header stays out of this one);
+  // never modified once built, so copies of the filter share them.
+  struct impl;
+  std::shared_ptr<const impl> patterns_;
 };
 
 /// Keeps rows with the given operations.
@@ -192,3 +189,7 @@ template <class F>
 map_fn(F) -> map_fn<F>;
 
 }  // namespace tor
+
+#ifdef TOR_HEADER_ONLY
+#include <tor/mappers/impl/compose.ipp>
+#endif

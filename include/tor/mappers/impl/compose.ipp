@@ -1,0 +1,28 @@
+// Definitions for tor/mappers/compose.hpp (see tor/core/detail/config.hpp).
+#pragma once
+
+#include <regex>
+
+#include <tor/mappers/compose.hpp>
+
+namespace tor {
+
+struct table_filter::impl {
+  std::vector<std::regex> patterns;
+};
+
+TOR_DECL table_filter::table_filter(const std::vector<std::string>& patterns) {
+  auto compiled = std::make_shared<impl>();
+  for (const auto& p : patterns) compiled->patterns.emplace_back(p, std::regex::ECMAScript | std::regex::optimize);
+  patterns_ = std::move(compiled);
+}
+
+TOR_DECL bool table_filter::accept(const row_change& row, const transaction_info&) const {
+  if (!patterns_) return false;  // moved from: no patterns, no row kept
+  const std::string name = row.table_name();
+  for (const auto& re : patterns_->patterns)
+    if (std::regex_match(name, re)) return true;
+  return false;
+}
+
+}  // namespace tor
