@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
 #include <tor/mappers/compose.hpp>
 #include <tor/mappers/outbox.hpp>
 #include <tor/testing/memory_source.hpp>
@@ -47,6 +52,17 @@ TEST_CASE("stages run in order: filters gate, producers append, enrichers adjust
   CHECK(*out[0].find_header("source") == "db1");
   CHECK(out[1].topic == "customers");
   CHECK(seen_by_enricher == 2);
+}
+
+TEST_CASE("a table_filter matches whole names, and its copies match alike after it is gone", "[compose]") {
+  std::optional<table_filter> original(std::in_place, std::vector<std::string>{"app\\.ord.*", "app\\.customers"});
+  const table_filter copy = *original;
+  original.reset();
+  CHECK(copy.accept(row("orders"), {}));
+  CHECK(copy.accept(row("customers"), {}));
+  CHECK_FALSE(copy.accept(row("customers_archive"), {}));  // the whole name must match
+  CHECK_FALSE(copy.accept(row("payments"), {}));
+  CHECK_THROWS_AS(table_filter({"app\\.(orders"}), std::regex_error);  // a bad pattern is refused when built
 }
 
 TEST_CASE("enrichers only see the messages of the current row", "[compose]") {
