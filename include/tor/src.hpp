@@ -7,6 +7,7 @@
 #error "tor/src.hpp is for separate compilation: define TOR_SEPARATE_COMPILATION in every translation unit"
 #endif
 
+#include <tor/core/impl/checkpoint_tracker.ipp>
 #include <tor/core/impl/gtid.ipp>
 #include <tor/mappers/impl/compose.ipp>
 #include <tor/mappers/impl/outbox.ipp>
