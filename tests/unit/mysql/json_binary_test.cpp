@@ -63,6 +63,15 @@ TEST_CASE("opaque values: decimals, temporals, and other types as base64", "[mys
   CHECK(print(j::opaque(252, {'a', 'b', 'c', 'd'})) == R"("base64:type252:YWJjZA==")");
 }
 
+TEST_CASE("a packed temporal of INT64_MIN prints without overflow", "[mysql][json]") {
+  // Found by the long fuzz run: negating the most negative packed value was
+  // undefined behaviour (UBSan stops the sanitizer build here).
+  writer w;
+  w.le(std::uint64_t{1} << 63, 8);
+  CHECK(print(j::opaque(11, w.b)) == R"("-00:00:00.000000")");
+  CHECK(print(j::opaque(12, w.b)) == R"("0082-06-00 00:00:00.000000")");
+}
+
 TEST_CASE("corrupt binary JSON is refused, never read out of bounds", "[mysql][json]") {
   auto doc = j::document(j::object({{"key", j::string("value")}}));
   SECTION("an offset past the end") {

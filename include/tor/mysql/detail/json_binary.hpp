@@ -233,9 +233,11 @@ class json_binary_printer {
     emit('"');
   }
 
-  static std::string packed_temporal(std::int64_t v, std::uint8_t field_type) {
-    const bool negative = v < 0;
-    if (negative) v = -v;
+  static std::string packed_temporal(std::int64_t packed, std::uint8_t field_type) {
+    const bool negative = packed < 0;
+    // The magnitude, unsigned: a corrupt value may be INT64_MIN, whose
+    // negation does not fit an int64.
+    const std::uint64_t v = negative ? 0 - static_cast<std::uint64_t>(packed) : static_cast<std::uint64_t>(packed);
     const auto intpart = v >> 24;
     const auto frac = static_cast<unsigned>(v & 0xffffff);
     char buf[64];
