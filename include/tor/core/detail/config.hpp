@@ -6,8 +6,10 @@
 // TOR_SEPARATE_COMPILATION in every translation unit (the CMake target
 // tor::compiled does this and builds the one that compiles them), or, without
 // CMake, compile one file that includes <tor/src.hpp>. The headers then only
-// declare what their impl/*.ipp files define; what is a template, or is on a
-// per-event path and must inline, stays in the header in both modes.
+// declare what their impl/*.ipp files define; templates and accessors of a
+// few lines stay in the header in both modes. In separate mode the larger
+// per-event functions (the tracker's, the outbox mapper's produce, the
+// doubles') are out-of-line calls: header-only, the default, inlines them.
 #pragma once
 
 #ifdef TOR_SEPARATE_COMPILATION
