@@ -15,7 +15,8 @@
 #                                      $build/long-<target>.log and one line per
 #                                      target is appended to $build/long-run.tsv
 #                                      (date, target, executions, seconds,
-#                                      exit status, crash inputs, corpus size,
+#                                      exit status, crash inputs of this run,
+#                                      corpus size,
 #                                      exit status of the ASan replay)
 #
 # The long run counts its executions in a build under UBSan alone, optimised
@@ -110,7 +111,8 @@ long_run() {
   nice -n 19 "$build/tests/fuzz/${target}_fuzz" "$corpus" -runs=0 -rss_limit_mb=2048 -max_len="$(max_len "$target")" \
     -artifact_prefix="$artifacts/$target-replay-" >"$build/long-$target-replay.log" 2>&1 || replay=$?
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "${execs:-?}" "$(($(date +%s) - start))" \
-    "$rc" "$(find "$artifacts" -name "$target-*" | wc -l)" "$(find "$corpus" -type f | wc -l)" "$replay" |
+    "$rc" "$(find "$artifacts" -name "$target-*" -newermt "@$start" | wc -l)" "$(find "$corpus" -type f | wc -l)" \
+    "$replay" |
     tee -a "$build/long-run.tsv"
   ((rc == 0 && replay == 0))
 }
