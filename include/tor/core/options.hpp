@@ -30,8 +30,11 @@
 //
 //   static_assert(tor::options::every_member_described<retry_options>());
 //
-// next to the description fails to compile when a member is in neither
-// list, so a new member cannot go undocumented.
+// fails to compile when a member is in neither list, so a new member cannot
+// go undocumented. The framework's own structs are checked this way in one
+// test file (tests/unit/core/options_test.cpp), not next to each
+// description: the check is template work that every file including the
+// header would otherwise repeat.
 #pragma once
 
 #include <boost/hana/concat.hpp>

@@ -131,8 +131,6 @@ constexpr auto set_in_code(std::type_identity<router_options>) {
   using o = router_options;
   return options::members(&o::on_saved, &o::on_save_failed, &o::gate);
 }
-static_assert(options::every_member_described<router_options>(),
-              "describe each member of tor::router_options in options_of, or list it in set_in_code");
 
 /// A snapshot of the router's counters, readable from any thread while it runs.
 struct router_stats {

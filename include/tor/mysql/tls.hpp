@@ -71,7 +71,6 @@ constexpr auto options_of(std::type_identity<tls_options>) {
       opt("tls_version", &o::version,
           "Allowed protocol versions, e.g. `TLSv1.2,TLSv1.3`; empty: the library's defaults."));
 }
-static_assert(options::every_member_described<tls_options>());
 
 /// What one connection negotiated.
 struct tls_state {

