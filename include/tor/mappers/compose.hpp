@@ -20,8 +20,7 @@
 #include <boost/hana/integral_constant.hpp>
 #include <boost/hana/tuple.hpp>
 
-#include <range/v3/view/drop.hpp>
-
+#include <cstddef>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -88,7 +87,8 @@ class composed_mapper {
         }
         stage.map(row, tx, out);
       } else {
-        for (message& m : out | ranges::views::drop(first)) stage.enrich(m, row, tx);
+        // This row's messages: those after `first`.
+        for (std::size_t i = first; i < out.size(); ++i) stage.enrich(out[i], row, tx);
       }
     });
   }
