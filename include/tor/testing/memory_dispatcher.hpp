@@ -19,9 +19,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
 #include <utility>
@@ -98,7 +98,10 @@ class memory_dispatcher {
   };
 
   memory_dispatcher() : memory_dispatcher(options{}) {}
-  explicit memory_dispatcher(options opt) : opt_(std::move(opt)), rng_(opt_.shuffle_seed) {}
+  TOR_DECL explicit memory_dispatcher(options opt);
+  TOR_DECL ~memory_dispatcher();
+  memory_dispatcher(const memory_dispatcher&) = delete;
+  memory_dispatcher& operator=(const memory_dispatcher&) = delete;
 
   TOR_DECL void send(message&& m, std::uint64_t token);
 
@@ -221,7 +224,8 @@ class memory_dispatcher {
   TOR_DECL void abort_locked();
 
   options opt_;
-  std::mt19937_64 rng_;
+  struct random_engine;  // std::mt19937_64 seeded with shuffle_seed; <random> stays out of this header
+  std::unique_ptr<random_engine> rng_;
   queue_map pending_;
   queue_map::iterator last_queue_ = pending_.end();
   std::map<key, std::vector<record>> delivered_;

@@ -3,10 +3,20 @@
 
 #include <algorithm>
 #include <iterator>
+#include <random>
 
 #include <tor/testing/memory_dispatcher.hpp>
 
 namespace tor::testing {
+
+struct memory_dispatcher::random_engine {
+  std::mt19937_64 engine;
+};
+
+TOR_DECL memory_dispatcher::memory_dispatcher(options opt)
+    : opt_(std::move(opt)), rng_(new random_engine{std::mt19937_64(opt_.shuffle_seed)}) {}
+
+TOR_DECL memory_dispatcher::~memory_dispatcher() = default;
 
 TOR_DECL void memory_dispatcher::send(message&& m, std::uint64_t token) {
   std::lock_guard lock(mutex_);
@@ -32,7 +42,7 @@ TOR_DECL std::size_t memory_dispatcher::poll(std::vector<delivery>& out, std::ch
   if (releasable_ == 0) cv_.wait_for(lock, wait, [&] { return releasable_ > 0; });
   if (releasable_ == 0) return 0;
   std::size_t n = releasable_;
-  if (opt_.shuffle_seed) n = std::uniform_int_distribution<std::size_t>(1, releasable_)(rng_);
+  if (opt_.shuffle_seed) n = std::uniform_int_distribution<std::size_t>(1, releasable_)(rng_->engine);
   std::size_t done = 0;
   while (done < n) {
     auto it = pick();
@@ -150,7 +160,7 @@ TOR_DECL memory_dispatcher::queue_map::iterator memory_dispatcher::pick() {
     for (auto it = pending_.begin(); it != pending_.end(); ++it)
       if (!it->second.empty() && !held_.contains(it->first)) nonempty.push_back(it);
     if (nonempty.empty()) return pending_.end();
-    return nonempty[std::uniform_int_distribution<std::size_t>(0, nonempty.size() - 1)(rng_)];
+    return nonempty[std::uniform_int_distribution<std::size_t>(0, nonempty.size() - 1)(rng_->engine)];
   }
   auto best = pending_.end();
   for (auto it = pending_.begin(); it != pending_.end(); ++it)
