@@ -18,7 +18,7 @@ struct table_topic {
     message m;
     m.topic = r.table->table;
     m.key = to_text(r.image().values.at(0));
-    m.value = "v";
+    m.value.emplace("v");  // not `= "v"`: GCC 12 warns falsely on string::assign here (-Wrestrict, PR 105329)
     out.push_back(std::move(m));
   }
 };
