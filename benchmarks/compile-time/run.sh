@@ -8,7 +8,8 @@
 #                                                 one router over the doubles), header-only
 #                                                 and with tor::compiled, at -O0 and -O2 -g
 #   benchmarks/compile-time/run.sh tests <build>  every test file of a configured build
-#                                                 tree, with its own flags (from
+#                                                 tree (tests/ and examples/*/tests/),
+#                                                 with its own flags (from
 #                                                 <build>/compile_commands.json; configure
 #                                                 with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)
 #
@@ -60,7 +61,11 @@ import json, re, sys
 repo = sys.argv[2] + "/"
 for e in json.load(open(sys.argv[1])):
     f = e["file"]
-    if not f.startswith(repo + "tests/") or "/fuzz/" in f or "/package/" in f:
+    rel = f[len(repo):] if f.startswith(repo) else ""
+    # The tree's tests: tests/ and the examples' tests (the service's).
+    if not (rel.startswith("tests/") or (rel.startswith("examples/") and "/tests/" in rel)):
+        continue
+    if "/fuzz/" in rel or "/package/" in rel:
         continue
     cmd = re.sub(r" -o \S+", " -o /dev/null", e["command"])
     cmd = re.sub(r"^\S*ccache\S* |^/usr/bin/cmake -E env \S+ \S+ \S+ \S*ccache ", "", cmd)
