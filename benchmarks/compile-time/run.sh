@@ -72,8 +72,9 @@ for e in json.load(open(sys.argv[1])):
     print(e["directory"] + "\t" + f[len(repo):] + "\t" + cmd)
 EOF
       while IFS=$'\t' read -r dir file cmd; do
-        # shellcheck disable=SC2086 # the compile command is split into words
-        (cd "$dir" && measure "$file" $cmd)
+        # The command is shell text (compile_commands.json quotes definitions
+        # such as -DTOR_SOURCE_DIR=\"...\"), so the shell parses it.
+        (cd "$dir" && eval "measure \"\$file\" $cmd")
       done
     ;;
   *)
