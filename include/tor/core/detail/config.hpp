@@ -1,15 +1,18 @@
-// How the core's non-template functions are compiled.
+// How the non-template functions of the core and the adapters are compiled.
 //
 // Header-only by default: every function is defined in the headers, so a
 // user includes them and links nothing. A project that instantiates routers
 // in many files can compile those functions once instead: define
 // TOR_SEPARATE_COMPILATION in every translation unit (the CMake target
 // tor::compiled does this and builds the one that compiles them), or, without
-// CMake, compile one file that includes <tor/src.hpp>. The headers then only
-// declare what their impl/*.ipp files define; templates and accessors of a
-// few lines stay in the header in both modes. In separate mode the larger
-// per-event functions (the tracker's, the outbox mapper's produce, the
-// doubles') are out-of-line calls: header-only, the default, inlines them.
+// CMake, compile one file that includes <tor/src.hpp>, and, for each adapter
+// used, one that includes its src.hpp (<tor/mysql/src.hpp>; CMake:
+// tor::mysql_compiled). The headers then only declare what their impl/*.ipp
+// files define; templates and accessors of a few lines stay in the header in
+// both modes. In separate mode the larger per-event functions (the tracker's,
+// the outbox mapper's produce, the doubles', the binlog source's next and
+// the row decoder's decode_image) are out-of-line calls: header-only, the
+// default, inlines them.
 #pragma once
 
 #ifdef TOR_SEPARATE_COMPILATION
