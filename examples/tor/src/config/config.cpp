@@ -16,6 +16,18 @@ extern char** environ;
 
 namespace tor_service::config {
 
+// Every member of the service's settings has a description (or is set in
+// code): checked here, once, rather than in every file including settings.hpp.
+static_assert(tor::options::every_member_described<kafka_topic_settings>());
+static_assert(tor::options::every_member_described<kafka_settings>());
+static_assert(tor::options::every_member_described<state_settings>());
+static_assert(tor::options::every_member_described<outbox_settings>());
+static_assert(tor::options::every_member_described<log_settings>());
+static_assert(tor::options::every_member_described<http_settings>());
+static_assert(tor::options::every_member_described<ha_settings>());
+static_assert(tor::options::every_member_described<settings>());
+
+
 namespace {
 
 using tor::kafka::poison_policy;

@@ -2,9 +2,9 @@
 // file state, outbox mapper, router, logs, HTTP endpoint, hot standby).
 // Where the framework has an options struct for a part, the section is that
 // struct, described next to it in include/tor; the rest are the service's
-// own, described here the same way (tor/core/options.hpp). config.hpp reads
-// them from YAML and the environment, validates them and prints them, all
-// through reflect.hpp.
+// own, described here the same way (tor/core/options.hpp), and checked
+// complete in config.cpp. config.hpp reads them from YAML and the
+// environment, validates them and prints them, all through reflect.hpp.
 #pragma once
 
 #include <chrono>
@@ -45,7 +45,6 @@ constexpr auto options_of(std::type_identity<kafka_topic_settings>) {
       opt("replication_factor", &o::replication_factor,
           "Replication factor when Tor creates it; -1 uses `kafka.topic_replication_factor`."));
 }
-static_assert(tor::options::every_member_described<kafka_topic_settings>());
 
 /// The kafka section: the Kafka dispatcher's options and the topics the
 /// service checks at start with their own partition and replication settings.
@@ -61,7 +60,6 @@ constexpr auto options_of(std::type_identity<kafka_settings>) {
           "replication settings: a list of `{name, partitions, replication_factor}`."));
   return boost::hana::concat(options_of(std::type_identity<tor::kafka::config>{}), own);
 }
-static_assert(tor::options::every_member_described<kafka_settings>());
 
 // ---- state: redis or file ----------------------------------------------------
 
@@ -76,7 +74,6 @@ constexpr auto options_of(std::type_identity<state_settings>) {
           "Checkpoint file used when `redis.host` is empty; written atomically (write, fsync, rename). Its directory "
           "must exist."));
 }
-static_assert(tor::options::every_member_described<state_settings>());
 
 // ---- outbox mapper -----------------------------------------------------------
 
@@ -98,7 +95,6 @@ constexpr auto options_of(std::type_identity<outbox_settings>) {
           "(aggregate_id, aggregate_type, payload; no id or type column). Columns set explicitly win."));
   return boost::hana::concat(own, options_of(std::type_identity<tor::outbox_config>{}));
 }
-static_assert(tor::options::every_member_described<outbox_settings>());
 
 // ---- logs ----------------------------------------------------------------------
 
@@ -127,7 +123,6 @@ constexpr auto options_of(std::type_identity<log_settings>) {
           "How often progress is logged while catching up (events/s, bytes and seconds behind the server's binlog "
           "end); 0 turns it off."));
 }
-static_assert(tor::options::every_member_described<log_settings>());
 
 // ---- http --------------------------------------------------------------------
 
@@ -142,7 +137,6 @@ constexpr auto options_of(std::type_identity<http_settings>) {
       opt("address", &o::address, "Address the HTTP endpoint (/metrics, /healthz, /readyz) listens on."),
       opt("port", &o::port, "Its port; 0 turns the endpoint off."));
 }
-static_assert(tor::options::every_member_described<http_settings>());
 
 // ---- hot standby -----------------------------------------------------------------
 
@@ -161,7 +155,6 @@ constexpr auto options_of(std::type_identity<ha_settings>) {
           "How long the lease lasts without renewal (renewed every third of it). A standby takes over within about "
           "this long after the active one dies; the active one stops publishing before it lapses."));
 }
-static_assert(tor::options::every_member_described<ha_settings>());
 
 // ---- everything --------------------------------------------------------------
 
@@ -201,7 +194,6 @@ constexpr auto options_of(std::type_identity<settings>) {
       opt("http", &o::http, "The metrics and health endpoint."),
       opt("ha", &o::ha, "Hot standby with automatic failover."));
 }
-static_assert(tor::options::every_member_described<settings>());
 
 }  // namespace tor_service::config
 
