@@ -9,6 +9,7 @@
 
 #include <tor/core/impl/checkpoint_tracker.ipp>
 #include <tor/core/impl/gtid.ipp>
+#include <tor/core/impl/router.ipp>
 #include <tor/core/impl/value.ipp>
 #include <tor/mappers/impl/compose.ipp>
 #include <tor/mappers/impl/outbox.ipp>

@@ -42,16 +42,19 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stop_token>
 #include <thread>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
 #include <tor/core/checkpoint_tracker.hpp>
 #include <tor/core/concepts.hpp>
+#include <tor/core/detail/config.hpp>
 #include <tor/core/error.hpp>
 #include <tor/core/lease.hpp>
 #include <tor/core/options.hpp>
@@ -154,6 +157,186 @@ struct router_stats {
   binlog_position read_position;          ///< just after the last transaction read
 };
 
+namespace detail {
+
+/// What a router does that does not depend on its policies: the option
+/// checks, the checkpoint tracker's bookkeeping, the counters, the saving
+/// thread (it reaches the state store through one function pointer), the
+/// checks of a resume inside a transaction and the errors. Compiled once with
+/// tor::compiled (tor/core/detail/config.hpp); tor::router keeps only what
+/// calls its policies, the per-event loop among it.
+class router_core {
+ public:
+  router_core(const router_core&) = delete;
+  router_core& operator=(const router_core&) = delete;
+
+  [[nodiscard]] TOR_DECL router_stats stats() const;
+
+ protected:
+  using steady = std::chrono::steady_clock;
+  /// Saves `c` through the state store at `store` (the router's one call into it from the saving thread).
+  using save_function = void (*)(void* store, const checkpoint& c);
+  /// Reads a checkpoint from the policy at `from` (the state store's load, the dispatcher's committed one).
+  using read_function = std::optional<checkpoint> (*)(void* from);
+
+  static constexpr std::chrono::milliseconds ack_wait{10};
+  static constexpr const char* lease_lost_text =
+      "this instance no longer holds the lease (it expired, could not be renewed in time, or another instance took "
+      "it over)";
+
+  /// Throws tor::error (invalid_argument) when a bound of `options` is zero.
+  TOR_DECL router_core(void* store, save_function save, router_options options);
+  TOR_DECL ~router_core();
+
+  // Hot standby: the gate is shut, so another instance may hold the lease now.
+  [[nodiscard]] bool lease_lost() const noexcept { return opt_.gate && !opt_.gate->open(); }
+  // Hot standby: nothing more goes to the dispatcher once the lease may have
+  // passed to another instance.
+  void check_gate() const {
+    if (lease_lost()) gate_shut();
+  }
+  [[noreturn]] TOR_DECL void gate_shut() const;
+  // What ended a run after the gate shut, reported as the takeover it follows.
+  [[noreturn]] TOR_DECL static void throw_lease_lost(const char* what);
+  // A store that fences (an owner epoch) would fence the new active's saves.
+  TOR_DECL void check_lease_at_start() const;
+
+  template <class T>
+  static void bump(std::atomic<T>& a, T by = 1) {  // single writer: no read-modify-write needed
+    a.store(a.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  }
+
+  // Calls `read` until it returns or fails with a non-transient error,
+  // backing off from idle_wait to 5 s; nullopt when stopped meanwhile. A
+  // transient failure is retried (never read as "no checkpoint", which
+  // would restart from the configured start and lose or repeat data).
+  TOR_DECL std::optional<checkpoint> retry_transient(const std::stop_token& stop, read_function read, void* from);
+
+  // Start of a run: what the state store holds; with a transactional
+  // dispatcher, what it committed wins (`start` becomes it) and the store mirrors it.
+  TOR_DECL void adopt_stored(const std::optional<checkpoint>& stored);
+  TOR_DECL void adopt_committed(std::optional<checkpoint>& start, std::optional<checkpoint> committed);
+  // Reading starts at `start` (nullopt: where the source opens).
+  TOR_DECL void begin_at(const std::optional<checkpoint>& start);
+  // Saves the checkpoint the source opened at, retrying transient failures
+  // until it is saved or a stop is requested; anything else stops the router.
+  TOR_DECL void save_first(const checkpoint& c, const std::stop_token& stop);
+  // Starts the saving thread; reading begins.
+  TOR_DECL void start_saving();
+
+  // The transaction being read is not counted against max_pending_transactions:
+  // it cannot finish before more of it is read, so counting it could stall reading for good.
+  [[nodiscard]] bool over_bounds() const noexcept {
+    return tracker_.records() >= opt_.max_in_flight_messages ||
+           tracker_.in_flight_bytes() >= opt_.max_in_flight_bytes ||
+           tracker_.pending_transactions() - (tracker_.transaction_open() ? 1 : 0) >= opt_.max_pending_transactions;
+  }
+
+  void publish_in_flight() {
+    in_flight_.store(tracker_.in_flight(), std::memory_order_relaxed);
+    in_flight_bytes_.store(tracker_.in_flight_bytes(), std::memory_order_relaxed);
+    pending_txns_.store(tracker_.pending_transactions(), std::memory_order_relaxed);
+    const auto bytes = tracker_.memory_bytes();
+    tracker_bytes_.store(bytes, std::memory_order_relaxed);
+    if (bytes > tracker_peak_bytes_.load(std::memory_order_relaxed))
+      tracker_peak_bytes_.store(bytes, std::memory_order_relaxed);
+  }
+
+  // A mapper failed on `row` (called from the handler that caught `e`).
+  [[noreturn]] TOR_DECL static void mapping_failed(const row_change& row, const std::exception& e);
+  TOR_DECL void on_begin(begin_event& b);
+  TOR_DECL void on_commit(commit_event& c);
+  // The first transaction after resuming inside one must be that one; then
+  // its leading rows, published before, are skipped.
+  TOR_DECL void resume_inside(const begin_event& b);
+  [[noreturn]] TOR_DECL void fewer_rows_than_checkpoint(const commit_event& c);
+
+  // The delivery reports in reports_ (not empty): acknowledges, and throws for a failed delivery.
+  TOR_DECL void take_reports();
+
+  // Hands the committable checkpoint to the saving thread once per interval,
+  // and stops the router when that thread met a failure it cannot retry.
+  TOR_DECL void maybe_save(steady::time_point& next_save);
+
+  // Transactional dispatcher: true when a commit is due, at a binlog-transaction
+  // boundary after the interval or max_transaction_messages; inside a binlog
+  // transaction at twice either. With nothing sent, a transaction of the
+  // checkpoint alone moves it over unrelated traffic once per interval.
+  [[nodiscard]] TOR_DECL bool commit_due(bool check_clock);
+  [[noreturn]] TOR_DECL void flush_timed_out() const;
+  [[noreturn]] TOR_DECL void not_committed_lease_lost(const checkpoint& c) const;
+  // The dispatcher failed to commit (called from the handler that caught `e`): rethrows.
+  [[noreturn]] TOR_DECL void commit_aborted(const error& e) const;
+  // The dispatcher committed `c` with the transaction's messages.
+  TOR_DECL void committed_transaction(const checkpoint& c);
+
+  // Hands a committed checkpoint to the saving thread for the state store.
+  TOR_DECL void mirror(const checkpoint& c);
+  // Ends the saving thread (waiting for a save in flight, which the store's
+  // own timeout bounds). Afterwards the router thread may use the store.
+  TOR_DECL void stop_saving() noexcept;
+  // Graceful stop, once what was in flight is delivered: the final save.
+  TOR_DECL void final_save();
+  // After a failure: whether salvage may save what was acknowledged, and then
+  // doing it with the delivery reports in reports_.
+  [[nodiscard]] bool may_salvage() const noexcept {
+    return !save_failed_.load(std::memory_order_acquire) && !keep_checkpoint_;
+  }
+  TOR_DECL void salvage_acknowledged();
+
+  router_options opt_;
+  checkpoint_tracker tracker_;
+  transaction_info tx_;
+  std::vector<message> out_;
+  std::vector<delivery> reports_;
+  std::optional<checkpoint> saved_;      // saving thread while it runs, router thread otherwise
+  std::optional<checkpoint> requested_;  // router thread: last handed to the saving thread
+  binlog_position read_position_dirty_;
+  std::optional<checkpoint> resume_inside_;  // resumed inside this transaction: check the first begin against it
+  checkpoint skipping_;                      // ... and, once checked, the rows of it still to skip
+  std::uint64_t skip_rows_ = 0;
+  bool keep_checkpoint_ = false;             // a failure that must leave the stored checkpoint as it was
+
+  bool transactional_ = false;               // the dispatcher commits the checkpoint; the store mirrors it
+  bool txn_open_ = false;
+  std::size_t txn_messages_ = 0;
+  steady::time_point txn_began_{};
+  steady::time_point next_commit_{};
+  std::optional<checkpoint> committed_;      // the last checkpoint the dispatcher committed
+
+  std::atomic<std::uint64_t> events_{0}, transactions_{0}, rows_{0}, rows_skipped_{0}, sent_{0}, acked_{0},
+      failed_{0}, save_failures_{0}, commits_{0};
+  std::atomic<std::size_t> in_flight_{0}, in_flight_bytes_{0}, pending_txns_{0}, tracker_bytes_{0},
+      tracker_peak_bytes_{0};
+  std::atomic<clock::duration::rep> last_commit_{0};
+
+ private:
+  TOR_DECL void save_loop(std::stop_token st);
+  TOR_DECL void fail_saving(const error& e);
+  [[noreturn]] TOR_DECL void rethrow_save_failure();
+  // Saves `c` when it differs from what was saved last.
+  TOR_DECL void save_committable(const checkpoint& c);
+  TOR_DECL void save_committable();
+  TOR_DECL void publish_saved(const checkpoint& c);
+
+  void* store_;
+  save_function save_;
+
+  std::mutex save_mutex_;
+  std::condition_variable_any save_cv_;
+  std::optional<checkpoint> wanted_;      // handed over, not yet taken by the saving thread
+  std::optional<error> save_failure_;     // what stopped the saving thread
+  std::atomic<bool> save_failed_{false};
+  std::jthread saver_;                    // joined by the destructor before the members go
+
+  mutable std::mutex mutex_;
+  std::optional<checkpoint> last_saved_;
+  clock::time_point last_saved_at_{};
+  binlog_position read_position_;
+};
+
+}  // namespace detail
+
 /// The policies are checked by the static_asserts below rather than by
 /// constraints on the parameters, so that a policy mistake, with
 /// `tor::router r{src, disp, store, mapper}` too, fails with a first error
@@ -161,8 +344,9 @@ struct router_stats {
 /// would first fail class template argument deduction, and some compilers
 /// then name no concept at all). Each requirement is one named concept of
 /// tor/core/concepts.hpp.
+/// What does not depend on the policies is in detail::router_core.
 template <class Source, class Dispatcher, class StateStore, class Mapper>
-class router {
+class router : private detail::router_core {
   static_assert(resumable_source<Source>,
                 "tor::router: the Source policy is not a tor::source: concept tor::resumable_source needs "
                 "open(const std::optional<tor::checkpoint>&)");
@@ -193,17 +377,11 @@ class router {
   /// The router uses the policies by reference; they must outlive it.
   /// Throws tor::error (invalid_argument) when a bound of `options` is zero.
   router(Source& source, Dispatcher& dispatcher, StateStore& store, Mapper& mapper, router_options options = {})
-      : source_(source), dispatcher_(dispatcher), store_(store), mapper_(mapper), opt_(std::move(options)) {
-    const auto positive = [](std::size_t v, const char* name) {
-      if (v == 0)
-        throw error(error_kind::invalid_argument,
-                    std::string("router option ") + name + " is 0: reading could never start; give it at least 1");
-    };
-    positive(opt_.max_in_flight_messages, "max_in_flight_messages");
-    positive(opt_.max_in_flight_bytes, "max_in_flight_bytes");
-    positive(opt_.max_pending_transactions, "max_pending_transactions");
-    positive(opt_.max_transaction_messages, "max_transaction_messages");
-  }
+      : router_core(const_cast<std::remove_cv_t<StateStore>*>(std::addressof(store)), &save_to, std::move(options)),
+        source_(source),
+        dispatcher_(dispatcher),
+        store_(store),
+        mapper_(mapper) {}
 
   router(const router&) = delete;
   router& operator=(const router&) = delete;
@@ -243,60 +421,36 @@ class router {
     }
   }
 
-  ~router() { stop_saving(); }
-
-  [[nodiscard]] router_stats stats() const {
-    router_stats s;
-    s.events_read = events_.load(std::memory_order_relaxed);
-    s.transactions = transactions_.load(std::memory_order_relaxed);
-    s.rows = rows_.load(std::memory_order_relaxed);
-    s.rows_skipped = rows_skipped_.load(std::memory_order_relaxed);
-    s.messages_sent = sent_.load(std::memory_order_relaxed);
-    s.messages_acknowledged = acked_.load(std::memory_order_relaxed);
-    s.messages_failed = failed_.load(std::memory_order_relaxed);
-    s.save_failures = save_failures_.load(std::memory_order_relaxed);
-    s.commits = commits_.load(std::memory_order_relaxed);
-    s.in_flight_messages = in_flight_.load(std::memory_order_relaxed);
-    s.in_flight_bytes = in_flight_bytes_.load(std::memory_order_relaxed);
-    s.pending_transactions = pending_txns_.load(std::memory_order_relaxed);
-    s.tracker_bytes = tracker_bytes_.load(std::memory_order_relaxed);
-    s.tracker_peak_bytes = tracker_peak_bytes_.load(std::memory_order_relaxed);
-    s.last_commit_time = clock::time_point(clock::duration(last_commit_.load(std::memory_order_relaxed)));
-    std::lock_guard lock(mutex_);
-    s.last_saved = last_saved_;
-    s.last_saved_at = last_saved_at_;
-    s.read_position = read_position_;
-    return s;
-  }
+  /// A snapshot of the counters, readable from any thread while it runs.
+  using router_core::stats;
 
  private:
-  using steady = std::chrono::steady_clock;
-  static constexpr std::chrono::milliseconds ack_wait{10};
+  static void save_to(void* store, const checkpoint& c) { static_cast<StateStore*>(store)->save(c); }
 
   void run_term(const std::stop_token& stop, bool& running) {
-    if (lease_lost())  // a store that fences (an owner epoch) would fence the new active's saves
-      throw error(error_kind::fenced, std::string(lease_lost_text) + ": not starting, nor loading (claiming) the "
-                                          "checkpoint");
+    check_lease_at_start();
     if constexpr (transactional_dispatcher<Dispatcher>) transactional_ = static_cast<bool>(dispatcher_.transactional());
-    auto start = load_checkpoint(stop);
+    // Where to resume; anything but a transient failure stops the router.
+    auto start = retry_transient(
+        stop,
+        [](void* s) -> std::optional<checkpoint> { return static_cast<StateStore*>(s)->load(); },
+        const_cast<std::remove_cv_t<StateStore>*>(std::addressof(store_)));
     if (stop.stop_requested()) return;
-    if (transactional_) {
-      // Kafka is the authority; the store's copy is the mirror (or, before the
-      // first commit in this mode, where at least once left off).
-      saved_ = start;  // what the mirror holds
-      if (auto committed = load_committed(stop)) start = std::move(committed);
-      if (stop.stop_requested()) return;
-      committed_ = start;
-      if (committed_) mirror(*committed_);  // a mirror behind Kafka catches up at once
-    } else if (start) {
-      saved_ = *start;
+    adopt_stored(start);
+    if constexpr (transactional_dispatcher<Dispatcher>) {
+      if (transactional_) {
+        // Kafka is the authority; the store's copy is the mirror (or, before
+        // the first commit in this mode, where at least once left off). Its
+        // committed checkpoint also fences older instances.
+        auto committed = retry_transient(
+            stop,
+            [](void* d) -> std::optional<checkpoint> { return static_cast<Dispatcher*>(d)->committed_checkpoint(); },
+            const_cast<std::remove_cv_t<Dispatcher>*>(std::addressof(dispatcher_)));
+        if (stop.stop_requested()) return;
+        adopt_committed(start, std::move(committed));
+      }
     }
-    if (start) {
-      tracker_.start(*start);
-      if (start->inside_transaction()) resume_inside_ = *start;
-      std::lock_guard lock(mutex_);
-      last_saved_ = *start;
-    }
+    begin_at(start);
     source_.open(start);
     if constexpr (start_reporting_source<Source>) {
       // First run: save where the source opened before reading anything, so a
@@ -304,98 +458,18 @@ class router {
       if (!start) {
         if (auto first = source_.opened_at(); first && !first->empty()) {
           tracker_.start(*first);
-          save_first(*first, stop);
+          if (transactional_)  // a transaction of the checkpoint alone; mirrored once the saving thread runs
+            commit_transaction(*first);
+          else
+            save_first(*first, stop);
           if (stop.stop_requested()) return;
         }
       }
     }
-    requested_ = saved_;
-    saver_ = std::jthread([this](std::stop_token st) { save_loop(st); });
-    next_commit_ = steady::now() + opt_.checkpoint_interval;
+    start_saving();
     running = true;
     loop(stop);
     finish();
-  }
-
-  // Hot standby: the gate is shut, so another instance may hold the lease now.
-  [[nodiscard]] bool lease_lost() const noexcept { return opt_.gate && !opt_.gate->open(); }
-
-  static constexpr const char* lease_lost_text =
-      "this instance no longer holds the lease (it expired, could not be renewed in time, or another instance took "
-      "it over)";
-
-  // What ended a run after the gate shut, reported as the takeover it follows.
-  [[noreturn]] static void throw_lease_lost(const char* what) {
-    throw error(error_kind::fenced, std::string(lease_lost_text) +
-                                        ": stopped without saving; what ended the run is what an instance taking "
-                                        "over causes (it fences the old saves and producer, and reopens the binlog "
-                                        "with the same replica server id): " +
-                                        what);
-  }
-
-  // Where to resume. A transient failure is retried (never read as "no
-  // checkpoint", which would restart from the configured start and lose or
-  // repeat data); anything else stops the router.
-  std::optional<checkpoint> load_checkpoint(const std::stop_token& stop) {
-    return retry_transient(stop, [&] { return store_.load(); });
-  }
-
-  // The dispatcher's committed checkpoint (which also fences older
-  // instances), retried like load_checkpoint.
-  std::optional<checkpoint> load_committed(const std::stop_token& stop) {
-    if constexpr (transactional_dispatcher<Dispatcher>) {
-      return retry_transient(stop, [&] { return dispatcher_.committed_checkpoint(); });
-    } else {
-      (void)stop;
-      return std::nullopt;
-    }
-  }
-
-  // Calls `read` until it returns or fails with a non-transient error,
-  // backing off from idle_wait to 5 s; nullopt when stopped meanwhile.
-  template <class Read>
-  std::optional<checkpoint> retry_transient(const std::stop_token& stop, Read read) {
-    auto wait = opt_.idle_wait;
-    while (true) {
-      try {
-        return read();
-      } catch (const error& e) {
-        if (!e.transient() || lease_lost()) throw;  // no retrying once another instance may have taken over
-        bump(save_failures_, std::uint64_t{1});
-        if (opt_.on_save_failed) opt_.on_save_failed(e);
-        if (stop.stop_requested()) return std::nullopt;
-        std::this_thread::sleep_for(wait);
-        wait = std::min(wait * 2, std::chrono::milliseconds(5000));
-      }
-    }
-  }
-
-  // Saves the checkpoint the source opened at, retrying transient failures
-  // until it is saved or a stop is requested; anything else stops the router.
-  void save_first(const checkpoint& c, const std::stop_token& stop) {
-    if (transactional_) {  // a transaction of the checkpoint alone; mirrored once the saving thread runs
-      commit_transaction(c);
-      return;
-    }
-    auto wait = opt_.idle_wait;
-    while (true) {
-      try {
-        save_committable(c);
-        return;
-      } catch (const error& e) {
-        if (!e.transient()) throw;
-        bump(save_failures_, std::uint64_t{1});
-        if (opt_.on_save_failed) opt_.on_save_failed(e);
-        if (stop.stop_requested()) return;
-        std::this_thread::sleep_for(wait);
-        wait = std::min(wait * 2, std::chrono::milliseconds(5000));
-      }
-    }
-  }
-
-  template <class T>
-  static void bump(std::atomic<T>& a, T by = 1) {  // single writer: no read-modify-write needed
-    a.store(a.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
   }
 
   void loop(const std::stop_token& stop) {
@@ -431,14 +505,6 @@ class router {
     }
   }
 
-  // The transaction being read is not counted against max_pending_transactions:
-  // it cannot finish before more of it is read, so counting it could stall reading for good.
-  [[nodiscard]] bool over_bounds() const noexcept {
-    return tracker_.records() >= opt_.max_in_flight_messages ||
-           tracker_.in_flight_bytes() >= opt_.max_in_flight_bytes ||
-           tracker_.pending_transactions() - (tracker_.transaction_open() ? 1 : 0) >= opt_.max_pending_transactions;
-  }
-
   void handle(change_event& ev) {
     if (auto* row = std::get_if<row_change>(&ev)) {
       bump(rows_, std::uint64_t{1});
@@ -457,9 +523,7 @@ class router {
         else
           mapper_.map(*row, tx_, out_);
       } catch (const std::exception& e) {
-        throw error(error_kind::mapping, "cannot map the row of " + row->table_name() + " at binlog " +
-                                             row->position.to_string() + " row " + std::to_string(row->row_index) +
-                                             ": " + e.what());
+        mapping_failed(*row, e);
       }
       if (!out_.empty()) {
         check_gate();
@@ -473,117 +537,16 @@ class router {
       bump(sent_, std::uint64_t{out_.size()});
       publish_in_flight();
     } else if (auto* b = std::get_if<begin_event>(&ev)) {
-      if (resume_inside_) resume_inside(*b);
-      tracker_.begin(*b);
-      tx_.gtid = std::move(b->gtid);
-      tx_.begin = std::move(b->position);
-      tx_.timestamp = b->timestamp;
+      on_begin(*b);
     } else if (auto* c = std::get_if<commit_event>(&ev)) {
-      if (skip_rows_ > 0) fewer_rows_than_checkpoint(*c);
-      bump(transactions_, std::uint64_t{1});
-      last_commit_.store(c->timestamp.time_since_epoch().count(), std::memory_order_relaxed);
-      read_position_dirty_ = c->after.position;
-      tracker_.commit(std::move(c->after));
-      publish_in_flight();
+      on_commit(*c);
     }
-  }
-
-  // Hot standby: nothing more goes to the dispatcher once the lease may have
-  // passed to another instance.
-  void check_gate() const {
-    if (lease_lost())
-      throw error(error_kind::fenced, std::string(lease_lost_text) +
-                                          ": stopped before handing more messages to the dispatcher (the last "
-                                          "transaction read began at binlog " +
-                                          tx_.begin.to_string() + ")");
-  }
-
-  // The first transaction after resuming inside one must be that one; then
-  // its leading rows, published before, are skipped.
-  void resume_inside(const begin_event& b) {
-    const checkpoint at = std::move(*resume_inside_);
-    resume_inside_.reset();
-    const bool same = !at.transaction_gtid.empty() && !b.gtid.empty() ? at.transaction_gtid == b.gtid
-                                                                       : at.position == b.position;
-    if (!same)
-      throw error(error_kind::source,
-                  "the checkpoint points inside the transaction at " + at.position.to_string() +
-                      (at.transaction_gtid.empty() ? std::string() : " (gtid " + at.transaction_gtid + ")") +
-                      " after " + std::to_string(at.skip_rows) + " published rows, but the source resumed at the " +
-                      "transaction at " + b.position.to_string() +
-                      (b.gtid.empty() ? std::string() : " (gtid " + b.gtid + ")") +
-                      ": it cannot tell which rows were published. Check that Tor reads the server the checkpoint "
-                      "came from; to publish that transaction again in full, remove skip_rows and "
-                      "transaction_gtid from the stored checkpoint");
-    skip_rows_ = at.skip_rows;
-    skipping_ = at;
-  }
-
-  [[noreturn]] void fewer_rows_than_checkpoint(const commit_event& c) {
-    keep_checkpoint_ = true;  // the skipped rows must not count as published: leave the checkpoint as found
-    throw error(error_kind::source,
-                "the checkpoint says " + std::to_string(skipping_.skip_rows) + " rows of the transaction at " +
-                    skipping_.position.to_string() +
-                    (skipping_.transaction_gtid.empty() ? std::string() : " (gtid " + skipping_.transaction_gtid + ")") +
-                    " were published, but it ends at " + c.after.position.to_string() + " after " +
-                    std::to_string(skipping_.skip_rows - skip_rows_) +
-                    " rows of captured tables: were the captured tables changed? To publish that transaction again "
-                    "in full, remove skip_rows and transaction_gtid from the stored checkpoint");
   }
 
   void serve_acks(std::chrono::milliseconds wait) {
     reports_.clear();
     dispatcher_.poll(reports_, wait);
-    if (reports_.empty()) return;
-    const delivery* failure = nullptr;
-    std::uint64_t ok = 0;
-    for (const auto& r : reports_) {
-      if (r.ok()) {
-        tracker_.acknowledge(r.token);
-        ++ok;
-      } else if (!failure) {
-        failure = &r;
-      }
-    }
-    bump(acked_, ok);
-    publish_in_flight();
-    if (failure) {
-      bump(failed_, std::uint64_t{1});
-      throw error(error_kind::dispatch, "delivery failed for the message from " + tracker_.describe(failure->token) +
-                                            ": " + failure->error);
-    }
-  }
-
-  void publish_in_flight() {
-    in_flight_.store(tracker_.in_flight(), std::memory_order_relaxed);
-    in_flight_bytes_.store(tracker_.in_flight_bytes(), std::memory_order_relaxed);
-    pending_txns_.store(tracker_.pending_transactions(), std::memory_order_relaxed);
-    const auto bytes = tracker_.memory_bytes();
-    tracker_bytes_.store(bytes, std::memory_order_relaxed);
-    if (bytes > tracker_peak_bytes_.load(std::memory_order_relaxed))
-      tracker_peak_bytes_.store(bytes, std::memory_order_relaxed);
-  }
-
-  // Hands the committable checkpoint to the saving thread once per interval,
-  // and stops the router when that thread met a failure it cannot retry.
-  void maybe_save(steady::time_point& next_save) {
-    if (save_failed_.load(std::memory_order_acquire)) rethrow_save_failure();
-    const auto now = steady::now();
-    if (now < next_save) return;
-    next_save = now + opt_.checkpoint_interval;
-    {
-      std::lock_guard lock(mutex_);
-      read_position_ = read_position_dirty_;
-    }
-    if (transactional_) return;  // the state store mirrors what commit_transaction committed
-    auto c = tracker_.resume_point();
-    if (!c || (requested_ && *requested_ == *c)) return;
-    requested_ = *c;
-    {
-      std::lock_guard lock(save_mutex_);
-      wanted_ = *c;  // replaces one the saving thread has not taken yet: the latest wins
-    }
-    save_cv_.notify_one();
+    if (!reports_.empty()) take_reports();
   }
 
   // ---- transactional dispatcher ----
@@ -602,25 +565,8 @@ class router {
     (void)messages;
   }
 
-  // Commits when due: at a binlog-transaction boundary after the interval or
-  // max_transaction_messages; inside a binlog transaction at twice either.
-  // With nothing sent, a transaction of the checkpoint alone moves it over
-  // unrelated traffic once per interval.
   void maybe_commit(bool check_clock) {
-    const bool inside = tracker_.transaction_open();
-    const std::size_t factor = inside ? 2 : 1;
-    bool due = txn_open_ && txn_messages_ >= factor * opt_.max_transaction_messages;
-    if (!due && check_clock) {
-      const auto now = steady::now();
-      if (txn_open_) {
-        due = now - txn_began_ >= factor * opt_.checkpoint_interval;
-      } else if (!inside && now >= next_commit_) {
-        next_commit_ = now + opt_.checkpoint_interval;
-        const auto c = tracker_.resume_point();
-        due = c && c != committed_;
-      }
-    }
-    if (due) commit_now(false);
+    if (commit_due(check_clock)) commit_now(false);
   }
 
   // Every message of the transaction acknowledged (written), the checkpoint
@@ -632,11 +578,7 @@ class router {
         abandon_transaction();
         return;
       }
-      throw error(error_kind::transient,
-                  "the dispatcher did not acknowledge the transaction's messages within the flush timeout (" +
-                      std::to_string(opt_.flush_timeout.count()) +
-                      " ms): the transaction is aborted; run again to resume from the last committed checkpoint " +
-                      (committed_ ? committed_->to_string() : std::string("(none)")));
+      flush_timed_out();
     }
     do serve_acks(std::chrono::milliseconds(0));
     while (!reports_.empty());
@@ -645,28 +587,16 @@ class router {
 
   void commit_transaction(const checkpoint& c) {
     if constexpr (transactional_dispatcher<Dispatcher>) {
-      if (lease_lost())  // an open transaction is aborted (run's handler): none of it becomes visible
-        throw error(error_kind::fenced, std::string(lease_lost_text) + ": the transaction up to the checkpoint " +
-                                            c.to_string() + " is not committed");
+      if (lease_lost()) not_committed_lease_lost(c);  // an open transaction is aborted (run's handler)
       if (!txn_open_) dispatcher_.begin_transaction();
       txn_open_ = true;
       try {
         dispatcher_.commit_transaction(c);
       } catch (const error& e) {
         txn_open_ = false;  // aborted by the dispatcher, or fenced
-        if (!e.transient()) throw;
-        throw error(error_kind::transient, std::string("the transaction was aborted (") + e.what() +
-                                               "): none of it is visible; run again to resume from the last "
-                                               "committed checkpoint " +
-                                               (committed_ ? committed_->to_string() : std::string("(none)")));
+        commit_aborted(e);
       }
-      txn_open_ = false;
-      txn_messages_ = 0;
-      committed_ = c;
-      bump(commits_, std::uint64_t{1});
-      publish_saved(c);
-      next_commit_ = steady::now() + opt_.checkpoint_interval;
-      mirror(c);
+      committed_transaction(c);
     }
     (void)c;
   }
@@ -683,99 +613,6 @@ class router {
     }
   }
 
-  // Hands a committed checkpoint to the saving thread for the state store.
-  void mirror(const checkpoint& c) {
-    {
-      std::lock_guard lock(save_mutex_);
-      wanted_ = c;
-    }
-    save_cv_.notify_one();
-  }
-
-  // The saving thread: one save at a time, always of the latest checkpoint
-  // handed over. Transient failures are reported and retried after the
-  // checkpoint interval; any other failure ends the thread and is rethrown
-  // on the router thread by maybe_save (a fenced store stops the router).
-  void save_loop(std::stop_token st) {
-    while (true) {
-      checkpoint c;
-      {
-        std::unique_lock lock(save_mutex_);
-        if (!save_cv_.wait(lock, st, [&] { return wanted_.has_value(); })) return;
-        c = std::move(*wanted_);
-        wanted_.reset();
-      }
-      try {
-        save_committable(c);
-      } catch (const error& e) {
-        if (!e.transient()) {
-          fail_saving(e);
-          return;
-        }
-        bump(save_failures_, std::uint64_t{1});
-        if (opt_.on_save_failed) opt_.on_save_failed(e);
-        std::unique_lock lock(save_mutex_);
-        if (!wanted_) wanted_ = std::move(c);
-        // Wait before retrying; only a stop cuts the wait short.
-        save_cv_.wait_for(lock, st, opt_.checkpoint_interval, [] { return false; });
-        if (st.stop_requested()) return;
-      } catch (const std::exception& e) {
-        fail_saving(error(error_kind::state, "cannot save the checkpoint " + c.to_string() + ": " + e.what()));
-        return;
-      }
-    }
-  }
-
-  void fail_saving(const error& e) {
-    {
-      std::lock_guard lock(save_mutex_);
-      save_failure_ = e;
-    }
-    save_failed_.store(true, std::memory_order_release);
-  }
-
-  [[noreturn]] void rethrow_save_failure() {
-    std::lock_guard lock(save_mutex_);
-    throw *save_failure_;
-  }
-
-  // Ends the saving thread (waiting for a save in flight, which the store's
-  // own timeout bounds). Afterwards the router thread may use the store.
-  void stop_saving() noexcept {
-    if (!saver_.joinable()) return;
-    saver_.request_stop();
-    saver_.join();
-  }
-
-  // Saves `c` when it differs from what was saved last.
-  void save_committable(const checkpoint& c) {
-    if (saved_ && *saved_ == c) return;
-    if (lease_lost())  // the checkpoint may be another instance's now
-      throw error(error_kind::fenced, std::string(lease_lost_text) + ": the checkpoint " + c.to_string() +
-                                          " is not saved");
-    try {
-      store_.save(c);
-    } catch (const error& e) {
-      if (e.transient()) throw;
-      throw error(e.kind() == error_kind::fenced ? error_kind::fenced : error_kind::state,
-                  "cannot save the checkpoint " + c.to_string() + ": " + e.what());
-    }
-    saved_ = c;
-    save_failures_.store(0, std::memory_order_relaxed);
-    publish_saved(c);
-    if (opt_.on_saved) opt_.on_saved(c);
-  }
-
-  void save_committable() {
-    if (const auto c = tracker_.resume_point()) save_committable(*c);
-  }
-
-  void publish_saved(const checkpoint& c) {
-    std::lock_guard lock(mutex_);
-    last_saved_ = c;
-    last_saved_at_ = clock::now();
-  }
-
   // Graceful stop: deliver what is in flight, then save.
   void finish() {
     if (transactional_) {
@@ -788,37 +625,16 @@ class router {
       do serve_acks(std::chrono::milliseconds(0));
       while (!reports_.empty());
     }
-    stop_saving();
-    if (save_failed_.load(std::memory_order_acquire)) rethrow_save_failure();
-    {
-      std::lock_guard lock(mutex_);
-      read_position_ = read_position_dirty_;
-    }
-    const auto deadline = steady::now() + opt_.final_save_timeout;
-    while (true) {
-      try {
-        if (!transactional_) save_committable();
-        else if (committed_) save_committable(*committed_);
-        return;
-      } catch (const error& e) {
-        if (!e.transient() || steady::now() >= deadline) throw;
-        bump(save_failures_, std::uint64_t{1});
-        if (opt_.on_save_failed) opt_.on_save_failed(e);
-        std::this_thread::sleep_for(opt_.idle_wait);
-      }
-    }
+    final_save();
   }
 
   // After a failure: keep whatever was acknowledged, never more.
   void salvage() noexcept {
-    if (save_failed_.load(std::memory_order_acquire)) return;  // the store refused: do not insist
-    if (keep_checkpoint_) return;
+    if (!may_salvage()) return;  // the store refused, or the checkpoint must stay as found
     try {
       reports_.clear();
       dispatcher_.poll(reports_, std::chrono::milliseconds(0));
-      for (const auto& r : reports_)
-        if (r.ok() && tracker_.outstanding(r.token)) tracker_.acknowledge(r.token);
-      save_committable();
+      salvage_acknowledged();
     } catch (...) {  // the original error is what the caller needs to see
     }
   }
@@ -827,43 +643,10 @@ class router {
   Dispatcher& dispatcher_;
   StateStore& store_;
   Mapper& mapper_;
-  router_options opt_;
-
-  checkpoint_tracker tracker_;
-  transaction_info tx_;
-  std::vector<message> out_;
-  std::vector<delivery> reports_;
-  std::optional<checkpoint> saved_;      // saving thread while it runs, router thread otherwise
-  std::optional<checkpoint> requested_;  // router thread: last handed to the saving thread
-  binlog_position read_position_dirty_;
-  std::optional<checkpoint> resume_inside_;  // resumed inside this transaction: check the first begin against it
-  checkpoint skipping_;                      // ... and, once checked, the rows of it still to skip
-  std::uint64_t skip_rows_ = 0;
-  bool keep_checkpoint_ = false;             // a failure that must leave the stored checkpoint as it was
-
-  bool transactional_ = false;               // the dispatcher commits the checkpoint; the store mirrors it
-  bool txn_open_ = false;
-  std::size_t txn_messages_ = 0;
-  steady::time_point txn_began_{};
-  steady::time_point next_commit_{};
-  std::optional<checkpoint> committed_;      // the last checkpoint the dispatcher committed
-
-  std::mutex save_mutex_;
-  std::condition_variable_any save_cv_;
-  std::optional<checkpoint> wanted_;      // handed over, not yet taken by the saving thread
-  std::optional<error> save_failure_;     // what stopped the saving thread
-  std::atomic<bool> save_failed_{false};
-  std::jthread saver_;                    // last member: joined before the others go
-
-  std::atomic<std::uint64_t> events_{0}, transactions_{0}, rows_{0}, rows_skipped_{0}, sent_{0}, acked_{0},
-      failed_{0}, save_failures_{0}, commits_{0};
-  std::atomic<std::size_t> in_flight_{0}, in_flight_bytes_{0}, pending_txns_{0}, tracker_bytes_{0},
-      tracker_peak_bytes_{0};
-  std::atomic<clock::duration::rep> last_commit_{0};
-  mutable std::mutex mutex_;
-  std::optional<checkpoint> last_saved_;
-  clock::time_point last_saved_at_{};
-  binlog_position read_position_;
 };
 
 }  // namespace tor
+
+#ifdef TOR_HEADER_ONLY
+#include <tor/core/impl/router.ipp>
+#endif

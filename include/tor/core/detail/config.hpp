@@ -11,8 +11,9 @@
 // files define; templates and accessors of a few lines stay in the header in
 // both modes. In separate mode the larger per-event functions (the tracker's,
 // the outbox mapper's produce, the doubles', the binlog source's next and
-// the row decoder's decode_image) are out-of-line calls: header-only, the
-// default, inlines them.
+// the row decoder's decode_image, the router's periodic save check in
+// detail::router_core) are out-of-line calls: header-only, the default,
+// inlines them.
 #pragma once
 
 #ifdef TOR_SEPARATE_COMPILATION
