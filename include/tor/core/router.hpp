@@ -160,11 +160,13 @@ struct router_stats {
 namespace detail {
 
 /// What a router does that does not depend on its policies: the option
-/// checks, the checkpoint tracker's bookkeeping, the counters, the saving
-/// thread (it reaches the state store through one function pointer), the
-/// checks of a resume inside a transaction and the errors. Compiled once with
-/// tor::compiled (tor/core/detail/config.hpp); tor::router keeps only what
-/// calls its policies, the per-event loop among it.
+/// checks, the counters and stats(), handing checkpoints to the saving
+/// thread and that thread (it reaches the state store through one function
+/// pointer), retries, the checks of a resume inside a transaction, salvage,
+/// the final save and the errors. Compiled once with tor::compiled
+/// (tor/core/detail/config.hpp); tor::router keeps what calls its policies
+/// and the per-event path (loop, handle, serve_acks), so that header-only
+/// it is the same code as a router written in one piece.
 class router_core {
  public:
   router_core(const router_core&) = delete;
@@ -224,35 +226,14 @@ class router_core {
   // Starts the saving thread; reading begins.
   TOR_DECL void start_saving();
 
-  // The transaction being read is not counted against max_pending_transactions:
-  // it cannot finish before more of it is read, so counting it could stall reading for good.
-  [[nodiscard]] bool over_bounds() const noexcept {
-    return tracker_.records() >= opt_.max_in_flight_messages ||
-           tracker_.in_flight_bytes() >= opt_.max_in_flight_bytes ||
-           tracker_.pending_transactions() - (tracker_.transaction_open() ? 1 : 0) >= opt_.max_pending_transactions;
-  }
-
-  void publish_in_flight() {
-    in_flight_.store(tracker_.in_flight(), std::memory_order_relaxed);
-    in_flight_bytes_.store(tracker_.in_flight_bytes(), std::memory_order_relaxed);
-    pending_txns_.store(tracker_.pending_transactions(), std::memory_order_relaxed);
-    const auto bytes = tracker_.memory_bytes();
-    tracker_bytes_.store(bytes, std::memory_order_relaxed);
-    if (bytes > tracker_peak_bytes_.load(std::memory_order_relaxed))
-      tracker_peak_bytes_.store(bytes, std::memory_order_relaxed);
-  }
-
   // A mapper failed on `row` (called from the handler that caught `e`).
   [[noreturn]] TOR_DECL static void mapping_failed(const row_change& row, const std::exception& e);
-  TOR_DECL void on_begin(begin_event& b);
-  TOR_DECL void on_commit(commit_event& c);
   // The first transaction after resuming inside one must be that one; then
   // its leading rows, published before, are skipped.
   TOR_DECL void resume_inside(const begin_event& b);
   [[noreturn]] TOR_DECL void fewer_rows_than_checkpoint(const commit_event& c);
 
-  // The delivery reports in reports_ (not empty): acknowledges, and throws for a failed delivery.
-  TOR_DECL void take_reports();
+  [[noreturn]] TOR_DECL void delivery_failed(const delivery& d);
 
   // Hands the committable checkpoint to the saving thread once per interval,
   // and stops the router when that thread met a failure it cannot retry.
@@ -505,6 +486,24 @@ class router : private detail::router_core {
     }
   }
 
+  // The transaction being read is not counted against max_pending_transactions:
+  // it cannot finish before more of it is read, so counting it could stall reading for good.
+  [[nodiscard]] bool over_bounds() const noexcept {
+    return tracker_.records() >= opt_.max_in_flight_messages ||
+           tracker_.in_flight_bytes() >= opt_.max_in_flight_bytes ||
+           tracker_.pending_transactions() - (tracker_.transaction_open() ? 1 : 0) >= opt_.max_pending_transactions;
+  }
+
+  void publish_in_flight() {
+    in_flight_.store(tracker_.in_flight(), std::memory_order_relaxed);
+    in_flight_bytes_.store(tracker_.in_flight_bytes(), std::memory_order_relaxed);
+    pending_txns_.store(tracker_.pending_transactions(), std::memory_order_relaxed);
+    const auto bytes = tracker_.memory_bytes();
+    tracker_bytes_.store(bytes, std::memory_order_relaxed);
+    if (bytes > tracker_peak_bytes_.load(std::memory_order_relaxed))
+      tracker_peak_bytes_.store(bytes, std::memory_order_relaxed);
+  }
+
   void handle(change_event& ev) {
     if (auto* row = std::get_if<row_change>(&ev)) {
       bump(rows_, std::uint64_t{1});
@@ -537,16 +536,38 @@ class router : private detail::router_core {
       bump(sent_, std::uint64_t{out_.size()});
       publish_in_flight();
     } else if (auto* b = std::get_if<begin_event>(&ev)) {
-      on_begin(*b);
+      if (resume_inside_) resume_inside(*b);
+      tracker_.begin(*b);
+      tx_.gtid = std::move(b->gtid);
+      tx_.begin = std::move(b->position);
+      tx_.timestamp = b->timestamp;
     } else if (auto* c = std::get_if<commit_event>(&ev)) {
-      on_commit(*c);
+      if (skip_rows_ > 0) fewer_rows_than_checkpoint(*c);
+      bump(transactions_, std::uint64_t{1});
+      last_commit_.store(c->timestamp.time_since_epoch().count(), std::memory_order_relaxed);
+      read_position_dirty_ = c->after.position;
+      tracker_.commit(std::move(c->after));
+      publish_in_flight();
     }
   }
 
   void serve_acks(std::chrono::milliseconds wait) {
     reports_.clear();
     dispatcher_.poll(reports_, wait);
-    if (!reports_.empty()) take_reports();
+    if (reports_.empty()) return;
+    const delivery* failure = nullptr;
+    std::uint64_t ok = 0;
+    for (const auto& r : reports_) {
+      if (r.ok()) {
+        tracker_.acknowledge(r.token);
+        ++ok;
+      } else if (!failure) {
+        failure = &r;
+      }
+    }
+    bump(acked_, ok);
+    publish_in_flight();
+    if (failure) delivery_failed(*failure);
   }
 
   // ---- transactional dispatcher ----

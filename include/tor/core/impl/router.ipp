@@ -129,23 +129,6 @@ TOR_DECL void router_core::mapping_failed(const row_change& row, const std::exce
                                        e.what());
 }
 
-TOR_DECL void router_core::on_begin(begin_event& b) {
-  if (resume_inside_) resume_inside(b);
-  tracker_.begin(b);
-  tx_.gtid = std::move(b.gtid);
-  tx_.begin = std::move(b.position);
-  tx_.timestamp = b.timestamp;
-}
-
-TOR_DECL void router_core::on_commit(commit_event& c) {
-  if (skip_rows_ > 0) fewer_rows_than_checkpoint(c);
-  bump(transactions_, std::uint64_t{1});
-  last_commit_.store(c.timestamp.time_since_epoch().count(), std::memory_order_relaxed);
-  read_position_dirty_ = c.after.position;
-  tracker_.commit(std::move(c.after));
-  publish_in_flight();
-}
-
 TOR_DECL void router_core::resume_inside(const begin_event& b) {
   const checkpoint at = std::move(*resume_inside_);
   resume_inside_.reset();
@@ -177,24 +160,10 @@ TOR_DECL void router_core::fewer_rows_than_checkpoint(const commit_event& c) {
                   "in full, remove skip_rows and transaction_gtid from the stored checkpoint");
 }
 
-TOR_DECL void router_core::take_reports() {
-  const delivery* failure = nullptr;
-  std::uint64_t ok = 0;
-  for (const auto& r : reports_) {
-    if (r.ok()) {
-      tracker_.acknowledge(r.token);
-      ++ok;
-    } else if (!failure) {
-      failure = &r;
-    }
-  }
-  bump(acked_, ok);
-  publish_in_flight();
-  if (failure) {
-    bump(failed_, std::uint64_t{1});
-    throw error(error_kind::dispatch, "delivery failed for the message from " + tracker_.describe(failure->token) +
-                                          ": " + failure->error);
-  }
+TOR_DECL void router_core::delivery_failed(const delivery& d) {
+  bump(failed_, std::uint64_t{1});
+  throw error(error_kind::dispatch,
+              "delivery failed for the message from " + tracker_.describe(d.token) + ": " + d.error);
 }
 
 TOR_DECL void router_core::maybe_save(steady::time_point& next_save) {
