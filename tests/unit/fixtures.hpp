@@ -7,8 +7,8 @@
 #include <string>
 #include <thread>
 
+#include <tor/core/router.hpp>
 #include <tor/testing.hpp>
-#include <tor/tor.hpp>
 
 namespace tor::test {
 
