@@ -14,6 +14,7 @@
 #include <tor/core/message.hpp>
 #include <tor/core/position.hpp>
 #include <tor/core/router.hpp>
+#include <tor/core/router_options.hpp>
 #include <tor/core/shared_string.hpp>
 #include <tor/core/value.hpp>
 #include <tor/mappers/compose.hpp>

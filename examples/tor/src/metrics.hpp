@@ -13,7 +13,7 @@
 #include <vector>
 
 #include <tor/core/position.hpp>
-#include <tor/core/router.hpp>
+#include <tor/core/router_options.hpp>
 
 namespace tor_service {
 

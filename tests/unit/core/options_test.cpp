@@ -1,7 +1,7 @@
 // The option descriptions (tor/core/options.hpp): options reached through a
 // part, and the check that every member of an options struct is described.
 #include <tor/core/options.hpp>
-#include <tor/core/router.hpp>
+#include <tor/core/router_options.hpp>
 #include <tor/kafka/config.hpp>
 #include <tor/mappers/outbox.hpp>
 #include <tor/mysql/source_config.hpp>

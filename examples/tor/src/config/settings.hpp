@@ -16,7 +16,7 @@
 
 #include <boost/hana/concat.hpp>
 
-#include <tor/core/router.hpp>
+#include <tor/core/router_options.hpp>
 #include <tor/kafka/config.hpp>
 #include <tor/mappers/outbox.hpp>
 #include <tor/mysql/source_config.hpp>
