@@ -552,14 +552,14 @@ loaded_settings load(std::string_view yaml, const std::string& file, const std::
   return l;
 }
 
-loaded_settings load_file(const std::filesystem::path& path, const std::map<std::string, std::string>& env) {
+loaded_settings load_file(const std::string& path, const std::map<std::string, std::string>& env) {
   if (path.empty()) return load("", "(no config file)", env);
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw config_error(path.string() + ": cannot open the config file: " + std::strerror(errno));
+  if (!in) throw config_error(path + ": cannot open the config file: " + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) throw config_error(path.string() + ": cannot read the config file");
-  return load(text.str(), path.string(), env);
+  if (in.bad()) throw config_error(path + ": cannot read the config file");
+  return load(text.str(), path, env);
 }
 
 std::map<std::string, std::string> process_environment() {

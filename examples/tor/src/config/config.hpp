@@ -5,7 +5,6 @@
 // service prints it and exits with status 2.
 #pragma once
 
-#include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
@@ -28,8 +27,7 @@ struct loaded_settings {
                                    const std::map<std::string, std::string>& env);
 
 /// Loads the file at `path` (or, when empty, defaults and the environment only).
-[[nodiscard]] loaded_settings load_file(const std::filesystem::path& path,
-                                        const std::map<std::string, std::string>& env);
+[[nodiscard]] loaded_settings load_file(const std::string& path, const std::map<std::string, std::string>& env);
 
 /// The process environment as a map.
 [[nodiscard]] std::map<std::string, std::string> process_environment();
