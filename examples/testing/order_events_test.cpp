@@ -1,7 +1,6 @@
 // How a user tests their own outbox configuration with Tor's in-memory
 // doubles: script the transactions the service writes, run the router, and
 // assert on what would reach Kafka and on the saved checkpoint.
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include <thread>
