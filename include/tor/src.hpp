@@ -13,6 +13,8 @@
 #include <tor/core/impl/value.ipp>
 #include <tor/mappers/impl/compose.ipp>
 #include <tor/mappers/impl/outbox.ipp>
+#include <tor/state/impl/checkpoint_json.ipp>
+#include <tor/state/impl/file_state_store.ipp>
 #include <tor/testing/impl/memory_dispatcher.ipp>
 #include <tor/testing/impl/memory_lease.ipp>
 #include <tor/testing/impl/memory_source.ipp>
