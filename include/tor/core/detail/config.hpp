@@ -7,7 +7,8 @@
 // tor::compiled does this and builds the one that compiles them), or, without
 // CMake, compile one file that includes <tor/src.hpp>, and, for each adapter
 // used, one that includes its src.hpp (<tor/mysql/src.hpp>,
-// <tor/kafka/src.hpp>; CMake: tor::mysql_compiled, tor::kafka_compiled). The headers then only declare what their impl/*.ipp
+// <tor/kafka/src.hpp>, <tor/redis/src.hpp>; CMake: tor::mysql_compiled,
+// tor::kafka_compiled, tor::redis_compiled). The headers then only declare what their impl/*.ipp
 // files define; templates and accessors of a few lines stay in the header in
 // both modes. In separate mode the larger per-event functions (the tracker's,
 // the outbox mapper's produce, the doubles', the binlog source's next and

@@ -21,6 +21,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <tor/core/detail/config.hpp>
 #include <tor/redis/detail/tls_stream.hpp>
 
 namespace tor::redis::detail {
@@ -35,12 +36,7 @@ struct reply_deleter {
 };
 using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
 
-inline timeval to_timeval(std::chrono::milliseconds d) {
-  timeval tv{};
-  tv.tv_sec = static_cast<decltype(tv.tv_sec)>(d.count() / 1000);
-  tv.tv_usec = static_cast<decltype(tv.tv_usec)>((d.count() % 1000) * 1000);
-  return tv;
-}
+TOR_DECL timeval to_timeval(std::chrono::milliseconds d);
 
 /// hiredis writes with write(2): a server that has closed the connection
 /// would raise SIGPIPE and kill the process. For the duration of a call the
@@ -85,56 +81,16 @@ class connection {
  public:
   /// Connects over TCP (`unix_socket` empty), TLS (`tls.enabled`) or a unix
   /// socket, then applies the command timeout to every later read and write.
-  connection(const std::string& host, int port, const std::string& unix_socket,
+  TOR_DECL connection(const std::string& host, int port, const std::string& unix_socket,
              std::chrono::milliseconds connect_timeout, std::chrono::milliseconds command_timeout,
-             const tls_options& tls = {}) {
-    sigpipe_guard guard;
-    if (tls.enabled && unix_socket.empty()) {
-      tls_ = std::make_unique<tls_stream>(host, port, tls, connect_timeout, command_timeout);
-      return;
-    }
-    const auto tv = to_timeval(connect_timeout);
-    ctx_.reset(unix_socket.empty() ? redisConnectWithTimeout(host.c_str(), port, tv)
-                                   : redisConnectUnixWithTimeout(unix_socket.c_str(), tv));
-    if (!ctx_) throw io_failure("cannot allocate a hiredis context");
-    if (ctx_->err) throw failure_of(errno);
-    if (redisSetTimeout(ctx_.get(), to_timeval(command_timeout)) != 0) throw failure_of(errno);
-    if (unix_socket.empty()) (void)redisEnableKeepAlive(ctx_.get());
-  }
+             const tls_options& tls = {});
 
   /// Sends one command (binary-safe arguments) and returns the reply.
-  reply_ptr command(std::initializer_list<std::string_view> args) {
-    return command(std::vector<std::string_view>(args));
-  }
-  reply_ptr command(const std::vector<std::string_view>& args) {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    argv.reserve(args.size());
-    lens.reserve(args.size());
-    for (const auto a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    sigpipe_guard guard;
-    if (tls_) return reply_ptr(tls_->command(static_cast<int>(argv.size()), argv.data(), lens.data()));
-    errno = 0;
-    reply_ptr r(static_cast<redisReply*>(
-        redisCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(), lens.data())));
-    if (!r) throw failure_of(errno);
-    return r;
-  }
+  TOR_DECL reply_ptr command(std::initializer_list<std::string_view> args);
+  TOR_DECL reply_ptr command(const std::vector<std::string_view>& args);
 
  private:
-  [[nodiscard]] io_failure failure_of(int err) const {
-    io_failure f(ctx_ && ctx_->errstr[0] ? ctx_->errstr : "unknown hiredis error");
-#ifdef REDIS_ERR_TIMEOUT
-    if (ctx_ && ctx_->err == REDIS_ERR_TIMEOUT) f.timed_out = true;
-#endif
-    if (ctx_ && ctx_->err == REDIS_ERR_IO && (err == EAGAIN || err == EWOULDBLOCK)) f.timed_out = true;
-    if (ctx_ && ctx_->err == REDIS_ERR_IO && (err == EPIPE || err == ECONNRESET)) f.broken_pipe = true;
-    if (ctx_ && ctx_->err == REDIS_ERR_EOF) f.broken_pipe = true;
-    return f;
-  }
+  [[nodiscard]] TOR_DECL io_failure failure_of(int err) const;
 
   context_ptr ctx_;
   std::unique_ptr<tls_stream> tls_;
@@ -142,21 +98,9 @@ class connection {
 
 // ---- reading replies ---------------------------------------------------------
 
-inline std::string_view text_of(const redisReply& r) {
-  return r.str ? std::string_view(r.str, r.len) : std::string_view();
-}
+TOR_DECL std::string_view text_of(const redisReply& r);
 
-inline const char* type_name(const redisReply& r) {
-  switch (r.type) {
-    case REDIS_REPLY_STRING: return "a string";
-    case REDIS_REPLY_ARRAY: return "an array";
-    case REDIS_REPLY_INTEGER: return "an integer";
-    case REDIS_REPLY_NIL: return "nil";
-    case REDIS_REPLY_STATUS: return "a status";
-    case REDIS_REPLY_ERROR: return "an error";
-    default: return "an unknown reply type";
-  }
-}
+TOR_DECL const char* type_name(const redisReply& r);
 
 /// An error reply as Redis (and Tor's scripts) write one: a code, a space,
 /// the message ("WRONGPASS invalid username-password pair ...").
@@ -165,15 +109,10 @@ struct error_reply {
   std::string_view message;  ///< the rest, without the separating space
 };
 
-inline error_reply parse_error(const redisReply& r) {
-  const auto t = text_of(r);
-  const auto space = t.find(' ');
-  if (space == std::string_view::npos) return {t, {}};
-  return {t.substr(0, space), t.substr(space + 1)};
-}
+TOR_DECL error_reply parse_error(const redisReply& r);
 
 /// The first word of an error reply ("WRONGPASS", "NOSCRIPT", "ERR" ...).
-inline std::string_view error_code(const redisReply& r) { return parse_error(r).code; }
+TOR_DECL std::string_view error_code(const redisReply& r);
 
 /// Runs a Lua script by EVALSHA: loads it first (SCRIPT LOAD) when `sha`
 /// is empty, remembering its digest there, and falls back to EVAL when the
@@ -205,3 +144,7 @@ reply_ptr eval_script(connection& conn, std::string& sha, std::string_view scrip
 }
 
 }  // namespace tor::redis::detail
+
+#ifdef TOR_HEADER_ONLY
+#include <tor/redis/detail/impl/hiredis.ipp>
+#endif
