@@ -1,7 +1,8 @@
 // The documented wiring of a router behind a tor::redis::lease, against a
 // real redis-server (scripts/servers.sh): it publishes, stops as fenced when
 // the lease is lost, and gives the lease up after a clean stop. The lease
-// itself: redis_lease_test.cpp.
+// itself: redis_lease_test.cpp; the wiring, quoted in docs/state-stores.md:
+// redis_router.cpp.
 //
 // Environment (from `scripts/servers.sh env`): TOR_REDIS_PORT.
 #include <catch2/catch.hpp>
@@ -11,14 +12,13 @@
 #include <stop_token>
 #include <string>
 
-#include <tor/core/lease_keeper.hpp>
-#include <tor/core/router.hpp>
 #include <tor/mappers/outbox.hpp>
 #include <tor/redis/lease.hpp>
-#include <tor/redis/state_store.hpp>
-#include <tor/testing.hpp>
+#include <tor/testing/memory_dispatcher.hpp>
+#include <tor/testing/memory_source.hpp>
 
 #include "laws/lease_laws.hpp"
+#include "redis_router.hpp"
 #include "redis_support.hpp"
 
 using namespace std::chrono_literals;
@@ -51,20 +51,8 @@ TEST_CASE("the documented wiring: a router behind a Redis lease publishes, stops
   std::stop_source stopper;
   const auto stop = stopper.get_token();
 
-  auto wiring = [&] {
-    tor::redis::lease_config lease_config;
-    lease_config.server = store_config;                  // the checkpoint's Redis and key
-    lease_config.ttl = std::chrono::seconds(10);
-    tor::redis::lease lease{lease_config};
-    auto taken = tor::wait_for_lease(lease, stop);      // a standby until here
-    tor::lease_keeper keeper{lease, *taken};             // active
-    tor::router_options o;
-    o.gate = &keeper.gate();
-    tor::redis::state_store store{store_config};         // claims the checkpoint key when it loads
-    tor::router r{source, dispatcher, store, mapper, o};
-    r.run(stop);                                         // throws error_kind::fenced if the lease is lost
-    keeper.release();                                    // after a clean stop: a standby takes over at once
-  };
+  // The documented wiring (docs/state-stores.md), in redis_router.cpp.
+  auto wiring = [&] { tor::redis_test::run_behind_lease(source, dispatcher, mapper, store_config, stop); };
 
   SECTION("a clean stop gives the lease up") {
     auto done = std::async(std::launch::async, wiring);

@@ -10,19 +10,19 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <exception>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include <unistd.h>
 
-#include <tor/core/router.hpp>
 #include <tor/mappers/outbox.hpp>
 #include <tor/redis/state_store.hpp>
-#include <tor/testing.hpp>
+#include <tor/testing/memory_dispatcher.hpp>
+#include <tor/testing/memory_source.hpp>
 
 #include "black_hole_proxy.hpp"
+#include "redis_router.hpp"
 #include "unit/fixtures.hpp"
 
 using namespace std::chrono_literals;
@@ -30,6 +30,7 @@ using namespace tor;
 using namespace tor::testing;
 using tor::test::eventually;
 using tor::redis_test::black_hole_proxy;
+using tor::redis_test::running_router;
 
 namespace {
 
@@ -67,26 +68,6 @@ struct direct_reader {
   }
 };
 
-// Runs the router on a thread; `failure` holds the error text when it failed.
-template <class Router>
-struct running {
-  Router& r;
-  std::string failure;
-  std::jthread thread;
-  explicit running(Router& router)
-      : r(router), thread([this](std::stop_token st) {
-          try {
-            r.run(st);
-          } catch (const std::exception& e) {
-            failure = e.what();
-          }
-        }) {}
-  void stop() {
-    thread.request_stop();
-    thread.join();
-  }
-};
-
 }  // namespace
 
 TEST_CASE("a black-holed Redis stalls no publishing, and the checkpoint catches up when it answers again",
@@ -108,8 +89,7 @@ TEST_CASE("a black-holed Redis stalls no publishing, and the checkpoint catches 
       opts.checkpoint_interval = 20ms;
       opts.on_save_failed = [&](const error&) { ++failed_saves; };
       direct_reader stored(key);
-      router r(src, disp, store, mapper, opts);
-      running run(r);
+      running_router run(src, disp, store, mapper, opts);
       REQUIRE(eventually([&] { return stored() == std::optional<checkpoint>(first); }));
 
       proxy.black_hole();
@@ -124,8 +104,8 @@ TEST_CASE("a black-holed Redis stalls no publishing, and the checkpoint catches 
       proxy.heal();
       REQUIRE(eventually([&] { return stored() == std::optional<checkpoint>(end); }));
       run.stop();
-      CHECK(run.failure.empty());
-      CHECK(r.stats().messages_acknowledged == 2001);
+      CHECK(run.failure().empty());
+      CHECK(run.stats().messages_acknowledged == 2001);
     }
   }
 }
