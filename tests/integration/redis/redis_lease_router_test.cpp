@@ -12,13 +12,11 @@
 #include <stop_token>
 #include <string>
 
-#include <tor/mappers/outbox.hpp>
 #include <tor/redis/lease.hpp>
-#include <tor/testing/memory_dispatcher.hpp>
-#include <tor/testing/memory_source.hpp>
 
 #include "laws/lease_laws.hpp"
 #include "redis_router.hpp"
+#include "router_parts.hpp"
 #include "redis_support.hpp"
 
 using namespace std::chrono_literals;
@@ -32,19 +30,11 @@ TEST_CASE("the documented wiring: a router behind a Redis lease publishes, stops
   const auto key = unique("lease-router");
   admin adm;
   adm.del(key);
-  tor::testing::memory_binlog log;
-  tor::testing::memory_source source(log);
-  tor::testing::memory_dispatcher dispatcher;
-  tor::outbox_config oc;
-  oc.tables = {"app.outbox"};
-  oc.topic_template = "events";
-  tor::outbox_mapper mapper(oc);
-  const auto table = tor::testing::make_table("app", "outbox", {"id", "aggregatetype", "aggregateid", "type", "payload"});
-  const auto row = [&](const std::string& id) {
-    return tor::testing::scripted_row{table, tor::row_op::insert, {}, {id, std::string("T"), std::string("k"),
-                                                                       std::string("created"), std::string("p")}};
-  };
-  log.append({row("e1")});
+  tor::redis_test::router_parts parts;  // the binlog, source, dispatcher and mapper for app.outbox -> "events"
+  auto& source = parts.source;
+  auto& dispatcher = parts.dispatcher;
+  auto& mapper = parts.mapper;
+  parts.append_outbox_row("e1", "T", "k", "p");
   tor::redis::state_store_config store_config;
   store_config.port = redis_port();
   store_config.key = key;
@@ -78,7 +68,7 @@ TEST_CASE("the documented wiring: a router behind a Redis lease publishes, stops
       CHECK(e.kind() == error_kind::fenced);
       CHECK_THAT(e.what(), Catch::Contains("no longer holds the lease"));
     }
-    log.append({row("e2")});
+    parts.append_outbox_row("e2", "T", "k", "p");
     CHECK(dispatcher.sent() == 1);
     CHECK(adm.get(key + ":lease") == other.token());  // the stale instance did not touch its successor's lease
   }

@@ -61,15 +61,17 @@ long long admin::pttl(const std::string& k) { return conn.command({"PTTL", k})->
 
 void admin::del(const std::string& k) { (void)conn.command({"DEL", k, k + ":lease", k + ":lease:term"}); }
 
-tor::redis::state_store_config config_for(const std::string& key, int port) {
+tor::redis::state_store_config config_for(const std::string& key, int port, std::chrono::milliseconds timeout) {
   tor::redis::state_store_config c;
   c.port = port;
   c.key = key;
-  c.timeout = 1000ms;
+  c.timeout = timeout;
   c.reconnect_backoff_min = 20ms;
   c.reconnect_backoff_max = 200ms;
   return c;
 }
+
+tor::redis::state_store_config config_for(const std::string& key, int port) { return config_for(key, port, 1000ms); }
 
 tor::redis::state_store_config config_for(const std::string& key) { return config_for(key, redis_port()); }
 
@@ -101,6 +103,14 @@ std::string message_of(const std::function<void()>& f, error_kind expected) {
 }
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+direct_reader::direct_reader(const std::string& key) : store(config_for(key, redis_port(), 2s)) {}
+
+std::optional<checkpoint> direct_reader::operator()() {
+  auto doc = store.peek();
+  if (!doc) return std::nullopt;
+  return doc->state;
+}
 
 std::string fresh_key(admin& a, const std::string& name) {
   const auto key = unique(name);

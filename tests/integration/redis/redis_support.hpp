@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include <tor/core/error.hpp>
 #include <tor/redis/config.hpp>
 #include <tor/redis/detail/hiredis.hpp>
+#include <tor/redis/state_store.hpp>
 
 namespace tor::redis_test {
 
@@ -45,7 +47,8 @@ struct admin {
   void del(const std::string& k);
 };
 
-/// The store tests' settings: a 1 s timeout and a short reconnect backoff.
+/// The store tests' settings: a short reconnect backoff, a 1 s timeout unless given.
+tor::redis::state_store_config config_for(const std::string& key, int port, std::chrono::milliseconds timeout);
 tor::redis::state_store_config config_for(const std::string& key, int port);
 tor::redis::state_store_config config_for(const std::string& key);
 /// The lease tests' settings.
@@ -58,6 +61,13 @@ checkpoint at(std::uint64_t offset);
 std::string message_of(const std::function<void()>& f, error_kind expected);
 
 bool contains(const std::string& s, const std::string& part);
+
+// Reads the key straight from Redis, without claiming it: the router stays its owner.
+struct direct_reader {
+  tor::redis::state_store store;
+  explicit direct_reader(const std::string& key);
+  std::optional<checkpoint> operator()();
+};
 
 // A fresh, empty key pair for one test.
 std::string fresh_key(admin& a, const std::string& name);
