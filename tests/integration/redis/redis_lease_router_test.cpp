@@ -2,7 +2,7 @@
 // real redis-server (scripts/servers.sh): it publishes, stops as fenced when
 // the lease is lost, and gives the lease up after a clean stop. The lease
 // itself: redis_lease_test.cpp; the wiring, quoted in docs/state-stores.md:
-// redis_router.cpp.
+// redis_lease_wiring.cpp.
 //
 // Environment (from `scripts/servers.sh env`): TOR_REDIS_PORT.
 #include <catch2/catch.hpp>
@@ -41,7 +41,7 @@ TEST_CASE("the documented wiring: a router behind a Redis lease publishes, stops
   std::stop_source stopper;
   const auto stop = stopper.get_token();
 
-  // The documented wiring (docs/state-stores.md), in redis_router.cpp.
+  // The documented wiring (docs/state-stores.md), in redis_lease_wiring.cpp.
   auto wiring = [&] { tor::redis_test::run_behind_lease(source, dispatcher, mapper, store_config, stop); };
 
   SECTION("a clean stop gives the lease up") {

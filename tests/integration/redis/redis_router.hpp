@@ -1,7 +1,7 @@
 // The router the Redis tests run: tor::router over the in-memory source and
-// dispatcher, the Redis state store and the outbox mapper. It is
-// instantiated once, in redis_router.cpp; the test files see these
-// functions only.
+// dispatcher, the Redis state store and the outbox mapper, instantiated in
+// redis_lease_wiring.cpp (behind a lease) and redis_router.cpp (on a
+// thread); the test files see these functions only.
 #pragma once
 
 #include <memory>
