@@ -1,4 +1,5 @@
-// The service's mapper: exact and any-schema outbox tables, settings carried over.
+// The service's mapper: rows taken by rvalue, headers turned off. Tables by
+// name and pattern, policies and warnings are in mapper_tables_test.cpp.
 #include <catch2/catch.hpp>
 
 #include <tor/testing/memory_source.hpp>
@@ -19,38 +20,6 @@ tor::row_change insert(std::shared_ptr<const tor::table_info> t, std::vector<tor
 }
 
 }  // namespace
-
-TEST_CASE("outbox tables by exact name and by *.table in every schema") {
-  config::outbox_settings s;
-  s.tables = {"app.outbox", "*.events"};
-  s.routes = {{"order", "orders"}, {".*", "other"}};
-  s.fields = {{"tenant", "x-tenant", false}};
-  std::vector<std::string> warnings;
-  service_mapper m(s, [&](const std::string& w) { warnings.push_back(w); });
-  CHECK(m.static_topics() == std::set<std::string>{"orders", "other"});
-
-  const std::vector<std::string> cols = {"id", "aggregatetype", "aggregateid", "type", "payload", "tenant"};
-  auto app_outbox = tor::testing::make_table("app", "outbox", cols);
-  auto a_events = tor::testing::make_table("a", "events", cols);
-  auto b_events = tor::testing::make_table("b", "events", cols);
-  auto app_other = tor::testing::make_table("app", "other", cols);
-  auto b_outbox = tor::testing::make_table("b", "outbox", cols);
-  const tor::transaction_info tx;
-  std::vector<tor::message> out;
-  for (const auto& t : {app_outbox, a_events, b_events, app_other, b_outbox, a_events})
-    m.map(insert(t, {std::string("e-" + t->qualified_name()), std::string("order"), std::string("k1"),
-                     std::string("created"), std::string("{}"), std::string("t1")}),
-          tx, out);
-  REQUIRE(out.size() == 4);  // app.outbox, a.events, b.events, a.events again
-  CHECK(*out[0].find_header("id") == "e-app.outbox");
-  CHECK(*out[1].find_header("id") == "e-a.events");
-  CHECK(*out[2].find_header("id") == "e-b.events");
-  CHECK(*out[3].find_header("id") == "e-a.events");
-  CHECK(out[0].topic == "orders");
-  CHECK(out[0].key == "k1");
-  CHECK(*out[0].find_header("x-tenant") == "t1");
-  CHECK(*out[0].find_header("eventType") == "created");
-}
 
 TEST_CASE("a row given by rvalue gives the same messages, its payload moved rather than copied") {
   config::outbox_settings s;
@@ -91,24 +60,4 @@ TEST_CASE("headers can be turned off: id, binlog coordinates and event type") {
   REQUIRE(out.size() == 1);
   CHECK(out[0].headers.empty());
   CHECK(out[0].key == "k1");
-}
-
-TEST_CASE("policies and warnings are carried over from the settings") {
-  config::outbox_settings s;
-  s.tables = {"app.outbox"};
-  s.routes = {{"order", "orders"}};
-  s.unrouted = tor::on_invalid::skip;
-  std::vector<std::string> warnings;
-  service_mapper m(s, [&](const std::string& w) { warnings.push_back(w); });
-  auto t = tor::testing::make_table("app", "outbox", {"id", "aggregatetype", "aggregateid", "type", "payload"});
-  std::vector<tor::message> out;
-  m.map(insert(t, {std::string("1"), std::string("invoice"), std::string("k"), std::string("x"), std::string("{}")}),
-        {}, out);
-  CHECK(out.empty());
-  REQUIRE(warnings.size() == 1);
-  CHECK(warnings[0].find("no route matches") != std::string::npos);
-
-  config::outbox_settings bad = s;
-  bad.routes = {{"(", "t"}};
-  CHECK_THROWS_AS(service_mapper(bad, nullptr), tor::error);
 }

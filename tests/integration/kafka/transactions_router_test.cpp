@@ -13,6 +13,8 @@
 #include <tor/testing.hpp>
 #include <tor/tor.hpp>
 
+#include "unit/support/router.hpp"
+
 using namespace tor::kafka::test;
 using tor::checkpoint;
 using tor::delivery;
@@ -55,7 +57,10 @@ TEST_CASE("exactly once through the router and the real broker: crashes repeat n
     so.fail_after_events = crash_after;
     testing::memory_source src(log, so);
     tor::kafka::dispatcher d(eo_config(id, "tor.checkpoints"));
-    router r(src, d, mirror, mapper, ro);
+    // tor::router, instantiated once in router_kafka.cpp.
+    tor::test::compiled_router<testing::memory_source, tor::kafka::dispatcher, testing::memory_state_store,
+                               outbox_mapper>
+        r(src, d, mirror, mapper, ro);
     std::string failure;
     std::atomic<bool> finished{false};
     {

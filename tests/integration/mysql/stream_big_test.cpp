@@ -1,8 +1,6 @@
 // The binlog source against the shared MariaDB: transactions and rows
-// events larger than its queue and than one packet, and the source laws.
+// events larger than its queue and than one packet.
 #include "mariadb_fixture.hpp"
-
-#include "laws/source_laws.hpp"
 
 using namespace tor::mysql;
 using namespace tor::mysql::it;
@@ -61,16 +59,4 @@ TEST_CASE("a rows event over 16 MB, sent in several packets, arrives whole", "[m
   CHECK(big.back() == 'y');
   CHECK(big.find_first_not_of('x') == big.size() - 1);
   CHECK(ids({t[1]}) == std::vector<std::int64_t>{2});
-}
-
-TEST_CASE("the binlog source keeps the source laws", "[mysql][laws]") {
-  auto c = root();
-  const auto db = fresh_db(c, "tor_it_laws");
-  c.execute("CREATE TABLE `" + db + "`.outbox (id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(32)) ENGINE=InnoDB");
-  int n = 0;
-  tor::laws::check_source_laws([&] { return std::make_unique<binlog_source>(config(db)); },
-                               [&](int count) {
-                                 for (int i = 0; i < count; ++i)
-                                   c.execute("INSERT INTO `" + db + "`.outbox (v) VALUES ('v" + std::to_string(++n) + "')");
-                               });
 }
