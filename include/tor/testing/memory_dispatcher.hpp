@@ -40,32 +40,16 @@ namespace tor::testing {
 /// and the checkpoint of the last committed transaction. Copies share it.
 class memory_transaction_board {
  public:
-  memory_transaction_board() : s_(std::make_shared<shared>()) {}
+  TOR_DECL memory_transaction_board();
 
   /// The checkpoint the last committed transaction of `id` carried.
-  [[nodiscard]] std::optional<checkpoint> committed(const std::string& id) const {
-    std::lock_guard lock(s_->mutex);
-    auto it = s_->ids.find(id);
-    return it == s_->ids.end() ? std::nullopt : it->second.committed;
-  }
+  [[nodiscard]] TOR_DECL std::optional<checkpoint> committed(const std::string& id) const;
   /// Transactions of `id` committed so far.
-  [[nodiscard]] std::uint64_t commits(const std::string& id) const {
-    std::lock_guard lock(s_->mutex);
-    auto it = s_->ids.find(id);
-    return it == s_->ids.end() ? 0 : it->second.commits;
-  }
+  [[nodiscard]] TOR_DECL std::uint64_t commits(const std::string& id) const;
 
  private:
   friend class memory_dispatcher;
-  struct entry {
-    std::uint64_t epoch = 0;
-    std::uint64_t commits = 0;
-    std::optional<checkpoint> committed;
-  };
-  struct shared {
-    mutable std::mutex mutex;
-    std::map<std::string, entry> ids;
-  };
+  struct shared;  // in the .ipp
   std::shared_ptr<shared> s_;
 };
 
@@ -97,7 +81,7 @@ class memory_dispatcher {
     message msg;
   };
 
-  memory_dispatcher() : memory_dispatcher(options{}) {}
+  TOR_DECL memory_dispatcher();
   TOR_DECL explicit memory_dispatcher(options opt);
   TOR_DECL ~memory_dispatcher();
   memory_dispatcher(const memory_dispatcher&) = delete;
@@ -117,11 +101,7 @@ class memory_dispatcher {
   /// their open transactions, and returns the last committed checkpoint.
   TOR_DECL std::optional<checkpoint> committed_checkpoint();
 
-  void begin_transaction() {
-    std::lock_guard lock(mutex_);
-    if (in_txn_) throw error(error_kind::invalid_argument, "memory_dispatcher: begin_transaction inside a transaction");
-    in_txn_ = true;
-  }
+  TOR_DECL void begin_transaction();
 
   /// Makes the transaction's messages visible with `c`. Every one of them
   /// must have been reported (flush and poll first). Throws tor::error:
@@ -130,22 +110,13 @@ class memory_dispatcher {
   TOR_DECL void commit_transaction(const checkpoint& c);
 
   /// Drops the transaction's messages: none of them becomes visible.
-  void abort_transaction() {
-    std::lock_guard lock(mutex_);
-    abort_locked();
-  }
+  TOR_DECL void abort_transaction();
 
   /// The next commit_transaction throws `e` after aborting (kind transient:
   /// an abortable error; fenced; anything else: fatal).
-  void fail_next_commit(error e) {
-    std::lock_guard lock(mutex_);
-    commit_failure_ = std::move(e);
-  }
+  TOR_DECL void fail_next_commit(error e);
   /// Messages written in transactions that were then aborted.
-  [[nodiscard]] std::uint64_t aborted_messages() const {
-    std::lock_guard lock(mutex_);
-    return aborted_;
-  }
+  [[nodiscard]] TOR_DECL std::uint64_t aborted_messages() const;
 
   /// How many times flush() was called: a test that releases held messages
   /// once the router flushes (at a graceful stop) waits for this.
@@ -157,10 +128,7 @@ class memory_dispatcher {
 
   /// Messages sent to this partition wait (auto_acknowledge mode), as behind
   /// a partition leader that is away; other partitions go on.
-  void hold_partition(const std::string& topic, int partition) {
-    std::lock_guard lock(mutex_);
-    held_.insert({topic, partition});
-  }
+  TOR_DECL void hold_partition(const std::string& topic, int partition);
   /// Reports what waited in a held partition (acknowledged, or failed as
   /// options::fail says), and lets later messages through.
   TOR_DECL void release_partition(const std::string& topic, int partition);
@@ -168,31 +136,15 @@ class memory_dispatcher {
   [[nodiscard]] TOR_DECL std::size_t held() const;
 
   /// Acknowledged messages of a topic partition, in broker order.
-  [[nodiscard]] std::vector<record> delivered(const std::string& topic, int partition = 0) const {
-    std::lock_guard lock(mutex_);
-    auto it = delivered_.find({topic, partition});
-    return it == delivered_.end() ? std::vector<record>{} : it->second;
-  }
+  [[nodiscard]] TOR_DECL std::vector<record> delivered(const std::string& topic, int partition = 0) const;
   /// Every acknowledged message of a topic, partition by partition.
   [[nodiscard]] TOR_DECL std::vector<record> delivered_all(const std::string& topic) const;
-  [[nodiscard]] std::uint64_t sent() const {
-    std::lock_guard lock(mutex_);
-    return sent_;
-  }
-  [[nodiscard]] std::uint64_t acknowledged() const {
-    std::lock_guard lock(mutex_);
-    return acknowledged_;
-  }
+  [[nodiscard]] TOR_DECL std::uint64_t sent() const;
+  [[nodiscard]] TOR_DECL std::uint64_t acknowledged() const;
   /// The most messages ever outstanding (sent, not yet reported) at once.
-  [[nodiscard]] std::uint64_t high_water() const {
-    std::lock_guard lock(mutex_);
-    return high_water_;
-  }
+  [[nodiscard]] TOR_DECL std::uint64_t high_water() const;
   /// Messages sent and not yet reported.
-  [[nodiscard]] std::size_t outstanding() const {
-    std::lock_guard lock(mutex_);
-    return queued();
-  }
+  [[nodiscard]] TOR_DECL std::size_t outstanding() const;
   /// The partition a keyed message goes to (explicit partition, else a hash of the key).
   [[nodiscard]] TOR_DECL int partition_for(const message& m) const;
 
@@ -206,11 +158,7 @@ class memory_dispatcher {
   using key = std::pair<std::string, int>;
   using queue_map = std::map<key, detail::ring<entry>>;
 
-  [[nodiscard]] std::size_t queued() const {
-    std::size_t n = 0;
-    for (const auto& [k, q] : pending_) n += q.size();
-    return n;
-  }
+  [[nodiscard]] TOR_DECL std::size_t queued() const;
 
   // Which partition to report from next: the oldest message overall, or a random partition.
   TOR_DECL queue_map::iterator pick();

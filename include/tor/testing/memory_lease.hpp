@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -23,48 +22,25 @@ class memory_lease_board {
  public:
   using steady = std::chrono::steady_clock;
 
-  memory_lease_board() : s_(std::make_shared<shared>()) {}
+  TOR_DECL memory_lease_board();
 
   /// While set, every call of every instance throws tor::error (transient).
-  void set_unreachable(bool on) {
-    std::lock_guard lock(s_->mutex);
-    s_->unreachable = on;
-  }
+  TOR_DECL void set_unreachable(bool on);
 
   /// The current lease expires now (as if its holder stopped renewing a TTL ago).
-  void expire() {
-    std::lock_guard lock(s_->mutex);
-    s_->expires = steady::time_point{};
-  }
+  TOR_DECL void expire();
 
   /// The holder of the unexpired lease, if any.
-  [[nodiscard]] std::optional<std::string> holder() const {
-    std::lock_guard lock(s_->mutex);
-    if (s_->holder.empty() || steady::now() >= s_->expires) return std::nullopt;
-    return s_->holder;
-  }
+  [[nodiscard]] TOR_DECL std::optional<std::string> holder() const;
 
   /// When the current lease expires (a time in the past when there is none).
-  [[nodiscard]] steady::time_point expires_at() const {
-    std::lock_guard lock(s_->mutex);
-    return s_->expires;
-  }
+  [[nodiscard]] TOR_DECL steady::time_point expires_at() const;
 
-  [[nodiscard]] std::uint64_t term() const {
-    std::lock_guard lock(s_->mutex);
-    return s_->term;
-  }
+  [[nodiscard]] TOR_DECL std::uint64_t term() const;
 
  private:
   friend class memory_lease;
-  struct shared {
-    mutable std::mutex mutex;
-    std::string holder;  ///< the last holder; its lease holds until `expires`
-    std::string previous;
-    steady::time_point expires{};
-    std::uint64_t term = 0;
-    bool unreachable = false;
-  };
+  struct shared;  // in the .ipp
   std::shared_ptr<shared> s_;
 };
 
@@ -73,27 +49,19 @@ class memory_lease {
  public:
   using steady = std::chrono::steady_clock;
 
-  memory_lease(memory_lease_board board, std::string holder, std::chrono::milliseconds ttl)
-      : s_(std::move(board.s_)), holder_(std::move(holder)), ttl_(ttl) {}
+  TOR_DECL memory_lease(memory_lease_board board, std::string holder, std::chrono::milliseconds ttl);
 
   TOR_DECL std::optional<lease_grant> acquire();
 
   TOR_DECL bool renew();
 
-  void release() {
-    std::lock_guard lock(s_->mutex);
-    reachable();
-    if (s_->holder == holder_) s_->expires = steady::time_point{};
-  }
+  TOR_DECL void release();
 
   [[nodiscard]] std::chrono::milliseconds ttl() const noexcept { return ttl_; }
   [[nodiscard]] const std::string& holder() const noexcept { return holder_; }
 
  private:
-  void reachable() const {
-    if (s_->unreachable)
-      throw error(error_kind::transient, "memory_lease: the lease board is unreachable (injected)");
-  }
+  TOR_DECL void reachable() const;
 
   std::shared_ptr<memory_lease_board::shared> s_;
   std::string holder_;

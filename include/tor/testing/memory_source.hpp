@@ -7,7 +7,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,10 +29,8 @@ struct scripted_row {
 };
 
 /// Makes a table_info to script rows against.
-inline std::shared_ptr<const table_info> make_table(std::string schema, std::string table,
-                                                    std::vector<std::string> columns) {
-  return std::make_shared<const table_info>(table_info{std::move(schema), std::move(table), std::move(columns)});
-}
+TOR_DECL std::shared_ptr<const table_info> make_table(std::string schema, std::string table,
+                                                      std::vector<std::string> columns);
 
 /// An append-only log of committed transactions, shared between the test that
 /// writes it and the sources that read it (thread-safe).
@@ -45,8 +42,10 @@ class memory_binlog {
     commit_event commit;
   };
 
-  explicit memory_binlog(std::string file_prefix = "memory-bin", std::string server_id = "1")
-      : prefix_(std::move(file_prefix)), server_id_(std::move(server_id)) {}
+  TOR_DECL explicit memory_binlog(std::string file_prefix = "memory-bin", std::string server_id = "1");
+  TOR_DECL ~memory_binlog();
+  memory_binlog(const memory_binlog&) = delete;
+  memory_binlog& operator=(const memory_binlog&) = delete;
 
   /// Appends one committed transaction; returns its commit checkpoint. An
   /// empty `rows` is a non-row transaction (DDL), framed like any other.
@@ -55,31 +54,17 @@ class memory_binlog {
                              std::size_t rows_per_event = 1);
 
   /// Starts a new binlog file, as FLUSH BINARY LOGS does.
-  void rotate() {
-    std::lock_guard lock(mutex_);
-    ++file_no_;
-    offset_ = 4;
-  }
+  TOR_DECL void rotate();
 
-  [[nodiscard]] std::size_t size() const {
-    std::lock_guard lock(mutex_);
-    return txns_.size();
-  }
+  [[nodiscard]] TOR_DECL std::size_t size() const;
   [[nodiscard]] std::string server_id() const { return server_id_; }
 
   /// The checkpoint at the end of the log and how many transactions lie
   /// before it, read together: a source opening "at the end" starts there.
-  [[nodiscard]] std::pair<checkpoint, std::size_t> end() const {
-    std::lock_guard lock(mutex_);
-    return {checkpoint{{file(), offset_}, gtids_, server_id_}, txns_.size()};
-  }
+  [[nodiscard]] TOR_DECL std::pair<checkpoint, std::size_t> end() const;
 
   /// The checkpoint before the first transaction of the log.
-  [[nodiscard]] checkpoint beginning() const {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, ".%06u", 1u);
-    return checkpoint{{prefix_ + buf, 4}, gtid_set{gtid_flavor::mariadb}, server_id_};
-  }
+  [[nodiscard]] TOR_DECL checkpoint beginning() const;
 
   /// Index of the first transaction that starts at or after `from` (a commit
   /// checkpoint, or where a transaction begins).
@@ -91,18 +76,10 @@ class memory_binlog {
   [[nodiscard]] TOR_DECL checkpoint inside(std::size_t i, std::uint64_t rows) const;
 
   /// Copies transaction i, waiting up to `wait` for it to be appended.
-  std::optional<transaction> get(std::size_t i, std::chrono::milliseconds wait) const {
-    std::unique_lock lock(mutex_);
-    if (!cv_.wait_for(lock, wait, [&] { return i < txns_.size(); })) return std::nullopt;
-    return txns_[i];
-  }
+  TOR_DECL std::optional<transaction> get(std::size_t i, std::chrono::milliseconds wait) const;
 
  private:
-  [[nodiscard]] std::string file() const {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, ".%06u", file_no_);
-    return prefix_ + buf;
-  }
+  [[nodiscard]] TOR_DECL std::string file() const;
 
   std::string prefix_;
   std::string server_id_;
@@ -130,7 +107,12 @@ class memory_source {
   };
 
   explicit memory_source(const memory_binlog& log) : memory_source(log, options{}) {}
-  memory_source(const memory_binlog& log, options opt) : log_(&log), opt_(opt) {}
+  TOR_DECL memory_source(const memory_binlog& log, options opt);
+  TOR_DECL ~memory_source();
+  memory_source(const memory_source&) = default;
+  memory_source(memory_source&&) = default;
+  memory_source& operator=(const memory_source&) = default;
+  memory_source& operator=(memory_source&&) = default;
 
   TOR_DECL void open(const std::optional<checkpoint>& from);
 

@@ -6,10 +6,8 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,70 +20,34 @@ namespace tor::testing {
 
 class memory_state_store {
  public:
-  memory_state_store() : s_(std::make_shared<shared>()) {}
+  TOR_DECL memory_state_store();
 
   TOR_DECL std::optional<checkpoint> load();
 
   TOR_DECL void save(const checkpoint& c);
 
   /// The next `count` saves throw tor::error of this kind.
-  void fail_next(std::size_t count, error_kind kind = error_kind::transient) {
-    std::lock_guard lock(s_->mutex);
-    s_->failures_left = count;
-    s_->failure_kind = kind;
-  }
+  TOR_DECL void fail_next(std::size_t count, error_kind kind = error_kind::transient);
 
   /// The next `count` loads throw tor::error of this kind.
-  void fail_next_loads(std::size_t count, error_kind kind = error_kind::transient) {
-    std::lock_guard lock(s_->mutex);
-    s_->load_failures_left = count;
-    s_->load_failure_kind = kind;
-  }
+  TOR_DECL void fail_next_loads(std::size_t count, error_kind kind = error_kind::transient);
 
   /// From now on saves block inside save() until release_saves(), as against
   /// a store that does not answer. Loads are not held.
-  void hold_saves() {
-    std::lock_guard lock(s_->mutex);
-    s_->holding = true;
-  }
+  TOR_DECL void hold_saves();
 
   /// Lets held saves, and every later one, go through.
-  void release_saves() {
-    std::lock_guard lock(s_->mutex);
-    s_->holding = false;
-    s_->changed.notify_all();
-  }
+  TOR_DECL void release_saves();
 
   /// Waits up to `wait` until a save is blocked in save() by hold_saves(); true when one is.
-  bool wait_for_held_save(std::chrono::milliseconds wait) const {
-    std::unique_lock lock(s_->mutex);
-    return s_->changed.wait_for(lock, wait, [&] { return s_->held > 0; });
-  }
+  TOR_DECL bool wait_for_held_save(std::chrono::milliseconds wait) const;
 
   /// Every successful save, oldest first.
-  [[nodiscard]] std::vector<checkpoint> history() const {
-    std::lock_guard lock(s_->mutex);
-    return s_->history;
-  }
-  [[nodiscard]] std::size_t attempts() const {
-    std::lock_guard lock(s_->mutex);
-    return s_->attempts;
-  }
+  [[nodiscard]] TOR_DECL std::vector<checkpoint> history() const;
+  [[nodiscard]] TOR_DECL std::size_t attempts() const;
 
  private:
-  struct shared {
-    std::mutex mutex;
-    std::condition_variable changed;
-    bool holding = false;
-    std::size_t held = 0;  // saves blocked in save() now
-    std::optional<checkpoint> current;
-    std::vector<checkpoint> history;
-    std::size_t failures_left = 0;
-    std::size_t attempts = 0;
-    error_kind failure_kind = error_kind::transient;
-    std::size_t load_failures_left = 0;
-    error_kind load_failure_kind = error_kind::transient;
-  };
+  struct shared;  // in the .ipp: <mutex> and <condition_variable> stay out of this header
   std::shared_ptr<shared> s_;
 };
 

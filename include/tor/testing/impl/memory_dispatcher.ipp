@@ -9,6 +9,16 @@
 
 namespace tor::testing {
 
+struct memory_transaction_board::shared {
+  struct entry {
+    std::uint64_t epoch = 0;
+    std::uint64_t commits = 0;
+    std::optional<checkpoint> committed;
+  };
+  mutable std::mutex mutex;
+  std::map<std::string, entry> ids;
+};
+
 struct memory_dispatcher::random_engine {
   std::mt19937_64 engine;
 };
@@ -206,6 +216,81 @@ TOR_DECL void memory_dispatcher::abort_locked() {
         ++aborted_;
       }
   in_txn_ = false;
+}
+
+TOR_DECL memory_transaction_board::memory_transaction_board() : s_(std::make_shared<shared>()) {}
+
+TOR_DECL std::optional<checkpoint> memory_transaction_board::committed(const std::string& id) const {
+  std::lock_guard lock(s_->mutex);
+  auto it = s_->ids.find(id);
+  return it == s_->ids.end() ? std::nullopt : it->second.committed;
+}
+
+TOR_DECL std::uint64_t memory_transaction_board::commits(const std::string& id) const {
+  std::lock_guard lock(s_->mutex);
+  auto it = s_->ids.find(id);
+  return it == s_->ids.end() ? 0 : it->second.commits;
+}
+
+TOR_DECL memory_dispatcher::memory_dispatcher() : memory_dispatcher(options{}) {}
+
+TOR_DECL void memory_dispatcher::begin_transaction() {
+  std::lock_guard lock(mutex_);
+  if (in_txn_) throw error(error_kind::invalid_argument, "memory_dispatcher: begin_transaction inside a transaction");
+  in_txn_ = true;
+}
+
+TOR_DECL void memory_dispatcher::abort_transaction() {
+  std::lock_guard lock(mutex_);
+  abort_locked();
+}
+
+TOR_DECL void memory_dispatcher::fail_next_commit(error e) {
+  std::lock_guard lock(mutex_);
+  commit_failure_ = std::move(e);
+}
+
+TOR_DECL std::uint64_t memory_dispatcher::aborted_messages() const {
+  std::lock_guard lock(mutex_);
+  return aborted_;
+}
+
+TOR_DECL void memory_dispatcher::hold_partition(const std::string& topic, int partition) {
+  std::lock_guard lock(mutex_);
+  held_.insert({topic, partition});
+}
+
+TOR_DECL std::vector<memory_dispatcher::record> memory_dispatcher::delivered(const std::string& topic,
+                                                                           int partition) const {
+  std::lock_guard lock(mutex_);
+  auto it = delivered_.find({topic, partition});
+  return it == delivered_.end() ? std::vector<record>{} : it->second;
+}
+
+TOR_DECL std::uint64_t memory_dispatcher::sent() const {
+  std::lock_guard lock(mutex_);
+  return sent_;
+}
+
+TOR_DECL std::uint64_t memory_dispatcher::acknowledged() const {
+  std::lock_guard lock(mutex_);
+  return acknowledged_;
+}
+
+TOR_DECL std::uint64_t memory_dispatcher::high_water() const {
+  std::lock_guard lock(mutex_);
+  return high_water_;
+}
+
+TOR_DECL std::size_t memory_dispatcher::outstanding() const {
+  std::lock_guard lock(mutex_);
+  return queued();
+}
+
+TOR_DECL std::size_t memory_dispatcher::queued() const {
+  std::size_t n = 0;
+  for (const auto& [k, q] : pending_) n += q.size();
+  return n;
 }
 
 }  // namespace tor::testing

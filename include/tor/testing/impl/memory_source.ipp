@@ -1,9 +1,60 @@
 // Definitions for tor/testing/memory_source.hpp (see tor/core/detail/config.hpp).
 #pragma once
 
+#include <cstdio>
+
 #include <tor/testing/memory_source.hpp>
 
 namespace tor::testing {
+
+TOR_DECL std::shared_ptr<const table_info> make_table(std::string schema, std::string table,
+                                                      std::vector<std::string> columns) {
+  return std::make_shared<const table_info>(table_info{std::move(schema), std::move(table), std::move(columns)});
+}
+
+TOR_DECL memory_binlog::memory_binlog(std::string file_prefix, std::string server_id)
+    : prefix_(std::move(file_prefix)), server_id_(std::move(server_id)) {}
+
+TOR_DECL memory_binlog::~memory_binlog() = default;
+
+TOR_DECL void memory_binlog::rotate() {
+  std::lock_guard lock(mutex_);
+  ++file_no_;
+  offset_ = 4;
+}
+
+TOR_DECL std::size_t memory_binlog::size() const {
+  std::lock_guard lock(mutex_);
+  return txns_.size();
+}
+
+TOR_DECL std::pair<checkpoint, std::size_t> memory_binlog::end() const {
+  std::lock_guard lock(mutex_);
+  return {checkpoint{{file(), offset_}, gtids_, server_id_}, txns_.size()};
+}
+
+TOR_DECL checkpoint memory_binlog::beginning() const {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, ".%06u", 1u);
+  return checkpoint{{prefix_ + buf, 4}, gtid_set{gtid_flavor::mariadb}, server_id_};
+}
+
+TOR_DECL std::optional<memory_binlog::transaction> memory_binlog::get(std::size_t i,
+                                                                      std::chrono::milliseconds wait) const {
+  std::unique_lock lock(mutex_);
+  if (!cv_.wait_for(lock, wait, [&] { return i < txns_.size(); })) return std::nullopt;
+  return txns_[i];
+}
+
+TOR_DECL std::string memory_binlog::file() const {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, ".%06u", file_no_);
+  return prefix_ + buf;
+}
+
+TOR_DECL memory_source::memory_source(const memory_binlog& log, options opt) : log_(&log), opt_(opt) {}
+
+TOR_DECL memory_source::~memory_source() = default;
 
 TOR_DECL checkpoint memory_binlog::append(const std::vector<scripted_row>& rows, clock::time_point when,
                                           std::size_t rows_per_event) {
