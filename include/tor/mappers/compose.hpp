@@ -128,9 +128,7 @@ struct op_filter {
 /// Adds fixed headers to every message.
 struct static_headers {
   std::vector<header> headers;
-  void enrich(message& m, const row_change&, const transaction_info&) const {
-    m.headers.insert(m.headers.end(), headers.begin(), headers.end());
-  }
+  TOR_DECL void enrich(message& m, const row_change&, const transaction_info&) const;
 };
 
 /// Wraps a callable as a filter stage: `bool(const row_change&, const transaction_info&)`.

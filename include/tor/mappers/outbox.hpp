@@ -179,16 +179,17 @@ constexpr auto set_in_code(std::type_identity<outbox_config>) {
 class outbox_mapper {
  public:
   TOR_DECL explicit outbox_mapper(outbox_config config);
+  TOR_DECL ~outbox_mapper();
+  outbox_mapper(const outbox_mapper&) = default;
+  outbox_mapper(outbox_mapper&&) = default;
+  outbox_mapper& operator=(const outbox_mapper&) = default;
+  outbox_mapper& operator=(outbox_mapper&&) = default;
 
   [[nodiscard]] const outbox_config& config() const noexcept { return cfg_; }
 
   /// Topics this mapper can route to without seeing data (the routes'
   /// topics); with a template the topics depend on the rows.
-  [[nodiscard]] std::vector<std::string> static_topics() const {
-    std::vector<std::string> t;
-    for (const auto& r : cfg_.routes) t.push_back(r.topic);
-    return t;
-  }
+  [[nodiscard]] TOR_DECL std::vector<std::string> static_topics() const;
 
   void map(const row_change& row, const transaction_info& tx, std::vector<message>& out) {
     produce(row, nullptr, tx, out);

@@ -25,4 +25,8 @@ TOR_DECL bool table_filter::accept(const row_change& row, const transaction_info
   return false;
 }
 
+TOR_DECL void static_headers::enrich(message& m, const row_change&, const transaction_info&) const {
+  m.headers.insert(m.headers.end(), headers.begin(), headers.end());
+}
+
 }  // namespace tor

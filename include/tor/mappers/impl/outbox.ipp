@@ -45,6 +45,14 @@ TOR_DECL outbox_mapper::outbox_mapper(outbox_config config) : cfg_(std::move(con
   }
 }
 
+TOR_DECL outbox_mapper::~outbox_mapper() = default;
+
+TOR_DECL std::vector<std::string> outbox_mapper::static_topics() const {
+  std::vector<std::string> t;
+  for (const auto& r : cfg_.routes) t.push_back(r.topic);
+  return t;
+}
+
 TOR_DECL void outbox_mapper::produce(const row_change& row, row_image* owned, const transaction_info& tx,
                                      std::vector<message>& out) {
   const columns* cols = resolve(row);
