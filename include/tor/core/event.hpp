@@ -6,7 +6,6 @@
 // but idle, so it can serve acknowledgements and stop promptly.
 #pragma once
 
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -35,9 +34,9 @@ struct table_info {
 
   /// Index of a column by name (exact match), or nullopt.
   [[nodiscard]] std::optional<std::size_t> column_index(std::string_view name) const {
-    const auto it = std::find(columns.begin(), columns.end(), name);
-    if (it == columns.end()) return std::nullopt;
-    return static_cast<std::size_t>(it - columns.begin());
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      if (columns[i] == name) return i;
+    return std::nullopt;
   }
 };
 

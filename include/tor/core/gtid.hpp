@@ -8,8 +8,6 @@
 // the listed transaction numbers.
 #pragma once
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <map>
@@ -35,22 +33,7 @@ struct gtid {
 
   /// "domain-server-seq" (MariaDB) or "uuid:seq" (MySQL). Formatted without
   /// temporaries: it runs for every transaction read.
-  [[nodiscard]] std::string to_string() const {
-    std::string out;  // a MariaDB GTID usually fits the string's inline buffer
-    if (flavor == gtid_flavor::mysql) out.reserve(uuid.size() + 21);
-    char num[24];
-    const auto put = [&](auto v) { out.append(num, std::to_chars(num, num + sizeof num, v).ptr); };
-    if (flavor == gtid_flavor::mysql) {
-      out.append(uuid).push_back(':');
-    } else {
-      put(domain);
-      out.push_back('-');
-      put(server);
-      out.push_back('-');
-    }
-    put(sequence);
-    return out;
-  }
+  [[nodiscard]] TOR_DECL std::string to_string() const;
   TOR_DECL static gtid parse(std::string_view text, gtid_flavor flavor);
   friend bool operator==(const gtid&, const gtid&) = default;
 };
@@ -111,6 +94,13 @@ class gtid_set {
 
   gtid_set() = default;
   explicit gtid_set(gtid_flavor f) : flavor_(f) {}
+  // Out of line, so that copying a checkpoint does not instantiate the maps'
+  // code in every file that does it.
+  TOR_DECL gtid_set(const gtid_set& other);
+  TOR_DECL gtid_set(gtid_set&& other) noexcept;
+  TOR_DECL gtid_set& operator=(const gtid_set& other);
+  TOR_DECL gtid_set& operator=(gtid_set&& other) noexcept;
+  TOR_DECL ~gtid_set();
 
   /// Parses either flavour's text form. Throws tor::error quoting the text.
   TOR_DECL static gtid_set parse(std::string_view text, gtid_flavor flavor);
@@ -118,28 +108,11 @@ class gtid_set {
   [[nodiscard]] gtid_flavor flavor() const noexcept { return flavor_; }
   [[nodiscard]] bool empty() const noexcept { return domains_.empty() && uuids_.empty(); }
 
-  [[nodiscard]] bool contains(const gtid& g) const {
-    if (g.flavor == gtid_flavor::mariadb) {
-      const auto it = domains_.find(g.domain);
-      return it != domains_.end() && it->second.sequence >= g.sequence;
-    }
-    const auto it = uuids_.find(g.uuid);
-    if (it == uuids_.end()) return false;
-    return std::any_of(it->second.begin(), it->second.end(),
-                       [&](const interval& i) { return i.first <= g.sequence && g.sequence <= i.last; });
-  }
+  [[nodiscard]] TOR_DECL bool contains(const gtid& g) const;
 
   /// Adds one GTID. For MariaDB the domain's position moves to it when it is
   /// later than what the set holds.
-  void add(const gtid& g) {
-    adopt(g.flavor);
-    if (g.flavor == gtid_flavor::mariadb) {
-      auto [it, inserted] = domains_.try_emplace(g.domain, mariadb_entry{g.server, g.sequence});
-      if (!inserted && g.sequence > it->second.sequence) it->second = {g.server, g.sequence};
-      return;
-    }
-    insert(uuids_[g.uuid], {g.sequence, g.sequence});
-  }
+  TOR_DECL void add(const gtid& g);
 
   /// Union of two sets of the same flavour.
   TOR_DECL void merge(const gtid_set& other);
@@ -150,33 +123,15 @@ class gtid_set {
   [[nodiscard]] const std::map<std::uint32_t, mariadb_entry>& domains() const noexcept { return domains_; }
   [[nodiscard]] const std::map<std::string, std::vector<interval>>& uuids() const noexcept { return uuids_; }
 
-  friend bool operator==(const gtid_set& a, const gtid_set& b) {
-    return a.domains_ == b.domains_ && a.uuids_ == b.uuids_ && (a.empty() || a.flavor_ == b.flavor_);
-  }
+  friend TOR_DECL bool operator==(const gtid_set& a, const gtid_set& b);
 
  private:
   static std::string_view expect(gtid_flavor f) {
     return f == gtid_flavor::mariadb ? detail::mariadb_expect : detail::mysql_expect;
   }
-  void adopt(gtid_flavor f) {
-    if (empty()) {
-      flavor_ = f;
-    } else if (f != flavor_) {
-      throw error(error_kind::invalid_argument, "cannot mix MariaDB and MySQL GTIDs in one set (set is \"" +
-                                                    to_string() + "\")");
-    }
-  }
+  TOR_DECL void adopt(gtid_flavor f);
   // Keeps intervals sorted and coalesced (adjacent ones merge: 1-3 + 4-5 = 1-5).
-  static void insert(std::vector<interval>& ivs, interval i) {
-    auto it = std::lower_bound(ivs.begin(), ivs.end(), i,
-                               [](const interval& a, const interval& b) { return a.last + 1 < b.first; });
-    while (it != ivs.end() && it->first <= i.last + 1) {
-      i.first = std::min(i.first, it->first);
-      i.last = std::max(i.last, it->last);
-      it = ivs.erase(it);
-    }
-    ivs.insert(it, i);
-  }
+  TOR_DECL static void insert(std::vector<interval>& ivs, interval i);
 
   gtid_flavor flavor_ = gtid_flavor::mariadb;
   std::map<std::uint32_t, mariadb_entry> domains_;

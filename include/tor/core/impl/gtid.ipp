@@ -1,6 +1,9 @@
 // Definitions for tor/core/gtid.hpp (see tor/core/detail/config.hpp).
 #pragma once
 
+#include <algorithm>
+#include <cctype>
+
 #include <tor/core/gtid.hpp>
 
 namespace tor {
@@ -123,5 +126,73 @@ TOR_DECL std::string gtid_set::to_string() const {
   }
   return out;
 }
+
+TOR_DECL std::string gtid::to_string() const {
+  std::string out;  // a MariaDB GTID usually fits the string's inline buffer
+  if (flavor == gtid_flavor::mysql) out.reserve(uuid.size() + 21);
+  char num[24];
+  const auto put = [&](auto v) { out.append(num, std::to_chars(num, num + sizeof num, v).ptr); };
+  if (flavor == gtid_flavor::mysql) {
+    out.append(uuid).push_back(':');
+  } else {
+    put(domain);
+    out.push_back('-');
+    put(server);
+    out.push_back('-');
+  }
+  put(sequence);
+  return out;
+}
+
+TOR_DECL bool gtid_set::contains(const gtid& g) const {
+  if (g.flavor == gtid_flavor::mariadb) {
+    const auto it = domains_.find(g.domain);
+    return it != domains_.end() && it->second.sequence >= g.sequence;
+  }
+  const auto it = uuids_.find(g.uuid);
+  if (it == uuids_.end()) return false;
+  return std::any_of(it->second.begin(), it->second.end(),
+                     [&](const interval& i) { return i.first <= g.sequence && g.sequence <= i.last; });
+}
+
+TOR_DECL void gtid_set::add(const gtid& g) {
+  adopt(g.flavor);
+  if (g.flavor == gtid_flavor::mariadb) {
+    auto [it, inserted] = domains_.try_emplace(g.domain, mariadb_entry{g.server, g.sequence});
+    if (!inserted && g.sequence > it->second.sequence) it->second = {g.server, g.sequence};
+    return;
+  }
+  insert(uuids_[g.uuid], {g.sequence, g.sequence});
+}
+
+TOR_DECL bool operator==(const gtid_set& a, const gtid_set& b) {
+  return a.domains_ == b.domains_ && a.uuids_ == b.uuids_ && (a.empty() || a.flavor_ == b.flavor_);
+}
+
+TOR_DECL void gtid_set::adopt(gtid_flavor f) {
+  if (empty()) {
+    flavor_ = f;
+  } else if (f != flavor_) {
+    throw error(error_kind::invalid_argument, "cannot mix MariaDB and MySQL GTIDs in one set (set is \"" +
+                                                  to_string() + "\")");
+  }
+}
+
+TOR_DECL void gtid_set::insert(std::vector<interval>& ivs, interval i) {
+  auto it = std::lower_bound(ivs.begin(), ivs.end(), i,
+                             [](const interval& a, const interval& b) { return a.last + 1 < b.first; });
+  while (it != ivs.end() && it->first <= i.last + 1) {
+    i.first = std::min(i.first, it->first);
+    i.last = std::max(i.last, it->last);
+    it = ivs.erase(it);
+  }
+  ivs.insert(it, i);
+}
+
+TOR_DECL gtid_set::gtid_set(const gtid_set& other) = default;
+TOR_DECL gtid_set::gtid_set(gtid_set&& other) noexcept = default;
+TOR_DECL gtid_set& gtid_set::operator=(const gtid_set& other) = default;
+TOR_DECL gtid_set& gtid_set::operator=(gtid_set&& other) noexcept = default;
+TOR_DECL gtid_set::~gtid_set() = default;
 
 }  // namespace tor
