@@ -19,3 +19,9 @@
 #include <tor/testing/impl/memory_lease.ipp>
 #include <tor/testing/impl/memory_source.ipp>
 #include <tor/testing/impl/memory_state_store.ipp>
+
+#include <tor/testing.hpp>
+
+// The router over the doubles and the outbox mapper (tor/testing.hpp).
+template class tor::router<tor::testing::memory_source, tor::testing::memory_dispatcher,
+                           tor::testing::memory_state_store, tor::outbox_mapper>;
