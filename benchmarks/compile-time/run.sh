@@ -6,7 +6,10 @@
 #   benchmarks/compile-time/run.sh consumer       tests/package/consumer/main.cpp
 #                                                 (tor/tor.hpp + tor/testing.hpp and
 #                                                 one router over the doubles), header-only
-#                                                 and with tor::compiled, at -O0 and -O2 -g
+#                                                 and with tor::compiled, at -O0 and -O2 -g;
+#                                                 and own_mapper.cpp here, the same with a
+#                                                 lambda mapper, whose router tor::compiled
+#                                                 does not carry
 #   benchmarks/compile-time/run.sh tests <build>  every test file of a configured build
 #                                                 tree (tests/ and examples/*/tests/),
 #                                                 with its own flags (from
@@ -50,6 +53,9 @@ case ${1:-} in
       # shellcheck disable=SC2086
       measure "consumer, tor::compiled, $opt" "$cxx" -std=c++20 $opt -DTOR_SEPARATE_COMPILATION -I"$repo/include" \
         -c "$src" -o "$out"
+      # shellcheck disable=SC2086
+      measure "own mapper (router instantiated here), tor::compiled, $opt" "$cxx" -std=c++20 $opt \
+        -DTOR_SEPARATE_COMPILATION -I"$repo/include" -c "$repo/benchmarks/compile-time/own_mapper.cpp" -o "$out"
     done
     ;;
   tests)
@@ -78,7 +84,7 @@ EOF
       done
     ;;
   *)
-    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
