@@ -119,6 +119,12 @@ long_run() {
 
 status=0
 if ((long)); then
+  # `nice` only ranks processes within their scheduling autogroup (one per
+  # session, on kernels with sched_autogroup): a run started in a session of
+  # its own (setsid, a new terminal) would still get a full share of the CPU
+  # against every other session. Lowering the autogroup's own nice keeps the
+  # long run to idle CPU; it applies to the session this script runs in.
+  if [[ -w /proc/self/autogroup ]]; then echo 19 >/proc/self/autogroup 2>/dev/null || true; fi
   # All targets at once: under nice they share whatever CPU is idle, and each
   # gets somewhere even when the run is cut short (libFuzzer's periodic
   # "#<executions>" lines in each log say how far it got).
