@@ -5,21 +5,10 @@
 #include <tor/testing/memory_source.hpp>
 
 #include "mapper.hpp"
+#include "mapper_support.hpp"
 
 using namespace tor_service;
-
-namespace {
-
-tor::row_change insert(std::shared_ptr<const tor::table_info> t, std::vector<tor::value> v) {
-  tor::row_change r;
-  r.op = tor::row_op::insert;
-  r.table = std::move(t);
-  r.after.values = std::move(v);
-  r.position = {"bin.000001", 100};
-  return r;
-}
-
-}  // namespace
+using tor_service::test::insert;
 
 TEST_CASE("a row given by rvalue gives the same messages, its payload moved rather than copied") {
   config::outbox_settings s;
