@@ -17,7 +17,11 @@
 #                                      (date, target, executions, seconds,
 #                                      exit status, crash inputs of this run,
 #                                      corpus size,
-#                                      exit status of the ASan replay)
+#                                      exit status of the ASan replay);
+#                                      TOR_FUZZ_LONG_WORKERS=N splits each
+#                                      target's executions over N processes on
+#                                      one corpus, TOR_FUZZ_LONG_ARGS adds
+#                                      libFuzzer flags (e.g. -entropic=0)
 #
 # The long run counts its executions in a build under UBSan alone, optimised
 # (-O2, $build-long/, TOR_FUZZ_LONG_SANITIZERS to change): ASan roughly halves
@@ -93,24 +97,45 @@ seed() {
 status=0
 # One target's long run; prints its line of long-run.tsv.
 long_run() {
-  local target=$1 runs=${TOR_FUZZ_RUNS:-10000000}
+  local target=$1 runs=${TOR_FUZZ_RUNS:-10000000} workers=${TOR_FUZZ_LONG_WORKERS:-1}
   [[ $target == mysql_decoder ]] && runs=${TOR_FUZZ_RUNS_DECODER:-100000000}
   local corpus=$build/long-corpus/$target log=$build/long-$target.log start rc=0
+  local extra=()
+  read -r -a extra <<<"${TOR_FUZZ_LONG_ARGS:-}"
   seed "$target" "$corpus"
-  echo "[fuzz] $target: $runs executions under nice -n 19 (log $log, crash inputs to $artifacts/)"
+  echo "[fuzz] $target: $runs executions in $workers process(es) under nice -n 19 (log $log, crash inputs to $artifacts/)"
   start=$(date +%s)
-  # libFuzzer's -timeout is wall-clock time: at nice 19 on a busy machine an
-  # input can wait seconds for a CPU, so only a real hang may trip it here.
-  nice -n 19 "$counting/tests/fuzz/${target}_fuzz" "$corpus" -runs="$runs" -timeout="${TOR_FUZZ_LONG_TIMEOUT:-300}" \
-    -rss_limit_mb=2048 \
-    -max_len="$(max_len "$target")" -print_final_stats=1 -artifact_prefix="$artifacts/$target-" \
-    >"$log" 2>&1 || rc=$?
-  local execs replay=0
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+  # Each worker runs its share of the executions on the one corpus directory
+  # (libFuzzer rereads nothing, but every input one worker keeps is there for
+  # the next run); worker k > 1 logs to long-<target>-w<k>.log.
+  local pids=() logs=() k wlog prefix
+  for ((k = 1; k <= workers; k++)); do
+    wlog=$log prefix=$artifacts/$target-
+    if ((k > 1)); then wlog=$build/long-$target-w$k.log prefix=$artifacts/$target-w$k-; fi
+    logs+=("$wlog")
+    # libFuzzer's -timeout is wall-clock time: at nice 19 on a busy machine an
+    # input can wait seconds for a CPU, so only a real hang may trip it here.
+    nice -n 19 "$counting/tests/fuzz/${target}_fuzz" "$corpus" -runs="$(((runs + workers - 1) / workers))" \
+      -timeout="${TOR_FUZZ_LONG_TIMEOUT:-300}" -rss_limit_mb=2048 \
+      -max_len="$(max_len "$target")" -print_final_stats=1 -artifact_prefix="$prefix" "${extra[@]}" \
+      >"$wlog" 2>&1 &
+    pids+=($!)
+  done
+  local pid wrc
+  for pid in "${pids[@]}"; do
+    wrc=0
+    wait "$pid" || wrc=$?
+    ((wrc > rc)) && rc=$wrc
+  done
+  local execs=0 replay=0 n
+  for wlog in "${logs[@]}"; do
+    n=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$wlog" | grep -o '[0-9]*$' || true)
+    execs=$((execs + ${n:-0}))
+  done
   # -runs=0: every corpus input once, then stop.
   nice -n 19 "$build/tests/fuzz/${target}_fuzz" "$corpus" -runs=0 -rss_limit_mb=2048 -max_len="$(max_len "$target")" \
     -artifact_prefix="$artifacts/$target-replay-" >"$build/long-$target-replay.log" 2>&1 || replay=$?
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "${execs:-?}" "$(($(date +%s) - start))" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "$execs" "$(($(date +%s) - start))" \
     "$rc" "$(find "$artifacts" -name "$target-*" -newermt "@$start" | wc -l)" "$(find "$corpus" -type f | wc -l)" \
     "$replay" |
     tee -a "$build/long-run.tsv"
