@@ -549,9 +549,9 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
 static std::string kafka_connection_text(const tor::kafka::config& k) {
   auto it = k.properties.find("security.protocol");
   std::string s = it != k.properties.end() ? it->second + " (from kafka.properties)"
-                                           : std::string(config::enum_name(k.security.protocol));
+                                           : std::string(tor::options::name_of(k.security.protocol));
   if (k.security.uses_sasl())
-    s += " (" + std::string(config::enum_name(k.sasl.mechanism)) + " as " + k.sasl.username + ")";
+    s += " (" + std::string(tor::options::name_of(k.sasl.mechanism)) + " as " + k.sasl.username + ")";
   if (k.security.uses_tls())
     s += k.tls.verify ? ", broker certificates and host names verified" : ", broker certificates NOT verified";
   else if (it == k.properties.end())

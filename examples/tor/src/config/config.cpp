@@ -1,4 +1,5 @@
 #include "config/config.hpp"
+#include "config/reflect.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -28,6 +28,8 @@
 
 #include <tor/core/options.hpp>
 
+#include "config/errors.hpp"
+
 namespace tor_service::config {
 
 using tor::options::described;
@@ -40,12 +42,6 @@ using tor::options::text_option;
 /// it (as Kubernetes and Docker mount secrets), read once while loading; one
 /// trailing newline is dropped.
 inline constexpr std::string_view secret_file_suffix = "_file";
-
-/// The error every loading step throws: the message is one line, ready to print.
-class config_error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 template <class T>
 struct is_vector : std::false_type {};
@@ -65,18 +61,6 @@ std::vector<std::string_view> member_names() {
   for_each_option<T>([&](auto o) { names.push_back(o.key); });
   return names;
 }
-
-// ---------------------------------------------------------------------------
-// Where values come from, for messages and --print-config.
-// ---------------------------------------------------------------------------
-
-struct origin_map {
-  std::map<std::string, std::string> by_key;  ///< "mysql.port" -> "tor.yaml:4" / "TOR_MYSQL_PORT"
-  [[nodiscard]] const std::string* find(const std::string& key) const {
-    auto it = by_key.find(key);
-    return it == by_key.end() ? nullptr : &it->second;
-  }
-};
 
 /// Context of one read: which file (or environment variable) the node is from.
 struct read_context {

@@ -18,11 +18,11 @@
 
 #include <tor/core/router_options.hpp>
 #include <tor/kafka/config.hpp>
-#include <tor/mappers/outbox.hpp>
+#include <tor/mappers/outbox_config.hpp>
 #include <tor/mysql/source_config.hpp>
 #include <tor/redis/config.hpp>
 
-#include "config/reflect.hpp"
+#include "config/errors.hpp"
 
 namespace tor_service::config {
 

@@ -12,17 +12,6 @@
 
 namespace tor {
 
-TOR_DECL outbox_config outbox_config::original_tor(std::string table) {
-  outbox_config c;
-  c.tables = {std::move(table)};
-  c.id_column.clear();
-  c.key_column = "aggregate_id";
-  c.route_by_column = "aggregate_type";
-  c.payload_column = "payload";
-  c.type_column.clear();
-  return c;
-}
-
 TOR_DECL outbox_mapper::outbox_mapper(outbox_config config) : cfg_(std::move(config)) {
   for (const auto& t : cfg_.tables) {
     if (t.find('.') == std::string::npos)
