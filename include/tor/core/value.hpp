@@ -67,8 +67,27 @@ struct timestamp_value {
 /// binlog source converts latin1 columns); ENUM and SET are their text when
 /// the table map carries their names, else their index/bitmask as unsigned.
 /// BIT and YEAR are unsigned/signed integers; FLOAT and DOUBLE are double.
-using value = std::variant<null_value, std::int64_t, std::uint64_t, double, decimal_value, std::string, bytes_value,
-                           json_value, date_value, time_value, datetime_value, timestamp_value>;
+///
+/// A std::variant in all but name: std::get, std::get_if, std::visit,
+/// std::holds_alternative and == work on it as on its base. It is a class
+/// only so that its copy, move and destruction, which instantiate the
+/// variant's machinery for all twelve alternatives, are compiled once in
+/// tor::compiled (tor/core/detail/config.hpp) rather than in every file
+/// that copies a value.
+using value_variant = std::variant<null_value, std::int64_t, std::uint64_t, double, decimal_value, std::string,
+                                   bytes_value, json_value, date_value, time_value, datetime_value, timestamp_value>;
+
+class value : public value_variant {
+ public:
+  using value_variant::value_variant;
+  using value_variant::operator=;
+  value() noexcept = default;
+  TOR_DECL value(const value& other);
+  TOR_DECL value(value&& other) noexcept;
+  TOR_DECL value& operator=(const value& other);
+  TOR_DECL value& operator=(value&& other) noexcept;
+  TOR_DECL ~value();
+};
 
 [[nodiscard]] inline bool is_null(const value& v) noexcept { return std::holds_alternative<null_value>(v); }
 

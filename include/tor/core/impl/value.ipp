@@ -7,6 +7,18 @@
 
 namespace tor {
 
+TOR_DECL value::value(const value& other) : value_variant(static_cast<const value_variant&>(other)) {}
+TOR_DECL value::value(value&& other) noexcept : value_variant(static_cast<value_variant&&>(other)) {}
+TOR_DECL value& value::operator=(const value& other) {
+  value_variant::operator=(static_cast<const value_variant&>(other));
+  return *this;
+}
+TOR_DECL value& value::operator=(value&& other) noexcept {
+  value_variant::operator=(static_cast<value_variant&&>(other));
+  return *this;
+}
+TOR_DECL value::~value() = default;
+
 namespace detail {
 inline std::string fraction(unsigned micro) {
   if (micro == 0) return {};
