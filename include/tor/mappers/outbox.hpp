@@ -104,6 +104,35 @@ class outbox_mapper {
 
   TOR_DECL static std::optional<clock::time_point> time_of(const value& v);
 
+  // A pointer into this mapper's own caches that remembers the last lookup.
+  // A copy or a move of the mapper starts without it, and the moved-from
+  // mapper forgets its own, so no mapper points into another's caches.
+  template <class T>
+  class cache_hint {
+   public:
+    cache_hint() = default;
+    cache_hint(const cache_hint&) noexcept {}
+    cache_hint(cache_hint&& other) noexcept { other.p_ = nullptr; }
+    cache_hint& operator=(const cache_hint&) noexcept {
+      p_ = nullptr;
+      return *this;
+    }
+    cache_hint& operator=(cache_hint&& other) noexcept {
+      p_ = other.p_ = nullptr;
+      return *this;
+    }
+    cache_hint& operator=(T* p) noexcept {
+      p_ = p;
+      return *this;
+    }
+    ~cache_hint() = default;
+    operator T*() const noexcept { return p_; }
+    T* operator->() const noexcept { return p_; }
+
+   private:
+    T* p_ = nullptr;
+  };
+
   outbox_config cfg_;
   // Header names as strings, so a header's name is a plain string copy.
   struct header_names {
@@ -115,15 +144,15 @@ class outbox_mapper {
   std::vector<shared_string> route_topic_;  // cfg_.routes[i].topic, shared by the messages of route i
   std::unordered_map<const table_info*, std::optional<columns>> cache_;
   std::vector<std::shared_ptr<const table_info>> non_outbox_;
-  const table_info* last_table_ = nullptr;
-  const columns* last_ = nullptr;
+  cache_hint<const table_info> last_table_;
+  cache_hint<const columns> last_;
   // Transparent hashing: look up by string_view without building a string.
   struct text_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, std::vector<shared_string>, text_hash, std::equal_to<>> topic_cache_;
-  const std::pair<const std::string, std::vector<shared_string>>* last_route_ = nullptr;  // in topic_cache_
+  cache_hint<const std::pair<const std::string, std::vector<shared_string>>> last_route_;  // in topic_cache_
 };
 
 }  // namespace tor

@@ -2,7 +2,9 @@
 // (RE2 patterns, in order, fan-out, unrouted values).
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <tor/mappers/outbox.hpp>
@@ -110,4 +112,29 @@ TEST_CASE("patterns are RE2 (Go's syntax): whole-value match, or a search like G
   CHECK(topic_of({"or.der", "t", true}, "or\nder") == "(skipped)");
   // Go's syntax for Unicode classes and non-greedy repeats.
   CHECK(topic_of({"\\p{Lu}\\w+?", "t"}, "Ärger") == "t");
+}
+
+TEST_CASE("a copy of a mapper routes on its own after the mapper it was copied from is gone", "[outbox]") {
+  // The mapper remembers the last table's columns and the last route-by
+  // value's topics as pointers into its own caches; a copy (a vector of
+  // mappers growing, say) must not keep pointing into the original's.
+  auto c = base();
+  c.routes = {{"Order", "orders"}};
+  std::vector<outbox_mapper> mappers;
+  mappers.emplace_back(c);
+  REQUIRE(run(mappers[0], insert(outbox_values())).size() == 1);  // both caches hold Order's entries
+  std::optional<outbox_mapper> copy(std::in_place, mappers[0]);
+  outbox_mapper assigned(base());
+  assigned = mappers[0];
+  mappers.clear();
+  for (auto* m : {&*copy, &assigned}) {
+    const auto out = run(*m, insert(outbox_values()));
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].topic == "orders");
+    CHECK(out[0].key == "order-1");
+  }
+  // A moved-to mapper keeps working after the moved-from one is gone.
+  outbox_mapper moved(std::move(*copy));
+  copy.reset();
+  CHECK(run(moved, insert(outbox_values())).at(0).topic == "orders");
 }
