@@ -63,6 +63,9 @@ struct timestamp_value {
   friend bool operator==(const timestamp_value&, const timestamp_value&) = default;
 };
 
+using value_variant = std::variant<null_value, std::int64_t, std::uint64_t, double, decimal_value, std::string,
+                                   bytes_value, json_value, date_value, time_value, datetime_value, timestamp_value>;
+
 /// A column value. `std::string` is text in UTF-8 (utf8mb4 as stored; the
 /// binlog source converts latin1 columns); ENUM and SET are their text when
 /// the table map carries their names, else their index/bitmask as unsigned.
@@ -74,9 +77,6 @@ struct timestamp_value {
 /// variant's machinery for all twelve alternatives, are compiled once in
 /// tor::compiled (tor/core/detail/config.hpp) rather than in every file
 /// that copies a value.
-using value_variant = std::variant<null_value, std::int64_t, std::uint64_t, double, decimal_value, std::string,
-                                   bytes_value, json_value, date_value, time_value, datetime_value, timestamp_value>;
-
 class value : public value_variant {
  public:
   using value_variant::value_variant;

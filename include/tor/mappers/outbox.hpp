@@ -125,7 +125,6 @@ class outbox_mapper {
       p_ = p;
       return *this;
     }
-    ~cache_hint() = default;
     operator T*() const noexcept { return p_; }
     T* operator->() const noexcept { return p_; }
 
