@@ -135,6 +135,18 @@ std::string render_prometheus(const metrics_snapshot& s) {
         r.events_read);
   w.one("tor_transactions_total", "counter", "Transactions read from the binlog.", r.transactions);
   w.one("tor_rows_total", "counter", "Row changes read from the binlog (every table).", r.rows);
+  w.one("tor_rows_skipped_total", "counter",
+        "Row changes read again after resuming inside a binlog transaction, already published, not published again.",
+        r.rows_skipped);
+  if (s.exactly_once) {
+    w.one("tor_kafka_transactions_committed_total", "counter",
+          "Exactly once: Kafka transactions committed, each with the checkpoint record that covers its messages.",
+          r.commits);
+    w.one("tor_kafka_transactions_aborted_total", "counter",
+          "Exactly once: Kafka transactions aborted (a commit that failed, or one given up after a failure); none "
+          "of their messages is visible to read_committed consumers, and they are sent again.",
+          r.aborts);
+  }
 
   // One family per outcome, one sample per topic.
   struct per_topic {

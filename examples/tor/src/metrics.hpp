@@ -55,6 +55,7 @@ struct metrics_snapshot {
   source_lag lag;
   std::uint64_t restarts = 0;  ///< in-process restarts after transient failures
   std::optional<ha_metrics> ha;  ///< set when hot standby is on
+  bool exactly_once = false;     ///< kafka.exactly_once: the Kafka transactions' counters are shown
 };
 
 /// The Prometheus text exposition of `s`.

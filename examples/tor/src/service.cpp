@@ -153,6 +153,9 @@ class metrics_hub {
       carried_.messages_sent += s.messages_sent;
       carried_.messages_acknowledged += s.messages_acknowledged;
       carried_.messages_failed += s.messages_failed;
+      carried_.rows_skipped += s.rows_skipped;
+      carried_.commits += s.commits;
+      carried_.aborts += s.aborts;
       last_ = s;
     }
     if (live_topics_)
@@ -164,6 +167,12 @@ class metrics_hub {
   }
 
   void restarted() { ++restarts_; }
+
+  /// kafka.exactly_once: show the Kafka transactions' counters (at 0 before the first).
+  void enable_exactly_once() {
+    std::lock_guard lock(mutex_);
+    exactly_once_ = true;
+  }
 
   // Hot standby.
   void enable_ha() {
@@ -206,11 +215,15 @@ class metrics_hub {
     s.router.messages_sent = carried_.messages_sent + live.messages_sent;
     s.router.messages_acknowledged = carried_.messages_acknowledged + live.messages_acknowledged;
     s.router.messages_failed = carried_.messages_failed + live.messages_failed;
+    s.router.rows_skipped = carried_.rows_skipped + live.rows_skipped;
+    s.router.commits = carried_.commits + live.commits;
+    s.router.aborts = carried_.aborts + live.aborts;
     s.topics = carried_topics_;
     if (live_topics_)
       for (const auto& [topic, c] : live_topics_()) add(s.topics[topic], c);
     s.lag = live_lag_ ? live_lag_->current() : last_lag_;
     s.ha = ha_;
+    s.exactly_once = exactly_once_;
     return s;
   }
 
@@ -237,6 +250,7 @@ class metrics_hub {
   std::map<std::string, topic_metrics> carried_topics_;
   source_lag last_lag_;
   std::optional<ha_metrics> ha_;
+  bool exactly_once_ = false;
   std::atomic<std::uint64_t> restarts_{0};
 };
 
@@ -320,6 +334,7 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
   const auto& s = loaded.values;
   service_state state;
   metrics_hub hub;
+  if (s.kafka.exactly_once) hub.enable_exactly_once();
   std::stop_callback on_stop(stop, [&] { state.set(service_state::phase::stopping); });
 
   http_endpoint http(state, [&] { return hub.snapshot(state.ready()); });

@@ -77,6 +77,24 @@ TEST_CASE("the Prometheus text names every family once and labels topics") {
   CHECK(t2.find("tor_checkpoint_age_seconds ") == std::string::npos);
   CHECK(t2.find("tor_ready 0\n") != std::string::npos);
   CHECK(t2.find("tor_ha_") == std::string::npos);  // hot standby off: no such series
+  CHECK(t2.find("tor_kafka_transactions_") == std::string::npos);  // exactly once off: no such series
+  CHECK(t2.find("tor_rows_skipped_total 0\n") != std::string::npos);
+}
+
+TEST_CASE("with exactly once, the metrics give the Kafka transactions committed and aborted") {
+  metrics_snapshot s;
+  s.exactly_once = true;
+  const auto has = [&](const std::string& line) { return render_prometheus(s).find(line + "\n") != std::string::npos; };
+  // Shown at 0 before the first, so rates and alerts have a series.
+  CHECK(has("# TYPE tor_kafka_transactions_committed_total counter"));
+  CHECK(has("tor_kafka_transactions_committed_total 0"));
+  CHECK(has("tor_kafka_transactions_aborted_total 0"));
+  s.router.commits = 12;
+  s.router.aborts = 2;
+  s.router.rows_skipped = 5;
+  CHECK(has("tor_kafka_transactions_committed_total 12"));
+  CHECK(has("tor_kafka_transactions_aborted_total 2"));
+  CHECK(has("tor_rows_skipped_total 5"));
 }
 
 TEST_CASE("with hot standby, the metrics give the role, the failovers, the losses, the term and the activations") {

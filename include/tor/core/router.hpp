@@ -191,7 +191,7 @@ class router_core {
   std::optional<checkpoint> committed_;      // the last checkpoint the dispatcher committed
 
   std::atomic<std::uint64_t> events_{0}, transactions_{0}, rows_{0}, rows_skipped_{0}, sent_{0}, acked_{0},
-      failed_{0}, save_failures_{0}, commits_{0};
+      failed_{0}, save_failures_{0}, commits_{0}, aborts_{0};
   std::atomic<std::size_t> in_flight_{0}, in_flight_bytes_{0}, pending_txns_{0}, tracker_bytes_{0},
       tracker_peak_bytes_{0};
   std::atomic<clock::duration::rep> last_commit_{0};
@@ -520,6 +520,7 @@ class router : private detail::router_core {
         dispatcher_.commit_transaction(c);
       } catch (const error& e) {
         txn_open_ = false;  // aborted by the dispatcher, or fenced
+        bump(aborts_, std::uint64_t{1});
         commit_aborted(e);
       }
       committed_transaction(c);
@@ -532,6 +533,7 @@ class router : private detail::router_core {
     if constexpr (transactional_dispatcher<Dispatcher>) {
       if (!txn_open_) return;
       txn_open_ = false;
+      bump(aborts_, std::uint64_t{1});
       try {
         dispatcher_.abort_transaction();
       } catch (...) {  // fenced or gone: the coordinator aborts it anyway

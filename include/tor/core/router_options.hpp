@@ -104,6 +104,9 @@ struct router_stats {
   std::uint64_t messages_failed = 0;
   std::uint64_t save_failures = 0;  ///< failed saves since the last successful one
   std::uint64_t commits = 0;        ///< transactions committed with their checkpoint (transactional dispatcher)
+  /// transactions aborted, none of their messages visible: a commit that failed, or an open
+  /// transaction given up after a failure or at a stop that could not flush (transactional dispatcher)
+  std::uint64_t aborts = 0;
   std::size_t in_flight_messages = 0;
   std::size_t in_flight_bytes = 0;
   std::size_t pending_transactions = 0;  ///< read, not yet committable

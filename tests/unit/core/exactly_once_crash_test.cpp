@@ -77,6 +77,7 @@ TEST_CASE("exactly once: an aborted commit ends the run, and the next run re-sen
   REQUIRE(out1.kind == error_kind::transient);
   CHECK_THAT(out1.failure, Catch::Contains("aborted") && Catch::Contains("injected abortable error"));
   CHECK(d1.aborted_messages() > 0);
+  CHECK(r1.stats().aborts == 1);  // the commit that failed
 
   memory_source src2(log);
   auto& d2 = rd.next();
@@ -84,6 +85,8 @@ TEST_CASE("exactly once: an aborted commit ends the run, and the next run re-sen
   const auto out2 = run_until(r2, [&] { return rd.committed() == std::optional<checkpoint>(log.end().first); });
   REQUIRE(out2.failure.empty());
   check_exactly_once(rd, ids);
+  CHECK(r2.stats().commits > 0);
+  CHECK(r2.stats().aborts == 0);
 }
 
 TEST_CASE("exactly once: a second instance with the same transactional id fences the first, which stops",

@@ -114,6 +114,8 @@ TEST_CASE("an error that ends the run after the lease gate shut is reported as f
     CHECK(board.commits("tor:test") == 1);
     CHECK(disp.delivered_all("events").empty());
     CHECK(disp.aborted_messages() == 1);
+    CHECK(r.stats().commits == 1);
+    CHECK(r.stats().aborts == 1);  // the open transaction, given up
   }
 }
 

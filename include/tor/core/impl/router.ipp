@@ -31,6 +31,7 @@ TOR_DECL router_stats router_core::stats() const {
   s.messages_failed = failed_.load(std::memory_order_relaxed);
   s.save_failures = save_failures_.load(std::memory_order_relaxed);
   s.commits = commits_.load(std::memory_order_relaxed);
+  s.aborts = aborts_.load(std::memory_order_relaxed);
   s.in_flight_messages = in_flight_.load(std::memory_order_relaxed);
   s.in_flight_bytes = in_flight_bytes_.load(std::memory_order_relaxed);
   s.pending_transactions = pending_txns_.load(std::memory_order_relaxed);
