@@ -105,16 +105,23 @@ auto compose(Stages&&... stages) {
 // ---- ready-made stages -------------------------------------------------------
 
 /// Keeps rows of tables whose "schema.table" matches one of the patterns (ECMAScript regex, whole name).
+/// Each table is matched once: the answer is kept with the table's `table_info`, which a source shares
+/// between the rows of a table, so a row costs a pointer comparison, not a match. Like a mapper, a filter
+/// is used from one thread at a time; each copy keeps its own answers.
 class table_filter {
  public:
   TOR_DECL explicit table_filter(const std::vector<std::string>& patterns);
   TOR_DECL bool accept(const row_change& row, const transaction_info&) const;
 
  private:
+  TOR_DECL bool matches(const std::string& name) const;
+
   // The compiled patterns (std::regex, whose header stays out of this one);
   // never modified once built, so copies of the filter share them.
   struct impl;
   std::shared_ptr<const impl> patterns_;
+  // The answer for each table seen lately, holding the table so that its address is not reused.
+  mutable std::vector<std::pair<std::shared_ptr<const table_info>, bool>> answers_;
 };
 
 /// Keeps rows with the given operations.
