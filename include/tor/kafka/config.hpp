@@ -10,7 +10,6 @@
 #include <chrono>
 #include <algorithm>
 #include <functional>
-#include <iostream>
 #include <map>
 #include <string>
 #include <string_view>
@@ -18,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include <tor/core/detail/config.hpp>
 #include <tor/core/error.hpp>
 #include <tor/core/options.hpp>
 
@@ -76,9 +76,7 @@ enum class log_level { error, warning, notice, info, debug };
 using log_sink = std::function<void(log_level, std::string_view facility, std::string_view text)>;
 
 /// A sink that writes warnings and errors to std::clog, for tools and tests.
-inline void clog_sink(log_level level, std::string_view facility, std::string_view text) {
-  if (level <= log_level::warning) std::clog << "kafka " << to_string(level) << ' ' << facility << ": " << text << '\n';
-}
+TOR_DECL void clog_sink(log_level level, std::string_view facility, std::string_view text);
 
 /// How `dispatcher::check_topics` treats routed topics that do not exist.
 struct topic_options {
@@ -388,3 +386,7 @@ inline void validate(const config& c) {
 }
 
 }  // namespace tor::kafka
+
+#ifdef TOR_HEADER_ONLY
+#include <tor/kafka/impl/config.ipp>
+#endif

@@ -9,6 +9,7 @@
 #error "tor/kafka/src.hpp is for separate compilation: define TOR_SEPARATE_COMPILATION in every translation unit"
 #endif
 
+#include <tor/kafka/impl/config.ipp>
 #include <tor/kafka/detail/impl/checkpoint_topic.ipp>
 #include <tor/kafka/detail/impl/describe.ipp>
 #include <tor/kafka/detail/impl/producer.ipp>
