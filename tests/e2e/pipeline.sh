@@ -66,6 +66,10 @@ acked=$(metric "tor_messages_acknowledged_total{topic=\"$E2E_TOPIC\"}")
 [[ $acked == "$expected" ]] || fail "tor_messages_acknowledged_total is '$acked', expected $expected"
 [[ $(metric tor_ready) == 1 ]] || fail "tor_ready is not 1"
 [[ $(metric tor_in_flight_messages) == 0 ]] || fail "messages still in flight after everything was consumed"
+peak=$(metric tor_tracker_peak_bytes)
+now=$(metric tor_tracker_bytes)
+[[ $peak =~ ^[0-9]+$ && $now =~ ^[0-9]+$ ]] && ((peak > 0 && peak >= now)) ||
+  fail "tor_tracker_peak_bytes is '$peak' with tor_tracker_bytes '$now' after $expected events"
 curl -sf "http://127.0.0.1:$TOR_HTTP_PORT/healthz" >/dev/null || fail "/healthz is not 200"
 # Caught up: the lag monitor sees nothing left to read (within a few checks).
 for _ in $(seq 50); do [[ $(metric tor_source_bytes_behind) == 0 ]] && break; sleep 0.2; done

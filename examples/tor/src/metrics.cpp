@@ -179,6 +179,10 @@ std::string render_prometheus(const metrics_snapshot& s) {
         static_cast<std::uint64_t>(r.pending_transactions));
   w.one("tor_tracker_bytes", "gauge", "Memory the checkpoint tracker's records take.",
         static_cast<std::uint64_t>(r.tracker_bytes));
+  w.one("tor_tracker_peak_bytes", "gauge",
+        "The most memory the checkpoint tracker's records took since the process started (a peak between scrapes "
+        "included).",
+        static_cast<std::uint64_t>(r.tracker_peak_bytes));
 
   if (r.last_saved) {
     w.one("tor_checkpoint_binlog_file", "gauge", "Binlog file number of the saved checkpoint.",

@@ -7,6 +7,7 @@
 #include <tor/redis/state_store.hpp>
 #include <tor/state/file_state_store.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
@@ -156,6 +157,7 @@ class metrics_hub {
       carried_.rows_skipped += s.rows_skipped;
       carried_.commits += s.commits;
       carried_.aborts += s.aborts;
+      carried_.tracker_peak_bytes = std::max(carried_.tracker_peak_bytes, s.tracker_peak_bytes);
       last_ = s;
     }
     if (live_topics_)
@@ -218,6 +220,7 @@ class metrics_hub {
     s.router.rows_skipped = carried_.rows_skipped + live.rows_skipped;
     s.router.commits = carried_.commits + live.commits;
     s.router.aborts = carried_.aborts + live.aborts;
+    s.router.tracker_peak_bytes = std::max(carried_.tracker_peak_bytes, live.tracker_peak_bytes);
     s.topics = carried_topics_;
     if (live_topics_)
       for (const auto& [topic, c] : live_topics_()) add(s.topics[topic], c);

@@ -37,6 +37,7 @@ TEST_CASE("the Prometheus text names every family once and labels topics") {
   s.router.in_flight_messages = 3;
   s.router.pending_transactions = 4;
   s.router.tracker_bytes = 5376;
+  s.router.tracker_peak_bytes = 81920;
   s.router.last_saved = tor::checkpoint{{"mysql-bin.000007", 1234}, {}, "1"};
   s.router.last_saved_at = std::chrono::system_clock::time_point(std::chrono::seconds(990));
   s.topics["orders"] = {10, 9, 0, 0, 0};
@@ -55,6 +56,7 @@ TEST_CASE("the Prometheus text names every family once and labels topics") {
   CHECK(has("tor_in_flight_messages 3"));
   CHECK(has("tor_pending_transactions 4"));
   CHECK(has("tor_tracker_bytes 5376"));
+  CHECK(has("tor_tracker_peak_bytes 81920"));
   CHECK(has("tor_checkpoint_binlog_file 7"));
   CHECK(has("tor_checkpoint_binlog_offset 1234"));
   CHECK(has("tor_checkpoint_age_seconds 10"));
