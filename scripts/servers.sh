@@ -106,10 +106,16 @@ logfile_of() {
   esac
 }
 
+# A server that dies logs its cause first and then pages of shutdown, so
+# the first ERROR/FATAL lines come before each log's tail.
 show_tail() {
   local f
   for f in "$@"; do
     [[ -s $f ]] || continue
+    if grep -qE '(^|[] ])(ERROR|FATAL|\[ERROR\])' "$f"; then
+      echo "----- first errors in $f -----" >&2
+      grep -m 10 -A 2 -E '(^|[] ])(ERROR|FATAL|\[ERROR\])' "$f" >&2
+    fi
     echo "----- last $TOR_LOG_LINES lines of $f -----" >&2
     tail -n "$TOR_LOG_LINES" "$f" >&2
   done
