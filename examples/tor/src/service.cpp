@@ -147,17 +147,8 @@ class metrics_hub {
   void detach() {
     std::lock_guard lock(mutex_);
     if (live_router_) {
-      const auto s = live_router_();
-      carried_.events_read += s.events_read;
-      carried_.transactions += s.transactions;
-      carried_.rows += s.rows;
-      carried_.messages_sent += s.messages_sent;
-      carried_.messages_acknowledged += s.messages_acknowledged;
-      carried_.messages_failed += s.messages_failed;
-      carried_.rows_skipped += s.rows_skipped;
-      carried_.commits += s.commits;
-      carried_.aborts += s.aborts;
-      carried_.tracker_peak_bytes = std::max(carried_.tracker_peak_bytes, s.tracker_peak_bytes);
+      auto s = live_router_();
+      add(s, last_);
       last_ = s;
     }
     if (live_topics_)
@@ -209,18 +200,11 @@ class metrics_hub {
     s.restarts = restarts_;
     std::lock_guard lock(mutex_);
     // Counters add up over router restarts; the rest is the current router's.
-    const auto live = live_router_ ? live_router_() : tor::router_stats{};
-    s.router = live_router_ ? live : last_;
-    s.router.events_read = carried_.events_read + live.events_read;
-    s.router.transactions = carried_.transactions + live.transactions;
-    s.router.rows = carried_.rows + live.rows;
-    s.router.messages_sent = carried_.messages_sent + live.messages_sent;
-    s.router.messages_acknowledged = carried_.messages_acknowledged + live.messages_acknowledged;
-    s.router.messages_failed = carried_.messages_failed + live.messages_failed;
-    s.router.rows_skipped = carried_.rows_skipped + live.rows_skipped;
-    s.router.commits = carried_.commits + live.commits;
-    s.router.aborts = carried_.aborts + live.aborts;
-    s.router.tracker_peak_bytes = std::max(carried_.tracker_peak_bytes, live.tracker_peak_bytes);
+    s.router = last_;
+    if (live_router_) {
+      s.router = live_router_();
+      add(s.router, last_);
+    }
     s.topics = carried_topics_;
     if (live_topics_)
       for (const auto& [topic, c] : live_topics_()) add(s.topics[topic], c);
@@ -232,10 +216,23 @@ class metrics_hub {
 
   [[nodiscard]] std::uint64_t events_read() const {
     std::lock_guard lock(mutex_);
-    return carried_.events_read + (live_router_ ? live_router_().events_read : 0);
+    return last_.events_read + (live_router_ ? live_router_().events_read : 0);
   }
 
  private:
+  // Adds the counters of the routers before `r` (`before`) to r's own.
+  static void add(tor::router_stats& r, const tor::router_stats& before) {
+    r.events_read += before.events_read;
+    r.transactions += before.transactions;
+    r.rows += before.rows;
+    r.rows_skipped += before.rows_skipped;
+    r.messages_sent += before.messages_sent;
+    r.messages_acknowledged += before.messages_acknowledged;
+    r.messages_failed += before.messages_failed;
+    r.commits += before.commits;
+    r.aborts += before.aborts;
+    r.tracker_peak_bytes = std::max(r.tracker_peak_bytes, before.tracker_peak_bytes);
+  }
   static void add(topic_metrics& t, const tor::kafka::topic_counts& c) {
     t.sent += c.sent;
     t.acknowledged += c.acknowledged;
@@ -249,7 +246,8 @@ class metrics_hub {
   std::function<tor::router_stats()> live_router_;
   std::function<std::map<std::string, tor::kafka::topic_counts>()> live_topics_;
   const lag_monitor* live_lag_ = nullptr;
-  tor::router_stats carried_, last_;
+  // The last router's stats, its counters added up over every router so far.
+  tor::router_stats last_;
   std::map<std::string, topic_metrics> carried_topics_;
   source_lag last_lag_;
   std::optional<ha_metrics> ha_;
