@@ -99,9 +99,8 @@ kill -0 "$second_pid" 2>/dev/null || fail "the second tor exited"
 wait "$writer_pid" || fail "the writer failed"
 n=$(exactly_once_check)
 note "a second tor with the same transactional id fenced the first (exit 4); $n events, each read exactly once"
-second_metric() { curl -sf "http://127.0.0.1:$SECOND_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
-committed=$(second_metric tor_kafka_transactions_committed_total)
-aborted=$(second_metric tor_kafka_transactions_aborted_total)
+committed=$(TOR_HTTP_PORT=$SECOND_PORT metric tor_kafka_transactions_committed_total)
+aborted=$(TOR_HTTP_PORT=$SECOND_PORT metric tor_kafka_transactions_aborted_total)
 [[ $committed =~ ^[0-9]+$ ]] && ((committed > 0)) ||
   fail "the second tor's /metrics shows '$committed' Kafka transactions committed after publishing $n events"
 [[ $aborted =~ ^[0-9]+$ ]] || fail "the second tor's /metrics has no tor_kafka_transactions_aborted_total"
