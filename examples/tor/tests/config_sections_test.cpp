@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "config_support.hpp"
 
@@ -14,18 +15,19 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// A file holding `text`, removed at the end of the test.
+/// A file holding `text` in the temporary directory ($TMPDIR, else /tmp), removed at the end of the test.
 struct temp_file {
   std::string path;
-  explicit temp_file(const std::string& text) {
-    char name[] = "/tmp/tor-config-test-XXXXXX";
-    const int fd = mkstemp(name);
+  explicit temp_file(const std::string& text)
+      : path((std::filesystem::temp_directory_path() / "tor-config-test-XXXXXX").string()) {
+    const int fd = ::mkstemp(path.data());  // replaces the XXXXXX with a unique name
     REQUIRE(fd >= 0);
-    path = name;
     REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
     ::close(fd);
   }
   ~temp_file() { std::remove(path.c_str()); }
+  temp_file(const temp_file&) = delete;  // one owner removes the file
+  temp_file& operator=(const temp_file&) = delete;
 };
 
 }  // namespace
