@@ -5,7 +5,9 @@
 # saves the checkpoint after it, and the next start resumes exactly there.
 # Then a crash (SIGKILL) in the middle of a stream: still nothing lost, and
 # any repeat is an exact copy (same event id and binlog coordinates), which
-# is what lets consumers deduplicate.
+# is what lets consumers deduplicate. Last, a router restart inside the
+# process (MariaDB paused past the source's timeouts): the counters of
+# /metrics carry the stopped router's totals.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 create_database
@@ -77,4 +79,42 @@ distinct_ids=$(published_ids <<<"$out" | sort -u | wc -l)
 distinct_copies=$(cut -f1,4,5 <<<"$out" | sort -u | wc -l)
 ((distinct_copies == distinct_ids)) || fail "a repeated event differs from its first copy"
 note "crash: nothing lost; $(($(grep -c . <<<"$out") - distinct_ids)) duplicates, all exact copies"
+
+# --- a router restart inside the process: /metrics counters keep adding up ----
+# MariaDB paused (SIGSTOP) for longer than the source waits for it: the
+# router stops on a transient error and the service runs a new one in the
+# same process. /metrics counts for the process, so the stopped router's
+# totals are carried over and no counter goes back.
+stop_tor 20
+sed -i 's/^  heartbeat: 1s$/&\n  dead_after: 1s\n  connect_timeout: 1s\n  reconnect_timeout: 1s/' "$E2E_DIR/tor.yaml"
+grep -q '^  reconnect_timeout: 1s$' "$E2E_DIR/tor.yaml" || fail "could not shorten the MariaDB timeouts in tor.yaml"
+start_tor
+published=$(grep -c . <<<"$out")
+acked_total() { metric "tor_messages_acknowledged_total{topic=\"$E2E_TOPIC\"}"; }
+# wait_acked N SECONDS: until this process has acknowledged at least N messages.
+wait_acked() {
+  local i
+  for ((i = 0; i < $2 * 5; i++)); do (($(acked_total) >= $1)) && return 0; sleep 0.2; done
+  fail "tor acknowledged $(acked_total) messages within $2 s, expected at least $1"
+}
+for _ in $(seq 10); do [[ $(api PUT "$(new_uuid)") == 201 ]] || fail "PUT failed"; done
+wait_acked 10 30
+tx0=$(metric tor_transactions_total) ev0=$(metric tor_events_read_total) acked0=$(acked_total)
+((tx0 >= 10 && ev0 >= tx0)) || fail "after 10 events: tor_transactions_total $tx0, tor_events_read_total $ev0"
+
+mariadb_pid=$(tr -dc 0-9 <"$TOR_RUN_DIR/mariadb/mysqld.pid")
+trap 'rc=$?; kill -CONT "$mariadb_pid" 2>/dev/null; (exit $rc); cleanup' EXIT
+kill -STOP "$mariadb_pid"
+for _ in $(seq 150); do (($(metric tor_restarts_total) >= 1)) && break; sleep 0.2; done
+restarts=$(metric tor_restarts_total)
+kill -CONT "$mariadb_pid"
+((restarts >= 1)) || fail "the router did not restart within 30 s of MariaDB being paused"
+
+for _ in $(seq 5); do [[ $(api PUT "$(new_uuid)") == 201 ]] || fail "PUT failed after MariaDB was resumed"; done
+out=$(consume $((published + 15)) 40)
+wait_acked $((acked0 + 5)) 30
+tx=$(metric tor_transactions_total) ev=$(metric tor_events_read_total)
+((tx >= tx0 + 5)) || fail "tor_transactions_total went from $tx0 to $tx over $restarts router restart(s); expected at least $((tx0 + 5))"
+((ev >= ev0 + 5)) || fail "tor_events_read_total went from $ev0 to $ev over $restarts router restart(s); expected at least $((ev0 + 5))"
+note "router restarted $restarts time(s) in the process: transactions $tx0 -> $tx, events read $ev0 -> $ev, acknowledged $acked0 -> $(acked_total)"
 stop_tor 20

@@ -65,7 +65,8 @@ TOR_DECL server_info inspect_server(connection& c, const binlog_source_config& c
 
 TOR_DECL std::vector<schema_column> read_schema(connection& c, const table_map& m);
 
-/// The connection settings of a source configuration, for every connection it opens.
+/// The connection settings of a source configuration, for every connection
+/// it opens; reads time out after the silence that marks a connection dead.
 TOR_DECL connect_options connect_options_of(const binlog_source_config& cfg);
 
 }  // namespace detail

@@ -102,7 +102,9 @@ struct binlog_source_config {
   /// Silence after which the connection counts as dead and is reopened
   /// (whole seconds, at least 1). 0: three heartbeat periods, at least 30 s,
   /// because the server sends no heartbeat while it scans a binlog file for
-  /// a GTID; set it lower only where binlog files are small.
+  /// a GTID; set it lower only where binlog files are small. It also bounds
+  /// the wait for any answer on the source's other connections (status,
+  /// schema look-ups), so a server that stops answering holds no thread.
   std::chrono::milliseconds dead_after{0};
   std::chrono::seconds connect_timeout{10};
   std::chrono::milliseconds reconnect_backoff{100};       ///< first wait before reconnecting
@@ -145,7 +147,8 @@ constexpr auto options_of(std::type_identity<binlog_source_config>) {
       opt("dead_after", &o::dead_after,
           "Silence on the replication connection after which it counts as dead and is reopened (whole seconds). 0: "
           "three heartbeat periods, at least 30 s. Set it lower only where binlog files are small: the server sends "
-          "no heartbeat while it scans a file for a GTID."),
+          "no heartbeat while it scans a file for a GTID. Also the longest wait for any answer on Tor's other "
+          "connections to the server."),
       opt("connect_timeout", &o::connect_timeout, "Timeout for connecting to the server (whole seconds)."),
       opt("reconnect_timeout", &o::reconnect_give_up,
           "How long a lost replication connection is retried before Tor restarts from its checkpoint; 0 retries "

@@ -56,6 +56,40 @@ TEST_CASE("a connection killed mid-transaction resumes without gaps or repeats",
 }
 
 
+TEST_CASE("a server that stops answering fails a status query instead of holding its thread", "[mysql][status][hang]") {
+  // The service's lag monitor asks status() every second, and a router
+  // restart or a stop waits for that thread: a query left waiting on a
+  // frozen server held both until the server came back.
+  const auto port = minimal().port;
+  auto c = root(port);
+  const auto db = fresh_db(c, "tor_it_hang");
+  outbox_table(c, db);
+  auto cfg = config(db, port);
+  cfg.dead_after = 1s;
+  cfg.connect_timeout = 1s;
+  binlog_source src(cfg);
+  src.open(std::nullopt);
+  REQUIRE_FALSE(src.status().version.empty());  // its connection is open
+  {
+    paused_server frozen(20s);
+    CHECK_THROWS_AS(src.status(), tor::error);
+    CHECK_THROWS_AS(src.binary_logs(), tor::error);
+  }
+  // Once the server answers again, so does status().
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  std::optional<server_status> st;
+  while (!st && std::chrono::steady_clock::now() < deadline) {
+    try {
+      st = src.status();
+    } catch (const tor::error&) {
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+  REQUIRE(st);
+  CHECK_FALSE(st->version.empty());
+}
+
+
 TEST_CASE("a server restart mid-stream is survived", "[mysql][stream][restart]") {
   const auto port = minimal().port;
   auto c = root(port);

@@ -7,6 +7,13 @@
 
 #include "mariadb_fixture.hpp"
 
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+
+#include <signal.h>
+#include <sys/types.h>
+
 namespace tor::mysql::it {
 
 /// The MINIMAL instance: its own run dir and port. Under CTest a fixture
@@ -33,6 +40,43 @@ inline minimal_server& minimal() {
   static minimal_server s;
   return s;
 }
+
+/// The private server frozen (SIGSTOP), as a hung host or a network that
+/// drops packets looks to a client: connections stay open and nothing is
+/// answered. Resumed at scope exit, or by a watchdog after `at_most`, so a
+/// client that would wait forever shows as a failed check, not a hung test.
+class paused_server {
+ public:
+  explicit paused_server(std::chrono::seconds at_most) {
+    minimal();
+    std::ifstream f(env("TOR_RUN_DIR") + "/minimal/mariadb/mysqld.pid");
+    f >> pid_;
+    REQUIRE(pid_ > 0);
+    REQUIRE(::kill(pid_, SIGSTOP) == 0);
+    watchdog_ = std::thread([this, at_most] {
+      std::unique_lock lock(m_);
+      cv_.wait_for(lock, at_most, [&] { return done_; });
+      ::kill(pid_, SIGCONT);
+    });
+  }
+  ~paused_server() {
+    {
+      std::lock_guard lock(m_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    watchdog_.join();
+  }
+  paused_server(const paused_server&) = delete;
+  paused_server& operator=(const paused_server&) = delete;
+
+ private:
+  pid_t pid_ = 0;
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread watchdog_;
+};
 
 
 }  // namespace tor::mysql::it

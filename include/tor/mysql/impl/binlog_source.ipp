@@ -266,18 +266,8 @@ TOR_DECL void binlog_source::run() {
   bool connected_once = false;
   while (!stop_) {
     try {
-      auto o = opts_;
       const auto hb = std::max<std::chrono::milliseconds>(cfg_.heartbeat_period, std::chrono::milliseconds(1));
-      // A dead connection shows as missing heartbeats; but the server sends
-      // none while it scans a binlog file for a GTID, so be generous.
-      o.read_timeout =
-          cfg_.dead_after.count() > 0
-              ? std::chrono::seconds(std::max<long long>(
-                    1, std::chrono::duration_cast<std::chrono::seconds>(cfg_.dead_after + std::chrono::milliseconds(999))
-                           .count()))
-              : std::chrono::seconds(std::max<long long>(
-                    30, std::chrono::duration_cast<std::chrono::seconds>(hb * 3).count() + 2));
-      auto conn = std::make_unique<detail::connection>(o);
+      auto conn = std::make_unique<detail::connection>(opts_);
       {
         std::lock_guard lock(live_m_);
         live_ = conn.get();

@@ -190,6 +190,20 @@ TOR_DECL connect_options connect_options_of(const binlog_source_config& cfg) {
   o.password = cfg.password;
   o.tls = cfg.tls;
   o.connect_timeout = cfg.connect_timeout;
+  // A server that stops answering (frozen, or behind a network that drops
+  // packets) must not hold a thread forever: every connection of the source
+  // gives up on a read after the silence that marks the replication
+  // connection dead. The server sends no heartbeat while it scans a binlog
+  // file for a GTID, so without `dead_after` that is generous: three
+  // heartbeat periods, at least 30 s.
+  const auto hb = std::max<std::chrono::milliseconds>(cfg.heartbeat_period, std::chrono::milliseconds(1));
+  o.read_timeout =
+      cfg.dead_after.count() > 0
+          ? std::chrono::seconds(std::max<long long>(
+                1, std::chrono::duration_cast<std::chrono::seconds>(cfg.dead_after + std::chrono::milliseconds(999))
+                       .count()))
+          : std::chrono::seconds(
+                std::max<long long>(30, std::chrono::duration_cast<std::chrono::seconds>(hb * 3).count() + 2));
   return o;
 }
 }  // namespace detail
