@@ -491,14 +491,19 @@ int run_service(const config::loaded_settings& loaded, std::stop_token stop) {
           },
           progress, [&hub] { return hub.events_read(); }, s.log.progress_interval);
       hub.attach(router, dispatcher, lag);
+      // Once the router ends, close the source first: that ends a status
+      // query of the lag monitor waiting on a server that stopped answering,
+      // so stopping the monitor does not wait for the server.
       struct detach_on_exit {
         metrics_hub& h;
         lag_monitor& l;
+        tor::mysql::binlog_source& s;
         ~detach_on_exit() {
+          s.close();
           l.stop();
           h.detach();
         }
-      } detach{hub, lag};
+      } detach{hub, lag, source};
       lag.start();
 
       router.run(stop);

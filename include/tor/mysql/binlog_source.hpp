@@ -37,6 +37,8 @@
 #include <vector>
 
 #include <tor/core/checkpoint.hpp>
+#include <functional>
+
 #include <tor/core/concepts.hpp>
 #include <tor/core/detail/config.hpp>
 #include <tor/core/error.hpp>
@@ -72,7 +74,9 @@ class binlog_source {
   /// memory is allocated and freed by the same thread.
   TOR_DECL std::optional<change_event> next(std::chrono::milliseconds wait);
 
-  /// Stops the reader thread and closes the connections. open() may be called again.
+  /// Stops the reader thread and closes the connections; a status() or
+  /// binary_logs() call waiting on the server in another thread fails at
+  /// once. open() may be called again.
   TOR_DECL void close();
 
   /// The current end of the server's binlog, read on a connection of its
@@ -150,8 +154,15 @@ class binlog_source {
   std::size_t expanded_next_ = 0;
   std::exception_ptr failed_;           // a decoding error: every later next() throws it
 
+  // Runs `query` on the status connection, opening it when needed, and once
+  // more on a new one when the old one was lost (a server restart) unless
+  // close() interrupted it.
+  TOR_DECL void on_status_connection(const std::function<void(detail::connection&)>& query);
+
   std::mutex status_m_;
   std::unique_ptr<detail::connection> status_conn_;
+  detail::connection* status_live_ = nullptr;  // under live_m_: status_conn_, to interrupt on close
+  std::atomic<std::uint64_t> closes_{0};       // close() calls, for status queries they overlap
 };
 
 static_assert(tor::source<binlog_source>, "binlog_source must model tor::source");

@@ -90,6 +90,66 @@ TEST_CASE("a server that stops answering fails a status query instead of holding
 }
 
 
+TEST_CASE("close() ends a status query waiting on a server that stopped answering", "[mysql][status][hang]") {
+  // With the default timeouts a read gives up after 30 s. A service that
+  // stops, or restarts its router, closes the source first and must not
+  // wait that long for its lag monitor's query.
+  const auto port = minimal().port;
+  auto c = root(port);
+  const auto db = fresh_db(c, "tor_it_hang_close");
+  outbox_table(c, db);
+  binlog_source src(config(db, port));
+  src.open(std::nullopt);
+  std::atomic<int> calls{0};
+  std::atomic<bool> failed{false};
+  std::thread asker([&] {
+    try {
+      for (;;) {
+        (void)src.status();
+        ++calls;
+      }
+    } catch (const tor::error&) {
+      failed = true;
+    }
+  });
+  struct join_on_exit {  // a failed REQUIRE must not leave the thread running
+    binlog_source& s;
+    std::thread& t;
+    ~join_on_exit() {
+      if (!t.joinable()) return;
+      s.close();
+      t.join();
+    }
+  } joiner{src, asker};
+  const auto until = [](auto done) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    return done();
+  };
+  REQUIRE(until([&] { return calls > 0; }));
+  std::chrono::steady_clock::duration took{};
+  {
+    paused_server frozen(60s);
+    // The asker now waits on the server: its count stops moving.
+    int last = calls;
+    auto still_since = std::chrono::steady_clock::now();
+    CHECK(until([&] {
+      if (calls != last) {
+        last = calls;
+        still_since = std::chrono::steady_clock::now();
+      }
+      return std::chrono::steady_clock::now() - still_since > 300ms;
+    }));
+    const auto t0 = std::chrono::steady_clock::now();
+    src.close();
+    asker.join();
+    took = std::chrono::steady_clock::now() - t0;
+  }
+  CHECK(failed);
+  CHECK(took < 10s);
+}
+
+
 TEST_CASE("a server restart mid-stream is survived", "[mysql][stream][restart]") {
   const auto port = minimal().port;
   auto c = root(port);

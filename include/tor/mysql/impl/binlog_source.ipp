@@ -131,12 +131,22 @@ TOR_DECL void binlog_source::close() {
     stop_ = true;
   }
   if (queue_) queue_->close();
+  ++closes_;
   {
     std::lock_guard lock(live_m_);
     if (live_) live_->interrupt();
+    if (status_live_) status_live_->interrupt();
   }
   wake_cv_.notify_all();
   if (reader_.joinable()) reader_.join();
+  {
+    // A status query interrupted above fails now instead of waiting on the
+    // server; a later status() opens a new connection.
+    std::lock_guard status(status_m_);
+    std::lock_guard lock(live_m_);
+    status_live_ = nullptr;
+    status_conn_.reset();
+  }
   schema_conn_.reset();
   queue_.reset();
   local_.clear();
@@ -145,44 +155,65 @@ TOR_DECL void binlog_source::close() {
   expanded_next_ = 0;
 }
 
-TOR_DECL server_status binlog_source::status() {
+TOR_DECL void binlog_source::on_status_connection(const std::function<void(detail::connection&)>& query) {
   std::lock_guard lock(status_m_);
+  // close() counts itself before it interrupts the registered connection:
+  // a call it overlaps sees the count change, and neither waits on the
+  // server again nor retries.
+  const auto closes = closes_.load();
+  const auto closed = [&] {
+    if (closes_.load() != closes)
+      throw tor::error(error_kind::transient, "status query on " + opts_.where() + " ended: the source was closed");
+  };
   for (int attempt = 0;; ++attempt) {
     try {
-      if (!status_conn_) status_conn_ = std::make_unique<detail::connection>(opts_);
-      server_status s;
-      const auto version = detail::value_or(status_conn_->scalar("SELECT @@version"));
-      const auto flavor = version.find("MariaDB") != std::string::npos ? server_flavor::mariadb : server_flavor::mysql;
-      s.version = version;
-      if (auto end = detail::binlog_end(*status_conn_)) s.end = *end;
-      s.gtids = detail::executed_gtids(*status_conn_, flavor);
-      s.identity = detail::server_identity(*status_conn_, flavor);
-      return s;
+      if (!status_conn_) {
+        auto conn = std::make_unique<detail::connection>(opts_);
+        std::lock_guard live(live_m_);
+        status_conn_ = std::move(conn);
+        status_live_ = status_conn_.get();
+      }
+      closed();
+      query(*status_conn_);
+      return;
     } catch (const detail::server_error& e) {
+      {
+        std::lock_guard live(live_m_);
+        status_live_ = nullptr;
+      }
       status_conn_.reset();
+      closed();
       if (!e.transient() || attempt > 0) throw;
     }
   }
 }
 
+TOR_DECL server_status binlog_source::status() {
+  server_status s;
+  on_status_connection([&](detail::connection& c) {
+    const auto version = detail::value_or(c.scalar("SELECT @@version"));
+    const auto flavor = version.find("MariaDB") != std::string::npos ? server_flavor::mariadb : server_flavor::mysql;
+    s = server_status{};
+    s.version = version;
+    if (auto end = detail::binlog_end(c)) s.end = *end;
+    s.gtids = detail::executed_gtids(c, flavor);
+    s.identity = detail::server_identity(c, flavor);
+  });
+  return s;
+}
+
 TOR_DECL std::vector<std::pair<std::string, std::uint64_t>> binlog_source::binary_logs() {
-  std::lock_guard lock(status_m_);
-  for (int attempt = 0;; ++attempt) {
-    try {
-      if (!status_conn_) status_conn_ = std::make_unique<detail::connection>(opts_);
-      std::vector<std::pair<std::string, std::uint64_t>> files;
-      for (const auto& row : status_conn_->query("SHOW BINARY LOGS")) {
-        if (row.size() < 2 || !row[0]) continue;
-        std::uint64_t size = 0;
-        if (row[1]) std::from_chars(row[1]->data(), row[1]->data() + row[1]->size(), size);
-        files.emplace_back(*row[0], size);
-      }
-      return files;
-    } catch (const detail::server_error& e) {
-      status_conn_.reset();
-      if (!e.transient() || attempt > 0) throw;
+  std::vector<std::pair<std::string, std::uint64_t>> files;
+  on_status_connection([&](detail::connection& c) {
+    files.clear();
+    for (const auto& row : c.query("SHOW BINARY LOGS")) {
+      if (row.size() < 2 || !row[0]) continue;
+      std::uint64_t size = 0;
+      if (row[1]) std::from_chars(row[1]->data(), row[1]->data() + row[1]->size(), size);
+      files.emplace_back(*row[0], size);
     }
-  }
+  });
+  return files;
 }
 
 TOR_DECL void binlog_source::end_with_gtids(detail::connection& c, checkpoint& at) const {
