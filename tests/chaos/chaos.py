@@ -1340,12 +1340,16 @@ def check(camp):
     # from the round the new active one was last seen a standby; what the old one had delivered
     # counts until the fault in progress ended (a paused active one that wakes may still deliver
     # what it had handed to its producer before the pause: docs/guarantees.md), plus a margin.
-    # A takeover during a clean stop (tor_term hands the lease over) must repeat nothing.
+    # A takeover during a clean stop (tor_term hands the lease over) must repeat nothing. The
+    # take happened between the new active one's last answer ("t") and the round that saw it
+    # ("seen"): when the next fault began in between (a pause of the instance that had just taken
+    # the lease, which then loses it), the take may be that fault's doing, not the clean stop's.
     for tk in camp.takeover_events():
         fi = fault_of(tk["t"])
         f = faults[fi] if fi >= 0 else None
         until = max(tk["seen"], (f.get("end") or tk["seen"]) if f else tk["seen"]) + 2.0
-        clean = f is not None and f["kind"] == "tor_term" and tk["t"] <= (f.get("end") or tk["seen"]) + 1.0
+        clean = (f is not None and f["kind"] == "tor_term" and tk["t"] <= (f.get("end") or tk["seen"]) + 1.0
+                 and fault_of(tk["seen"]) == fi)
         restarts.append({"t": tk["t"], "fault": fi, "kind": "tor_term" if clean else "takeover",
                          "cp": tk["checkpoint"], "until": until, "instance": tk["instance"]})
     restarts.sort(key=lambda r: r["t"])
