@@ -104,14 +104,17 @@ void leader_changes(bool in_flight) {
 // is sent again to the new ones after a metadata refresh.
 TEST_CASE("leader changes in the middle of a stream keep order and acknowledgements") { leader_changes(false); }
 
-// Not run by default: librdkafka 2.0.2's mock cluster twice held fewer
-// records than the producer had acknowledged after leadership moved with
-// messages in flight (4,425 and 4,522 of 4,800, under ASan in CI runs; a
-// new consumer at the last offsets found nothing more; not reproduced in
-// twenty runs outside CI). Whether the mock or the client drops them is not
-// known yet. Against a real broker, requests retried in flight are the
-// chaos campaign's kafka_reset and kafka_kill faults, checked for loss and
-// order. Run it with: kafka_mock_test "[.in-flight]"
+// Not run by default: it loses acknowledged messages now and then
+// (docs/guarantees.md#kafka-leader-changes-with-librdkafka-202). With
+// TOR_TEST_KAFKA_DEBUG=msg,eos four parallel loops of it failed within 25
+// runs. The log of one failure: partition 0's first batch (MsgIds 1..672,
+// BaseSeq 0) was refused 23 times by its old leader (not the leader), then
+// the next batch (MsgIds 673..1344, BaseSeq 672) went to the new leader and
+// was accepted, and librdkafka 2.0.2 counted 1..672 "implicitly acked by
+// subsequent batch success"; the mock cluster held offsets 0-672 only. The
+// client sent a later batch before an earlier one was written; the mock
+// accepted the sequence gap. Whether a real cluster's new leader accepts it
+// too is not tested yet. Run: kafka_mock_test "[.in-flight]"
 TEST_CASE("leader changes with messages in flight keep order and acknowledgements", "[.in-flight]") {
   leader_changes(true);
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iostream>
 #include <map>
 #include <stdexcept>
 
@@ -126,8 +127,15 @@ std::vector<record> read_topic(const std::string& brokers, const std::string& to
       progress = clock::now();
     }
     if (out.size() < expected && clock::now() < end) {
+      // Where each partition's reading stands, against the offsets the
+      // cluster says it holds (low-high watermarks).
       std::string where;
-      for (const auto& [p, offset] : next) where += " " + std::to_string(p) + "@" + std::to_string(offset);
+      for (const auto& [p, offset] : next) {
+        std::int64_t low = -1, high = -1;
+        (void)rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &low, &high, 5000);
+        where += " " + std::to_string(p) + "@" + std::to_string(offset) + " (holds " + std::to_string(low) + "-" +
+                 std::to_string(high) + ")";
+      }
       WARN("reading " << topic << ": no record for 10 s with " << out.size() << " of " << expected
                       << "; a new consumer goes on at (partition@offset)" << where);
       rd_kafka_consumer_close(rk.get());
@@ -186,6 +194,14 @@ config mock_config(const mock_cluster& mc) {
   config c;
   c.brokers = mc.bootstraps();
   c.properties["retry.backoff.ms"] = "10";
+  // librdkafka's debug contexts for the dispatcher, to look into a failure:
+  // TOR_TEST_KAFKA_DEBUG=msg,eos,protocol kafka_mock_test "[.in-flight]"
+  if (const char* debug = std::getenv("TOR_TEST_KAFKA_DEBUG"); debug && *debug) {
+    c.properties["debug"] = debug;
+    c.log = [](log_level level, std::string_view facility, std::string_view text) {
+      std::clog << "kafka " << to_string(level) << ' ' << facility << ": " << text << '\n';
+    };
+  }
   return c;
 }
 
