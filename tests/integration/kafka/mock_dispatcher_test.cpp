@@ -112,9 +112,10 @@ TEST_CASE("leader changes in the middle of a stream keep order and acknowledgeme
 // the next batch (MsgIds 673..1344, BaseSeq 672) went to the new leader and
 // was accepted, and librdkafka 2.0.2 counted 1..672 "implicitly acked by
 // subsequent batch success"; the mock cluster held offsets 0-672 only. The
-// client sent a later batch before an earlier one was written; the mock
-// accepted the sequence gap. Whether a real cluster's new leader accepts it
-// too is not tested yet. Run: kafka_mock_test "[.in-flight]"
+// client sent a later batch before an earlier one was written, and the mock
+// accepted the sequence gap, which a Kafka broker refuses (out of order
+// sequence, or unknown producer id for a non-zero first sequence). Run:
+// kafka_mock_test "[.in-flight]"
 TEST_CASE("leader changes with messages in flight keep order and acknowledgements", "[.in-flight]") {
   leader_changes(true);
 }
