@@ -26,6 +26,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,8 +38,6 @@
 #include <vector>
 
 #include <tor/core/checkpoint.hpp>
-#include <functional>
-
 #include <tor/core/concepts.hpp>
 #include <tor/core/detail/config.hpp>
 #include <tor/core/error.hpp>
