@@ -2,6 +2,7 @@
 // a server restart, purged binlogs — run on the private instance, so tests
 // sharing the main server are never disturbed.
 #include "private_server.hpp"
+#include "unit/fixtures.hpp"
 
 using namespace tor::mysql;
 using namespace tor::mysql::it;
@@ -76,16 +77,16 @@ TEST_CASE("a server that stops answering fails a status query instead of holding
     CHECK_THROWS_AS(src.binary_logs(), tor::error);
   }
   // Once the server answers again, so does status().
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
   std::optional<server_status> st;
-  while (!st && std::chrono::steady_clock::now() < deadline) {
-    try {
-      st = src.status();
-    } catch (const tor::error&) {
-      std::this_thread::sleep_for(100ms);
-    }
-  }
-  REQUIRE(st);
+  REQUIRE(tor::test::eventually(
+      [&] {
+        try {
+          st = src.status();
+        } catch (const tor::error&) {
+        }
+        return st.has_value();
+      },
+      30s));
   CHECK_FALSE(st->version.empty());
 }
 
@@ -121,25 +122,22 @@ TEST_CASE("close() ends a status query waiting on a server that stopped answerin
       t.join();
     }
   } joiner{src, asker};
-  const auto until = [](auto done) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
-    return done();
-  };
-  REQUIRE(until([&] { return calls > 0; }));
+  REQUIRE(tor::test::eventually([&] { return calls > 0; }, 10s));
   std::chrono::steady_clock::duration took{};
   {
     paused_server frozen(60s);
     // The asker now waits on the server: its count stops moving.
     int last = calls;
     auto still_since = std::chrono::steady_clock::now();
-    CHECK(until([&] {
-      if (calls != last) {
-        last = calls;
-        still_since = std::chrono::steady_clock::now();
-      }
-      return std::chrono::steady_clock::now() - still_since > 300ms;
-    }));
+    CHECK(tor::test::eventually(
+        [&] {
+          if (calls != last) {
+            last = calls;
+            still_since = std::chrono::steady_clock::now();
+          }
+          return std::chrono::steady_clock::now() - still_since > 300ms;
+        },
+        10s));
     const auto t0 = std::chrono::steady_clock::now();
     src.close();
     asker.join();

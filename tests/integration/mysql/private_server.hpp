@@ -21,12 +21,14 @@ namespace tor::mysql::it {
 /// starts it and stops it at exit.
 struct minimal_server {
   unsigned port;
+  std::string run_dir;
   std::string vars;
 
   minimal_server() {
     const char* p = std::getenv("TOR_MYSQL_MINIMAL_PORT");
     port = p && *p ? static_cast<unsigned>(std::stoul(p)) : it::port() + 10;
-    vars = "TOR_RUN_DIR=" + env("TOR_RUN_DIR") + "/minimal TOR_MYSQL_PORT=" + std::to_string(port) +
+    run_dir = env("TOR_RUN_DIR") + "/minimal";
+    vars = "TOR_RUN_DIR=" + run_dir + " TOR_MYSQL_PORT=" + std::to_string(port) +
            " TOR_MYSQL_EXTRA_ARGS=--binlog-row-metadata=MINIMAL";
     if (servers_sh("start mariadb", vars) != 0)
       FAIL("could not start the second MariaDB on port " << port << " (see " << env("TOR_RUN_DIR") << "/mysql-it-servers.log)");
@@ -48,8 +50,7 @@ inline minimal_server& minimal() {
 class paused_server {
  public:
   explicit paused_server(std::chrono::seconds at_most) {
-    minimal();
-    std::ifstream f(env("TOR_RUN_DIR") + "/minimal/mariadb/mysqld.pid");
+    std::ifstream f(minimal().run_dir + "/mariadb/mysqld.pid");  // where scripts/servers.sh keeps it
     f >> pid_;
     REQUIRE(pid_ > 0);
     REQUIRE(::kill(pid_, SIGSTOP) == 0);
