@@ -463,7 +463,7 @@ logs_server() {
   for f in "${files[@]}"; do
     if [[ -s $f ]]; then
       echo "===== $name: $f ====="
-      tail -n "$TOR_LOG_LINES" "$f"
+      show_tail "$f" 2>&1
     else
       echo "===== $name: no log at $f ====="
     fi

@@ -48,20 +48,6 @@ REDIS_PASSWORD=tor-redis-secret
 log() { echo "[tls-servers] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
-# kafka_logs: the first ERROR/FATAL lines of the broker's log (its cause of
-# death; what follows is pages of shutdown), then the tails.
-kafka_logs() {
-  local f
-  if grep -qE '\] (ERROR|FATAL) ' "$KAFKA_DIR/logs/server.log" 2>/dev/null; then
-    echo "----- first errors in $KAFKA_DIR/logs/server.log -----" >&2
-    grep -m 10 -A 2 -E '\] (ERROR|FATAL) ' "$KAFKA_DIR/logs/server.log" >&2
-  fi
-  for f in "$KAFKA_DIR/kafka.out" "$KAFKA_DIR/logs/server.log"; do
-    [[ -s $f ]] || continue
-    echo "----- last 40 lines of $f -----" >&2
-    tail -n 40 "$f" >&2
-  done
-}
 
 # The plaintext script, pointed at this script's run dir and ports.
 servers() {
@@ -237,8 +223,8 @@ start_kafka() {
   echo "$pid" >"$KAFKA_PIDFILE"
   deadline=$((SECONDS + 90))
   until kafka_ready; do
-    kill -0 "$pid" 2>/dev/null || { kafka_logs; die "kafka exited during start-up (logs above)"; }
-    ((SECONDS < deadline)) || { kafka_logs; die "kafka not ready after 90s (logs above)"; }
+    kill -0 "$pid" 2>/dev/null || { servers logs kafka >&2; die "kafka exited during start-up (logs above)"; }
+    ((SECONDS < deadline)) || { servers logs kafka >&2; die "kafka not ready after 90s (logs above)"; }
     sleep 0.5
   done
   log "kafka: ready (pid $pid)"
